@@ -1,0 +1,95 @@
+/**
+ * Benchmark helpers: process CPU time and RSS from /proc, spawning with `taskset`, tables, and
+ * writing results as JSON under `bench/results/`.
+ *
+ * @module
+ */
+
+const CLK_TCK = 100;
+
+/** CPU seconds (user + system) that process `pid` has used, from /proc. */
+export function cpuSeconds(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+/** Resident set size of `pid` in MiB. */
+export function rssMiB(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** Whether `cmd` is on the PATH. */
+export function which(cmd: string): string | undefined {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    try {
+      const p = `${dir}/${cmd}`;
+      if (Deno.statSync(p).isFile) return p;
+    } catch { /* not here */ }
+  }
+  return undefined;
+}
+
+/** Spawns `cmd args`, pinned to `cpus` with taskset when available. */
+export function spawn(
+  cmd: string,
+  args: string[],
+  options: { cpus?: string; stdout?: "piped" | "null"; stderr?: "piped" | "null" } = {},
+): Deno.ChildProcess {
+  const pinned = options.cpus && which("taskset");
+  return new Deno.Command(pinned ? "taskset" : cmd, {
+    args: pinned ? ["-c", options.cpus!, cmd, ...args] : args,
+    stdin: "null",
+    stdout: options.stdout ?? "piped",
+    stderr: options.stderr ?? "null",
+  }).spawn();
+}
+
+/** Reads a child's stdout until a line matches. */
+export async function readUntil(
+  stream: ReadableStream<Uint8Array>,
+  re: RegExp,
+): Promise<{ match: RegExpExecArray; reader: ReadableStreamDefaultReader<string> }> {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`stream ended before ${re}: ${buf}`);
+    buf += value;
+    const m = re.exec(buf);
+    if (m) return { match: m, reader };
+  }
+}
+
+/** Renders rows as an aligned text table. */
+export function table(rows: Record<string, unknown>[]): string {
+  if (rows.length === 0) return "(no rows)";
+  const cols = Object.keys(rows[0]);
+  const cell = (v: unknown) =>
+    typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : String(v ?? "");
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (vals: string[]) => vals.map((v, i) => v.padStart(widths[i])).join("  ");
+  return [
+    line(cols),
+    line(widths.map((w) => "-".repeat(w))),
+    ...rows.map((r) => line(cols.map((c) => cell(r[c])))),
+  ].join("\n");
+}
+
+/** Writes `data` to `bench/results/<name>.json` and returns the path. */
+export function writeResult(name: string, data: unknown): string {
+  const dir = new URL("./results/", import.meta.url);
+  Deno.mkdirSync(dir, { recursive: true });
+  const path = new URL(`${name}.json`, dir);
+  Deno.writeTextFileSync(path, JSON.stringify(data, null, 2) + "\n");
+  return path.pathname;
+}
+
+/** Parses wrk's summary: requests/s. */
+export function parseWrk(text: string): { rps: number; requests: number } {
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? NaN);
+  const requests = Number(/(\d+) requests in/.exec(text)?.[1] ?? NaN);
+  return { rps, requests };
+}

@@ -1,0 +1,82 @@
+/**
+ * tpsdemo's entry point: the subcommand map. The only place that exits the process; a
+ * {@linkcode UsageError} becomes one line on stderr and exit code 2.
+ *
+ * @module
+ */
+
+import { UsageError } from "./lib/flags.ts";
+import { RUN_HELP, runCommand } from "./lib/run_command.ts";
+import { SERVE_HELP, serveCommand } from "./server/serve_command.ts";
+
+/** The program's version. */
+export const VERSION = "0.1.0";
+
+const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; help: string }> = {
+  serve: { run: serveCommand, help: SERVE_HELP },
+  run: { run: runCommand, help: RUN_HELP },
+};
+
+const USAGE = `tpsdemo ${VERSION}: paces HTTP load precisely and finds the rate a service sustains.
+
+Usage:
+  tpsdemo serve [flags]   Run the mock HTTP service (latency, 503s, capacity, cache, coupons)
+  tpsdemo run [flags]     Run the paced load client (embedded mock server without --url)
+  tpsdemo help COMMAND    Show a command's flags
+
+Flags:
+  -h, --help              Show this help
+  -V, --version           Show the version
+
+Examples:
+  tpsdemo serve --capacity 300
+  tpsdemo run --consumers 8 --duration 10s
+  tpsdemo run --url http://127.0.0.1:8000/api/work --adaptive --json | jq .api_per_s`;
+
+/** Runs the program with `args`; returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const [first, ...rest] = args;
+  if (first === undefined || first === "--help" || first === "-h") {
+    console.log(USAGE);
+    return first === undefined ? 2 : 0;
+  }
+  if (first === "--version" || first === "-V") {
+    console.log(`tpsdemo ${VERSION}`);
+    return 0;
+  }
+  if (first === "help") {
+    if (rest.length === 0) {
+      console.log(USAGE);
+      return 0;
+    }
+    const cmd = COMMANDS[rest[0]];
+    if (!cmd) throw new UsageError(`unknown command "${rest[0]}"; see 'tpsdemo --help'`);
+    console.log(cmd.help);
+    return 0;
+  }
+  const cmd = COMMANDS[first];
+  if (!cmd) {
+    throw new UsageError(
+      first.startsWith("-")
+        ? `unknown flag '${first}'; see 'tpsdemo --help'`
+        : `unknown command "${first}"; see 'tpsdemo --help'`,
+    );
+  }
+  return await cmd.run(rest);
+}
+
+if (import.meta.main) {
+  let code: number;
+  try {
+    code = await main(Deno.args);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`tpsdemo: ${err.message}`);
+      code = 2;
+    } else {
+      console.error(`tpsdemo: ${err instanceof Error ? err.message : String(err)}`);
+      code = 1;
+    }
+  }
+  Deno.exit(code);
+}

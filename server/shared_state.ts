@@ -1,0 +1,195 @@
+/**
+ * The server's state shared by every isolate: one SharedArrayBuffer with request counters by
+ * route and status, the coupon counter, cache counters, the capacity limiter's schedule and a
+ * per-second ring for requests/s. All updates are `Atomics` operations, so `/stats`, coupons and
+ * the capacity limit stay exact across `--workers N` isolates.
+ *
+ * @module
+ */
+
+/** Routes counted in `/stats`; anything else is `other`. */
+export const ROUTES = ["/api/work", "/slow", "/cached", "/coupons", "/stats", "/healthz", "other"];
+/** Statuses counted individually; anything else is `other`. */
+export const STATUSES = [200, 400, 404, 405, 410, 413, 500, 503];
+
+const IN_FLIGHT = 0;
+const COUPONS_TOTAL = 1;
+const COUPONS_TAKEN = 2;
+const CACHE_HITS = 3;
+const CACHE_MISSES = 4;
+const WAITING = 5;
+const NEXT_ID = 6;
+const ISOLATES = 7;
+const COUNTS = 16;
+const COUNT_COLS = STATUSES.length + 1;
+const RING = COUNTS + ROUTES.length * COUNT_COLS;
+const RING_SLOTS = 8;
+const I32_LEN = RING + RING_SLOTS * 2;
+const I32_BYTES = Math.ceil((I32_LEN * 4) / 8) * 8;
+// Float64 region: [startedAt epoch ms]; BigInt64 region: [capacity TAT in µs].
+const BYTES = I32_BYTES + 8 + 8;
+
+const ROUTE_INDEX = new Map(ROUTES.map((r, i) => [r, i]));
+const STATUS_INDEX = new Map(STATUSES.map((s, i) => [s, i]));
+
+/** A snapshot of the counters, as `/stats` reports them. */
+export interface StatsSnapshot {
+  uptime_s: number;
+  isolates: number;
+  in_flight: number;
+  requests_total: number;
+  rps_last_second: number;
+  routes: Record<string, Record<string, number>>;
+  status: Record<string, number>;
+  coupons: { total: number; issued: number; left: number };
+  cache: { hits: number; misses: number };
+  capacity_waiting: number;
+}
+
+/** Milliseconds since the epoch with sub-millisecond resolution, the same in every isolate. */
+export function epochMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/**
+ * Shared counters over one SharedArrayBuffer. Create it once, pass `buffer` to other isolates,
+ * and `attach` there.
+ *
+ * @example
+ * ```ts
+ * const state = ServerState.create({ coupons: 10 });
+ * state.takeCoupon(); // 1
+ * ```
+ */
+export class ServerState {
+  readonly buffer: SharedArrayBuffer;
+  #i32: Int32Array;
+  #f64: Float64Array;
+  #tat: BigInt64Array;
+
+  private constructor(buffer: SharedArrayBuffer) {
+    this.buffer = buffer;
+    this.#i32 = new Int32Array(buffer, 0, I32_LEN);
+    this.#f64 = new Float64Array(buffer, I32_BYTES, 1);
+    this.#tat = new BigInt64Array(buffer, I32_BYTES + 8, 1);
+  }
+
+  /** A fresh state with `coupons` in stock, started now (or at `startedAt`). */
+  static create(options: { coupons?: number; startedAt?: number } = {}): ServerState {
+    const s = new ServerState(new SharedArrayBuffer(BYTES));
+    s.#i32[COUPONS_TOTAL] = options.coupons ?? 10_000;
+    s.#f64[0] = options.startedAt ?? epochMs();
+    return s;
+  }
+
+  /** The same state, seen from another isolate. */
+  static attach(buffer: SharedArrayBuffer): ServerState {
+    return new ServerState(buffer);
+  }
+
+  /** Registers one more serving isolate. */
+  addIsolate(): number {
+    return Atomics.add(this.#i32, ISOLATES, 1);
+  }
+
+  /** A unique, increasing request id across isolates. */
+  nextId(): number {
+    return Atomics.add(this.#i32, NEXT_ID, 1) + 1;
+  }
+
+  /** Takes one coupon: its number (1-based, unique), or 0 when none are left. */
+  takeCoupon(): number {
+    const total = this.#i32[COUPONS_TOTAL];
+    // Once the stock is gone the counter stays put, so it never wraps however many ask.
+    for (;;) {
+      const taken = Atomics.load(this.#i32, COUPONS_TAKEN);
+      if (taken >= total) return 0;
+      if (Atomics.compareExchange(this.#i32, COUPONS_TAKEN, taken, taken + 1) === taken) {
+        return taken + 1;
+      }
+    }
+  }
+
+  /** Coupons still in stock. */
+  couponsLeft(): number {
+    return this.#i32[COUPONS_TOTAL] - Atomics.load(this.#i32, COUPONS_TAKEN);
+  }
+
+  /** Counts a cache lookup. */
+  cacheLookup(hit: boolean): void {
+    Atomics.add(this.#i32, hit ? CACHE_HITS : CACHE_MISSES, 1);
+  }
+
+  /** Adjusts the in-flight gauge. */
+  inFlight(delta: 1 | -1): void {
+    Atomics.add(this.#i32, IN_FLIGHT, delta);
+  }
+
+  /** Adjusts the capacity-queue gauge and returns its previous value. */
+  waiting(delta: 1 | -1): number {
+    return Atomics.add(this.#i32, WAITING, delta);
+  }
+
+  /** Requests now waiting for capacity. */
+  waitingNow(): number {
+    return Atomics.load(this.#i32, WAITING);
+  }
+
+  /** Counts one finished request by route and status, and in the per-second ring. */
+  count(route: string, status: number, nowMs = epochMs()): void {
+    const r = ROUTE_INDEX.get(route) ?? ROUTES.length - 1;
+    const s = STATUS_INDEX.get(status) ?? STATUSES.length;
+    Atomics.add(this.#i32, COUNTS + r * COUNT_COLS + s, 1);
+    const sec = Math.floor((nowMs - this.#f64[0]) / 1000);
+    const slot = RING + (sec % RING_SLOTS) * 2;
+    const stamp = Atomics.load(this.#i32, slot);
+    if (stamp !== sec && Atomics.compareExchange(this.#i32, slot, stamp, sec) === stamp) {
+      Atomics.store(this.#i32, slot + 1, 0);
+    }
+    Atomics.add(this.#i32, slot + 1, 1);
+  }
+
+  /** Compare-and-swap on the capacity schedule (µs); returns whether it was swapped. */
+  casTat(expected: bigint, next: bigint): boolean {
+    return Atomics.compareExchange(this.#tat, 0, expected, next) === expected;
+  }
+
+  /** The capacity schedule's theoretical arrival time, µs since the epoch. */
+  tat(): bigint {
+    return Atomics.load(this.#tat, 0);
+  }
+
+  /** All counters, for `/stats` and the shutdown summary. */
+  snapshot(nowMs = epochMs()): StatsSnapshot {
+    const i32 = this.#i32;
+    const routes: Record<string, Record<string, number>> = {};
+    const status: Record<string, number> = {};
+    let total = 0;
+    ROUTES.forEach((route, r) => {
+      for (let s = 0; s < COUNT_COLS; s++) {
+        const n = Atomics.load(i32, COUNTS + r * COUNT_COLS + s);
+        if (n === 0) continue;
+        const key = s < STATUSES.length ? String(STATUSES[s]) : "other";
+        (routes[route] ??= {})[key] = n;
+        status[key] = (status[key] ?? 0) + n;
+        total += n;
+      }
+    });
+    const sec = Math.floor((nowMs - this.#f64[0]) / 1000) - 1;
+    const slot = RING + (((sec % RING_SLOTS) + RING_SLOTS) % RING_SLOTS) * 2;
+    const couponsTotal = i32[COUPONS_TOTAL];
+    const left = this.couponsLeft();
+    return {
+      uptime_s: Math.round(nowMs - this.#f64[0]) / 1000,
+      isolates: Atomics.load(i32, ISOLATES),
+      in_flight: Atomics.load(i32, IN_FLIGHT),
+      requests_total: total,
+      rps_last_second: Atomics.load(i32, slot) === sec ? Atomics.load(i32, slot + 1) : 0,
+      routes,
+      status,
+      coupons: { total: couponsTotal, issued: couponsTotal - left, left },
+      cache: { hits: Atomics.load(i32, CACHE_HITS), misses: Atomics.load(i32, CACHE_MISSES) },
+      capacity_waiting: Atomics.load(i32, WAITING),
+    };
+  }
+}

@@ -1,0 +1,154 @@
+import { assertEquals, assertOk } from "./_assert.ts";
+import { createApp } from "../server/app.ts";
+import { ServerState } from "../server/shared_state.ts";
+import { ManualClock } from "../lib/clock.ts";
+
+const quiet = { latencyMs: 0, jitterMs: 0, compute: () => "h" };
+
+function seq(values: number[]): () => number {
+  let i = 0;
+  return () => values[i++ % values.length];
+}
+
+Deno.test("/api/work answers JSON with id, timing headers and padding", async () => {
+  const app = createApp(quiet);
+  const res = await app.request("/api/work?bytes=300");
+  assertEquals(res.status, 200);
+  assertOk(res.headers.get("X-Process-Time")!.match(/^\d+\.\d{6}$/));
+  assertOk(res.headers.get("Server-Timing")!.startsWith("app;dur="));
+  const text = await res.text();
+  assertEquals(text.length, 300);
+  assertEquals(JSON.parse(text).id, 1);
+});
+
+Deno.test("error injection answers 503 with Retry-After for the drawn fraction", async () => {
+  const app = createApp({ ...quiet, errorRate: 0.5, random: seq([0.1, 0.9, 0.49, 0.5]) });
+  const statuses = [];
+  for (let i = 0; i < 4; i++) {
+    const res = await app.request("/api/work");
+    statuses.push(res.status);
+    if (res.status === 503) assertEquals(res.headers.get("Retry-After"), "1");
+    await res.body?.cancel();
+  }
+  assertEquals(statuses, [503, 200, 503, 200]);
+  // A query override beats the default.
+  const res = await app.request("/api/work?error_rate=0");
+  assertEquals(res.status, 200);
+});
+
+Deno.test("latency and jitter are drawn uniformly and waited on the injected clock", async () => {
+  const clock = new ManualClock();
+  const app = createApp({ ...quiet, clock, random: seq([1]) });
+  let done = false;
+  const p = Promise.resolve(app.request("/api/work?latency=50ms&jitter=10ms")).then((r) => {
+    done = true;
+    return r.json();
+  });
+  await clock.advance(59);
+  assertEquals(done, false);
+  await clock.advance(1);
+  const body = await p;
+  assertEquals(body.latency_ms, 60);
+});
+
+Deno.test("bad query values get 400 JSON naming the parameter", async () => {
+  const app = createApp(quiet);
+  const cases: [string, string][] = [
+    ["latency=fast", "'latency'"],
+    ["latency=2m", "'latency'"],
+    ["jitter=-1", "'jitter'"],
+    ["error_rate=1.5", "'error_rate'"],
+    ["error_rate=", "'error_rate'"],
+    ["bytes=lots", "'bytes'"],
+  ];
+  for (const [q, name] of cases) {
+    const res = await app.request(`/api/work?${q}`);
+    assertEquals(res.status, 400, q);
+    const body = await res.json();
+    assertEquals(body.error, "bad_request");
+    assertOk(body.message.includes(name), body.message);
+  }
+});
+
+Deno.test("unknown routes get 404 JSON, wrong methods 405, large bodies 413", async () => {
+  const app = createApp({ ...quiet, maxBodyBytes: 10 });
+  let res = await app.request("/nope");
+  assertEquals(res.status, 404);
+  assertEquals((await res.json()).error, "not_found");
+  res = await app.request("/api/work", { method: "DELETE" });
+  assertEquals(res.status, 405);
+  await res.body?.cancel();
+  res = await app.request("/coupons", { method: "POST", body: "x".repeat(11) });
+  assertEquals(res.status, 413);
+  assertEquals((await res.json()).error, "payload_too_large");
+  res = await app.request("/coupons", { method: "POST", body: "x".repeat(10) });
+  assertEquals(res.status, 200);
+  await res.body?.cancel();
+});
+
+Deno.test("/cached hits within the TTL and misses after it, on a fake clock", async () => {
+  const clock = new ManualClock();
+  let computed = 0;
+  const state = ServerState.create();
+  const app = createApp({
+    ...quiet,
+    clock,
+    state,
+    cacheTtlMs: 5000,
+    compute: () => `v${++computed}`,
+  });
+  const get = async (q = "") => {
+    const res = await app.request(`/cached${q}`);
+    return { header: res.headers.get("X-Cache"), body: await res.json() };
+  };
+  assertEquals((await get()).header, "MISS");
+  await clock.advance(4999);
+  const hit = await get();
+  assertEquals([hit.header, hit.body.cache, hit.body.value], ["HIT", "hit", "v1"]);
+  assertEquals((await get("?key=b")).header, "MISS");
+  await clock.advance(1);
+  const miss = await get();
+  assertEquals([miss.header, miss.body.value], ["MISS", "v3"]);
+  assertEquals(computed, 3);
+  assertEquals(state.snapshot().cache, { hits: 1, misses: 3 });
+});
+
+Deno.test("/slow computes every time", async () => {
+  let computed = 0;
+  const app = createApp({ ...quiet, compute: () => String(++computed) });
+  await (await app.request("/slow")).body?.cancel();
+  await (await app.request("/slow")).body?.cancel();
+  assertEquals(computed, 2);
+});
+
+Deno.test("coupons are issued once each, then 410", async () => {
+  const app = createApp({ ...quiet, state: ServerState.create({ coupons: 3 }) });
+  const results = await Promise.all(
+    Array.from({ length: 5 }, () => app.request("/coupons", { method: "POST" })),
+  );
+  const statuses = results.map((r) => r.status).sort();
+  assertEquals(statuses, [200, 200, 200, 410, 410]);
+  const numbers = [];
+  for (const r of results) {
+    const body = await r.json();
+    if (r.status === 200) numbers.push(body.coupon);
+    else assertEquals(body.error, "sold_out");
+  }
+  assertEquals(numbers.sort(), [1, 2, 3]);
+});
+
+Deno.test("/stats counts by route and status, in flight and coupons", async () => {
+  const state = ServerState.create({ coupons: 2 });
+  const app = createApp({ ...quiet, state });
+  for (const path of ["/api/work", "/api/work", "/nope", "/healthz"]) {
+    await (await app.request(path)).body?.cancel();
+  }
+  await (await app.request("/coupons", { method: "POST" })).body?.cancel();
+  const stats = await (await app.request("/stats")).json();
+  assertEquals(stats.routes["/api/work"], { "200": 2 });
+  assertEquals(stats.routes.other, { "404": 1 });
+  assertEquals(stats.routes["/coupons"], { "200": 1 });
+  assertEquals(stats.requests_total, 5);
+  assertEquals(stats.in_flight, 1); // the /stats request itself
+  assertEquals(stats.coupons, { total: 2, issued: 1, left: 1 });
+});

@@ -1,0 +1,91 @@
+import { assertEquals, assertThrows } from "./_assert.ts";
+import { parseBytes, parseDuration, parseFlags, renderHelp, UsageError } from "../lib/flags.ts";
+import type { FlagSpec } from "../lib/flags.ts";
+
+const SPECS: FlagSpec[] = [
+  { name: "port", type: "int", default: 8000, min: 0, max: 65535, help: "port" },
+  { name: "rate-limit", type: "number", aliases: ["rate"], default: 60, min: 0, help: "rate" },
+  { name: "timeout", type: "duration", default: 5000, gt: 0, help: "timeout" },
+  { name: "header", type: "string", aliases: ["H"], multiple: true, help: "header" },
+  { name: "json", type: "boolean", default: false, help: "json" },
+  { name: "adaptive", type: "boolean", default: false, optionalValue: ["seed"], help: "adapt" },
+  { name: "engine", type: "string", default: "auto", choices: ["auto", "fetch"], help: "engine" },
+];
+
+Deno.test("parseDuration accepts units and bare seconds", () => {
+  const cases: [string, number | undefined][] = [
+    ["20ms", 20],
+    ["1.5s", 1500],
+    ["250us", 0.25],
+    ["2m", 120_000],
+    ["0.2", 200],
+    [".5s", 500],
+    ["abc", undefined],
+    ["-1s", undefined],
+    ["5 parsecs", undefined],
+  ];
+  for (const [text, want] of cases) assertEquals(parseDuration(text), want, text);
+});
+
+Deno.test("parseBytes accepts units", () => {
+  assertEquals(parseBytes("2048"), 2048);
+  assertEquals(parseBytes("64kb"), 65536);
+  assertEquals(parseBytes("1mb"), 1048576);
+  assertEquals(parseBytes("1xb"), undefined);
+});
+
+Deno.test("parseFlags parses every form", () => {
+  const v = parseFlags("run", [
+    "--port=0",
+    "--rate",
+    "120",
+    "--timeout",
+    "1.5s",
+    "-H",
+    "a: 1",
+    "--header=b: 2",
+    "--json",
+    "--adaptive=seed",
+    "--engine",
+    "fetch",
+  ], SPECS);
+  assertEquals(v.port, 0);
+  assertEquals(v["rate-limit"], 120);
+  assertEquals(v.timeout, 1500);
+  assertEquals(v.header, ["a: 1", "b: 2"]);
+  assertEquals(v.json, true);
+  assertEquals(v.adaptive, "seed");
+  assertEquals(v.engine, "fetch");
+  assertEquals(parseFlags("run", [], SPECS).port, 8000);
+  assertEquals(parseFlags("run", ["--adaptive"], SPECS).adaptive, true);
+  assertEquals(parseFlags("run", ["--no-json"], SPECS).json, false);
+});
+
+Deno.test("parseFlags names the flag, the value and what is allowed", () => {
+  const cases: [string[], string][] = [
+    [["--port", "70000"], `'--port' must be in [0, 65535], got "70000"`],
+    [["--port", "1.5"], `'--port' must be an integer, got "1.5"`],
+    [["--rate", "-1"], `'--rate' must be >= 0, got "-1"`],
+    [["--timeout", "0s"], `'--timeout' must be > 0ms, got "0s"`],
+    [["--timeout", "soon"], `'--timeout' must be a duration such as 20ms, 1.5s or 250us`],
+    [["--engine", "curl"], `'--engine' must be one of auto, fetch, got "curl"`],
+    [["--adaptive=fast"], `'--adaptive' must be one of true, false, seed, got "fast"`],
+    [["--bogus"], `unknown flag '--bogus'; see 'tpsdemo run --help'`],
+    [["-x"], `unknown flag '-x'`],
+    [["--port"], `'--port' needs an integer`],
+    [["stray"], `unexpected argument "stray"`],
+  ];
+  for (const [args, want] of cases) {
+    const err = assertThrows(() => parseFlags("run", args, SPECS), UsageError);
+    if (!err.message.includes(want)) throw new Error(`${args}: "${err.message}" lacks "${want}"`);
+    if (!err.message.startsWith("Cannot start run: ")) throw new Error(err.message);
+  }
+});
+
+Deno.test("renderHelp lists every flag with its default", () => {
+  const help = renderHelp("run", "Runs.", SPECS);
+  for (const s of SPECS) {
+    if (!help.includes(`--${s.name}`)) throw new Error(`help lacks --${s.name}`);
+  }
+  if (!help.includes("(default 5000ms)")) throw new Error(help);
+});

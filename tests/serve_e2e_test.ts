@@ -1,0 +1,76 @@
+import { assertEquals, assertOk } from "./_assert.ts";
+import { runCli, startServe } from "./_helpers.ts";
+
+Deno.test("serve --port 0 starts, answers, and SIGTERM exits 0 with the summary", async () => {
+  const srv = await startServe(["--latency", "0", "--jitter", "0"]);
+  const res = await fetch(`http://127.0.0.1:${srv.port}/api/work`);
+  assertEquals(res.status, 200);
+  assertOk(res.headers.get("x-process-time"));
+  assertEquals(typeof (await res.json()).id, "number");
+  const health = await fetch(`http://127.0.0.1:${srv.port}/healthz`);
+  assertEquals(await health.json(), { ok: true });
+  const { code, lines } = await srv.stop();
+  assertEquals(code, 0);
+  const summary = lines.find((l) => l.startsWith("tpsdemo serve: stopped after"));
+  assertOk(summary, lines.join("\n"));
+  assertOk(summary.includes("2 requests (200: 2)"), summary);
+});
+
+Deno.test("serve --workers 2: 3,000 concurrent coupon POSTs issue exactly 1,000 unique numbers", async () => {
+  const srv = await startServe(["--workers", "2", "--coupons", "1000", "--latency", "0"]);
+  try {
+    const base = `http://127.0.0.1:${srv.port}`;
+    const responses = await Promise.all(
+      Array.from({ length: 3000 }, async () => {
+        const r = await fetch(`${base}/coupons`, { method: "POST" });
+        return { status: r.status, body: await r.json() };
+      }),
+    );
+    const ok = responses.filter((r) => r.status === 200);
+    const gone = responses.filter((r) => r.status === 410);
+    assertEquals(ok.length, 1000);
+    assertEquals(gone.length, 2000);
+    const numbers = new Set(ok.map((r) => r.body.coupon));
+    assertEquals(numbers.size, 1000);
+    assertEquals(Math.min(...numbers), 1);
+    assertEquals(Math.max(...numbers), 1000);
+    const stats = await (await fetch(`${base}/stats`)).json();
+    assertEquals(stats.isolates, 2);
+    assertEquals(stats.coupons, { total: 1000, issued: 1000, left: 0 });
+    assertEquals(stats.routes["/coupons"], { "200": 1000, "410": 2000 });
+  } finally {
+    const { code } = await srv.stop();
+    assertEquals(code, 0);
+  }
+});
+
+Deno.test("serve: bad flags exit 2 with one line naming the flag and what is allowed", async () => {
+  const cases: [string[], string][] = [
+    [["serve", "--port", "70000"], `'--port' must be in [0, 65535], got "70000"`],
+    [["serve", "--error-rate", "2"], `'--error-rate' must be in [0, 1], got "2"`],
+    [["serve", "--latency", "fast"], `'--latency' must be a duration`],
+    [["serve", "--workers", "0"], `'--workers' must be in [1, 256], got "0"`],
+    [["serve", "--bogus"], `unknown flag '--bogus'`],
+    [["frobnicate"], `unknown command "frobnicate"`],
+  ];
+  for (const [args, want] of cases) {
+    const { code, stdout, stderr } = await runCli(args);
+    assertEquals(code, 2, args.join(" "));
+    assertEquals(stdout, "");
+    const lines = stderr.trimEnd().split("\n");
+    assertEquals(lines.length, 1, stderr);
+    assertOk(lines[0].includes(want), `${lines[0]} lacks ${want}`);
+  }
+});
+
+Deno.test("help and version exit 0", async () => {
+  for (const args of [["--help"], ["--version"], ["help", "serve"], ["serve", "--help"]]) {
+    const { code, stdout } = await runCli(args);
+    assertEquals(code, 0, args.join(" "));
+    assertOk(stdout.length > 0);
+  }
+  const { stdout } = await runCli(["serve", "--help"]);
+  for (const flag of ["--capacity", "--backlog", "--coupons", "--workers", "--cache-ttl"]) {
+    assertOk(stdout.includes(flag), flag);
+  }
+});
