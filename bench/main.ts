@@ -1,0 +1,27 @@
+/**
+ * `deno task bench [serve|pacer|adaptive|client ...]`: runs the benchmarks (all by default),
+ * prints a table for each and writes JSON under `bench/results/`.
+ *
+ * @module
+ */
+
+import { benchAdaptive } from "./adaptive.ts";
+import { benchPacer } from "./pacer.ts";
+import { benchServe } from "./serve.ts";
+
+const ALL: Record<string, () => unknown> = {
+  adaptive: () => benchAdaptive(10),
+  pacer: () => benchPacer(5),
+  serve: () => benchServe(5, 3),
+};
+
+const names = Deno.args.length > 0 ? Deno.args : Object.keys(ALL);
+for (const name of names) {
+  const run = ALL[name];
+  if (!run) {
+    console.error(`bench: unknown benchmark "${name}"; one of ${Object.keys(ALL).join(", ")}`);
+    Deno.exit(2);
+  }
+  console.log(`\n== ${name} ==`);
+  await run();
+}

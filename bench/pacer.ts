@@ -1,0 +1,57 @@
+/**
+ * `bench/pacer`: precision of the pacer doing no work, at 200, 1,000, 5,000 and 20,000 ticks/s:
+ * achieved rate, lateness (actual − scheduled) p50/p99/max in µs and CPU % of a core, beside the
+ * source document's Python pacer, and (at 1,000/s) the main-thread design it replaces.
+ *
+ * @module
+ */
+
+import { table, writeResult } from "./_util.ts";
+
+const PROBE = new URL("./fixtures/pacer_probe.ts", import.meta.url).pathname;
+const SEED = new URL("./fixtures/seed_pacer.py", import.meta.url).pathname;
+
+async function runJson(cmd: string, args: string[]): Promise<Record<string, number | string>> {
+  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "inherit" }).output();
+  const text = new TextDecoder().decode(out.stdout).trim().split("\n").pop()!;
+  return JSON.parse(text);
+}
+
+/** Runs the benchmark; returns its rows. */
+export async function benchPacer(
+  seconds = 5,
+  rates = [200, 1000, 5000, 20000],
+): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = [];
+  const fmt = (r: Record<string, number | string>, design: string) => ({
+    design,
+    rate: r.rate,
+    achieved: Number(r.achieved),
+    rate_err_pct: Math.abs(Number(r.achieved) / Number(r.rate) - 1) * 100,
+    p50_us: Number(r.p50_us),
+    p99_us: Number(r.p99_us),
+    max_us: Number(r.max_us),
+    cpu_pct: Number(r.cpu_pct),
+  });
+  for (const rate of rates) {
+    const deno = Deno.execPath();
+    rows.push(
+      fmt(
+        await runJson(deno, ["run", "-A", PROBE, String(rate), String(seconds)]),
+        "tpsdemo worker",
+      ),
+    );
+    rows.push(fmt(await runJson("python3", [SEED, String(rate), String(seconds)]), "python seed"));
+    if (rate === 1000) {
+      rows.push(fmt(
+        await runJson(deno, ["run", "-A", PROBE, String(rate), String(seconds), "main"]),
+        "main-thread spin",
+      ));
+    }
+  }
+  console.log(table(rows));
+  writeResult("pacer", { seconds, rows });
+  return rows;
+}
+
+if (import.meta.main) await benchPacer(Number(Deno.args[0] ?? 5));

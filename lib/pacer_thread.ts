@@ -1,0 +1,117 @@
+/**
+ * The main thread's handle on the pacer Worker (`workers/pacer.ts`). The Worker owns the clock
+ * and the busy-wait, so the spin never blocks the event loop that carries the HTTP I/O; it hands
+ * ticks over in messages. Control flows the other way through a small SharedArrayBuffer: the
+ * rate, a stop flag, and the credits of the bounded queue (backpressure: with no credit the
+ * Worker blocks, and the wait shows as lateness).
+ *
+ * @module
+ */
+
+import type { PacerIn, PacerOut } from "../workers/messages.ts";
+
+/** Layout of the control block (Int32 slots, then one Float64). */
+export const CONTROL = {
+  STOP: 0,
+  WAKE: 1,
+  CREDITS: 2,
+  RATE_VERSION: 3,
+  BYTES: 24,
+  RATE_OFFSET: 16,
+} as const;
+
+/** Options of {@linkcode startPacerThread}. */
+export interface PacerThreadOptions {
+  rate: number;
+  burst?: number;
+  maxDebt?: number;
+  maxTicks?: number;
+  /** Initial credits: the bounded queue's capacity (default Infinity-like 2^30). */
+  credits?: number;
+  /** Fixed spin threshold in ms (default: self-calibrating). */
+  spinMs?: number;
+  /** Most ticks per message (default 64). */
+  batch?: number;
+  /** Receives each batch of ticks: parallel arrays, times in this thread's `performance.now()`. */
+  onTicks: (firstSeq: number, scheduled: Float64Array, released: Float64Array) => void;
+}
+
+/** A running pacer Worker. */
+export interface PacerThread {
+  /** Changes the rate (re-anchored by the Worker at its next step). */
+  setRate(rate: number): void;
+  /** Returns `n` credits (queue slots freed). */
+  credit(n?: number): void;
+  /** Stops the pacer; resolves with the ticks it released and its final spin threshold. */
+  stop(): Promise<{ ticks: number; spinMs: number }>;
+  /** Resolves when the Worker ends by itself (`maxTicks`) or after `stop()`. */
+  done: Promise<{ ticks: number; spinMs: number }>;
+}
+
+/**
+ * Starts the pacer Worker.
+ *
+ * @example
+ * ```ts
+ * const pacer = startPacerThread({ rate: 1000, onTicks: (seq, s, r) => {} });
+ * await pacer.stop();
+ * ```
+ */
+export function startPacerThread(options: PacerThreadOptions): PacerThread {
+  const control = new SharedArrayBuffer(CONTROL.BYTES);
+  const i32 = new Int32Array(control, 0, 4);
+  const rate = new Float64Array(control, CONTROL.RATE_OFFSET, 1);
+  i32[CONTROL.CREDITS] = Math.min(options.credits ?? 2 ** 30, 2 ** 30);
+  rate[0] = options.rate;
+  const worker = new Worker(new URL("../workers/pacer.ts", import.meta.url), { type: "module" });
+  let resolveDone!: (v: { ticks: number; spinMs: number }) => void;
+  const done = new Promise<{ ticks: number; spinMs: number }>((r) => resolveDone = r);
+  worker.onmessage = (e: MessageEvent<PacerOut>) => {
+    const m = e.data;
+    if (m.type === "ticks") options.onTicks(m.seq, m.scheduled, m.released);
+    else {
+      worker.terminate();
+      resolveDone({ ticks: m.ticks, spinMs: m.spinMs });
+    }
+  };
+  worker.onerror = (e) => {
+    e.preventDefault();
+    worker.terminate();
+    resolveDone({ ticks: -1, spinMs: NaN });
+  };
+  worker.postMessage(
+    {
+      type: "start",
+      control,
+      timeOrigin: performance.timeOrigin,
+      rate: options.rate,
+      burst: options.burst ?? 1,
+      maxDebt: options.maxDebt ?? Infinity,
+      maxTicks: options.maxTicks ?? Infinity,
+      spinMs: options.spinMs,
+      batch: options.batch ?? 64,
+    } satisfies PacerIn,
+  );
+  const wake = () => {
+    Atomics.add(i32, CONTROL.WAKE, 1);
+    Atomics.notify(i32, CONTROL.WAKE);
+  };
+  return {
+    setRate(r) {
+      rate[0] = r;
+      Atomics.add(i32, CONTROL.RATE_VERSION, 1);
+      wake();
+    },
+    credit(n = 1) {
+      if (Atomics.add(i32, CONTROL.CREDITS, n) <= 0) Atomics.notify(i32, CONTROL.CREDITS);
+    },
+    stop() {
+      Atomics.store(i32, CONTROL.STOP, 1);
+      wake();
+      Atomics.add(i32, CONTROL.CREDITS, 1);
+      Atomics.notify(i32, CONTROL.CREDITS);
+      return done;
+    },
+    done,
+  };
+}

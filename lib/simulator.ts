@@ -1,0 +1,471 @@
+/**
+ * A deterministic load simulator on virtual time, seeded: the pacer ({@linkcode Schedule}) feeds a
+ * bounded client queue drained by a client with a dispatch ceiling and a concurrency limit; the
+ * service has a capacity (token bucket, as `serve --capacity`), a bounded wait queue (503 when
+ * full), lognormal latency noise and capacity steps. A {@linkcode Controller} sets the rate once
+ * per window from the same {@linkcode WindowStats} the real run gives it. Used by the tests and
+ * by `deno task bench`.
+ *
+ * @module
+ */
+
+import {
+  type Controller,
+  MAX_WINDOW_MS,
+  MIN_WINDOW_COMPLETIONS,
+  type WindowStats,
+} from "./adaptive.ts";
+import { Schedule } from "./pacer.ts";
+
+/** One simulated setting. */
+export interface Scenario {
+  name: string;
+  seed: number;
+  /** Simulated seconds. */
+  seconds: number;
+  /** The rate asked for (the controller's ceiling). */
+  target: number;
+  /** Service capacity (requests/s) from each time on: `[[0, 500], [30, 1000]]`. */
+  capacity: [number, number][];
+  /** Requests that may wait for capacity (default 100). */
+  backlog?: number;
+  /** Unloaded median latency, ms (default 20). */
+  latencyMs?: number;
+  /** Coefficient of variation of the lognormal latency noise (default 0.2). */
+  latencyCv?: number;
+  /** Client's dispatch ceiling, sends/s (default Infinity). */
+  dispatchCeiling?: number;
+  /** Client's concurrency (consumers), default Infinity. */
+  consumers?: number;
+  /** Client queue size (default 200). */
+  queueSize?: number;
+  /** Client timeout, ms (default 5000). */
+  timeoutMs?: number;
+}
+
+/** One simulated second. */
+export interface SimSecond {
+  t: number;
+  /** Pacer rate at the end of the second. */
+  rate: number;
+  sent: number;
+  ok: number;
+  errors: number;
+  /** p50 service latency of ok completions, ms. */
+  p50: number;
+  /** p90 dispatch lag of the second's sends, ms. */
+  lagP90: number;
+  capacity: number;
+}
+
+/** What a run produced. */
+export interface SimResult {
+  scenario: Scenario;
+  controller: string;
+  seconds: SimSecond[];
+  cuts: number;
+  /** Times (s) and reasons of the decisions that lowered the rate. */
+  cutLog: { t: number; reason: string }[];
+}
+
+/** mulberry32: a small seeded PRNG. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function lognormal(random: () => number, median: number, cv: number): number {
+  if (cv <= 0) return median;
+  const sigma = Math.sqrt(Math.log(1 + cv * cv));
+  const u = Math.max(1e-12, random());
+  const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+  return median * Math.exp(sigma * z);
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+/** A binary min-heap of numbers with a payload index. */
+class Heap {
+  keys: number[] = [];
+  vals: number[] = [];
+  get size() {
+    return this.keys.length;
+  }
+  peek(): number {
+    return this.keys[0];
+  }
+  push(k: number, v: number) {
+    const ks = this.keys, vs = this.vals;
+    let i = ks.length;
+    ks.push(k);
+    vs.push(v);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (ks[p] <= k) break;
+      ks[i] = ks[p];
+      vs[i] = vs[p];
+      i = p;
+    }
+    ks[i] = k;
+    vs[i] = v;
+  }
+  pop(): [number, number] {
+    const ks = this.keys, vs = this.vals;
+    const top: [number, number] = [ks[0], vs[0]];
+    const k = ks.pop()!, v = vs.pop()!;
+    if (ks.length > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1, r = l + 1;
+        let m = i;
+        let mk = k;
+        if (l < ks.length && ks[l] < mk) [m, mk] = [l, ks[l]];
+        if (r < ks.length && ks[r] < mk) m = r;
+        if (m === i) break;
+        ks[i] = ks[m];
+        vs[i] = vs[m];
+        i = m;
+      }
+      ks[i] = k;
+      vs[i] = v;
+    }
+    return top;
+  }
+}
+
+/**
+ * Runs `scenario` under `controller`.
+ *
+ * @example
+ * ```ts
+ * const r = simulate(
+ *   { name: "x", seed: 1, seconds: 10, target: 2000, capacity: [[0, 500]] },
+ *   new CapacityController({ target: 2000 }),
+ * );
+ * ```
+ */
+export function simulate(scenario: Scenario, controller: Controller): SimResult {
+  const random = seededRandom(scenario.seed);
+  const end = scenario.seconds * 1000;
+  const backlog = scenario.backlog ?? 100;
+  const median = scenario.latencyMs ?? 20;
+  const cv = scenario.latencyCv ?? 0.2;
+  const ceilingGap = 1000 / (scenario.dispatchCeiling ?? Infinity);
+  const consumers = scenario.consumers ?? Infinity;
+  const queueSize = scenario.queueSize ?? 200;
+  const timeout = scenario.timeoutMs ?? 5000;
+  const capAt = (t: number) => {
+    let c = scenario.capacity[0][1];
+    for (const [from, cap] of scenario.capacity) if (t >= from * 1000) c = cap;
+    return c;
+  };
+
+  const schedule = new Schedule({ rate: controller.initialRate, maxDebt: 1 });
+  // Per request, in send order.
+  const scheduledAt: number[] = [];
+  const sentAt: number[] = [];
+  const doneAt: number[] = [];
+  const okFlag: boolean[] = [];
+  const done = new Heap(); // completion time → request index
+  const free = new Heap(); // consumer free times
+  const waitingStarts: number[] = []; // service: admitted requests' start times (FIFO)
+  let waitingHead = 0;
+  let tat = 0;
+  let lastSend = -Infinity;
+
+  const seconds: SimSecond[] = [];
+  const cutLog: { t: number; reason: string }[] = [];
+  let windowEnd = 250;
+  let windowStart = 0;
+  let windowFirstSend = 0; // index of the first send of the window
+  let windowScheduled = 0;
+  let queueAtWindowStart = 0;
+  let secondFirstSend = 0;
+  const secondDone: number[] = [];
+  let secondOk = 0;
+  let secondErr = 0;
+  const windowDone: number[] = [];
+  let windowOk = 0;
+  let windowOverload = 0;
+  let windowCompleted = 0;
+  let nextSecond = 1000;
+  let released = 0;
+
+  const queueAt = (t: number) => {
+    // Released ticks minus sends at or before t.
+    let sent = 0;
+    for (let i = sentAt.length - 1; i >= 0 && sentAt[i] > t; i--) sent++;
+    return released - (sentAt.length - sent);
+  };
+  const drainCompletions = (t: number) => {
+    while (done.size > 0 && done.peek() <= t) {
+      const [, i] = done.pop();
+      const latency = doneAt[i] - sentAt[i];
+      windowCompleted++;
+      if (okFlag[i]) {
+        windowOk++;
+        secondOk++;
+        windowDone.push(latency);
+        secondDone.push(latency);
+      } else {
+        windowOverload++;
+        secondErr++;
+      }
+    }
+  };
+  const closeSecond = (t: number) => {
+    secondDone.sort((a, b) => a - b);
+    const lags: number[] = [];
+    for (let i = secondFirstSend; i < sentAt.length && sentAt[i] <= t; i++) {
+      lags.push(sentAt[i] - scheduledAt[i]);
+      secondFirstSend = i + 1;
+    }
+    lags.sort((a, b) => a - b);
+    seconds.push({
+      t: t / 1000,
+      rate: schedule.rate,
+      sent: lags.length,
+      ok: secondOk,
+      errors: secondErr,
+      p50: quantile(secondDone, 0.5),
+      lagP90: quantile(lags, 0.9),
+      capacity: capAt(t - 1),
+    });
+    secondDone.length = 0;
+    secondOk = secondErr = 0;
+  };
+  const closeWindow = (t: number) => {
+    drainCompletions(t);
+    if (windowCompleted < MIN_WINDOW_COMPLETIONS && t - windowStart < MAX_WINDOW_MS) {
+      windowEnd = t + 50; // too few completions to read: extend the window
+      return;
+    }
+    windowDone.sort((a, b) => a - b);
+    const lags: number[] = [];
+    let i = windowFirstSend;
+    for (; i < sentAt.length && sentAt[i] <= t; i++) lags.push(sentAt[i] - scheduledAt[i]);
+    lags.sort((a, b) => a - b);
+    const queueEnd = queueAt(t);
+    const stats: WindowStats = {
+      now: t,
+      durationMs: t - windowStart,
+      rate: schedule.rate,
+      scheduled: windowScheduled,
+      sent: lags.length,
+      completed: windowCompleted,
+      ok: windowOk,
+      overload: windowOverload,
+      latencyP10: quantile(windowDone, 0.1),
+      latencyP50: quantile(windowDone, 0.5),
+      lagP90: quantile(lags, 0.9),
+      queueStart: queueAtWindowStart,
+      queueEnd,
+      inFlight: done.size,
+    };
+    const d = controller.next(stats);
+    if (d.rate < schedule.rate) cutLog.push({ t: t / 1000, reason: d.reason });
+    schedule.setRate(d.rate, t);
+    windowFirstSend = i;
+    windowStart = t;
+    windowEnd = t + d.windowMs;
+    windowScheduled = 0;
+    queueAtWindowStart = queueEnd;
+    windowDone.length = 0;
+    windowOk = windowOverload = windowCompleted = 0;
+  };
+  const advanceTo = (t: number) => {
+    // Close every window and second boundary up to t, in time order.
+    for (;;) {
+      const next = Math.min(windowEnd, nextSecond);
+      if (next > t || next > end) break;
+      drainCompletions(next);
+      if (next === nextSecond) {
+        closeSecond(next);
+        nextSecond += 1000;
+      }
+      if (next === windowEnd) closeWindow(next);
+    }
+    drainCompletions(t);
+  };
+
+  let pacerNow = 0;
+  for (;;) {
+    // When may the next tick go: its slot, and a free queue place (backpressure).
+    let release = pacerNow + schedule.wait(pacerNow);
+    const k = released;
+    if (k >= queueSize) release = Math.max(release, sentAt[k - queueSize]);
+    if (release > end) break;
+    // Boundaries before the release may change the rate: handle them, then re-plan.
+    if (Math.min(windowEnd, nextSecond) <= release) {
+      advanceTo(Math.min(windowEnd, nextSecond));
+      pacerNow = Math.max(pacerNow, Math.min(release, windowStart));
+      continue;
+    }
+    pacerNow = release;
+    const tick = schedule.take(release);
+    released++;
+    windowScheduled++;
+    // Dispatch: FIFO, at most `dispatchCeiling`/s, and only with a free consumer.
+    let send = Math.max(release, lastSend + ceilingGap);
+    if (free.size >= consumers) send = Math.max(send, free.pop()[0]);
+    lastSend = send;
+    // Service: token bucket with a bounded wait queue.
+    const cap = capAt(send);
+    const gap = 1000 / cap;
+    while (waitingHead < waitingStarts.length && waitingStarts[waitingHead] <= send) waitingHead++;
+    const start = Math.max(send, tat);
+    let finish: number;
+    let ok = true;
+    if (start > send && waitingStarts.length - waitingHead >= backlog) {
+      finish = send + 1;
+      ok = false;
+    } else {
+      tat = Math.max(tat, send) + gap;
+      if (start > send) waitingStarts.push(start);
+      finish = start + lognormal(random, median, cv);
+    }
+    if (finish - send > timeout) {
+      finish = send + timeout;
+      ok = false;
+    }
+    const i = sentAt.length;
+    scheduledAt.push(tick.scheduledAt);
+    sentAt.push(send);
+    doneAt.push(finish);
+    okFlag.push(ok);
+    done.push(finish, i);
+    if (consumers !== Infinity) free.push(finish, i);
+  }
+  advanceTo(end);
+  return {
+    scenario,
+    controller: controller.name,
+    seconds,
+    cuts: controller.cuts,
+    cutLog,
+  };
+}
+
+/** The acceptance scenarios of the pacer issue, for one seed. */
+export function acceptanceScenarios(seed: number): Scenario[] {
+  return [
+    { name: "target 4x capacity", seed, seconds: 30, target: 2000, capacity: [[0, 500]] },
+    { name: "steady state 60 s", seed, seconds: 60, target: 2000, capacity: [[0, 500]] },
+    {
+      name: "capacity doubles",
+      seed,
+      seconds: 60,
+      target: 2000,
+      capacity: [[0, 500], [30, 1000]],
+    },
+    {
+      name: "capacity halves",
+      seed,
+      seconds: 60,
+      target: 2000,
+      capacity: [[0, 1000], [30, 500]],
+    },
+    {
+      name: "client ceiling 300/s",
+      seed,
+      seconds: 30,
+      target: 1000,
+      capacity: [[0, 100_000]],
+      dispatchCeiling: 300,
+    },
+    {
+      name: "latency noise CV 1",
+      seed,
+      seconds: 60,
+      target: 400,
+      capacity: [[0, 500]],
+      latencyCv: 1,
+    },
+  ];
+}
+
+/** The figures each acceptance row is judged on. */
+export interface Verdict {
+  scenario: string;
+  pass: boolean;
+  /** Human-readable figures. */
+  figures: Record<string, number>;
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+
+/** The first second from which `pred` holds for every later second; Infinity if never. */
+function settledFrom(secs: SimSecond[], pred: (s: SimSecond) => boolean): number {
+  let from = Infinity;
+  for (let i = secs.length - 1; i >= 0; i--) {
+    if (pred(secs[i])) from = secs[i].t - 1;
+    else break;
+  }
+  return from;
+}
+
+/** Judges a result against its acceptance row. */
+export function judge(r: SimResult): Verdict {
+  const secs = r.seconds;
+  const name = r.scenario.name;
+  const base = r.scenario.latencyMs ?? 20;
+  switch (name) {
+    case "target 4x capacity": {
+      const t = settledFrom(secs, (s) => Math.abs(s.sent / s.capacity - 1) <= 0.1);
+      return { scenario: name, pass: t <= 10, figures: { converged_s: t } };
+    }
+    case "steady state 60 s": {
+      const steady = secs.filter((s) => s.t > 10);
+      const good = steady.map((s) => s.ok);
+      const m = mean(good);
+      const sd = Math.sqrt(mean(good.map((g) => (g - m) ** 2)));
+      const sent = steady.reduce((a, s) => a + s.sent, 0);
+      const errors = steady.reduce((a, s) => a + s.errors, 0);
+      const p50 = mean(steady.map((s) => s.p50).filter(Number.isFinite));
+      const figures = {
+        utilisation: m / 500,
+        goodput_cv_pct: (sd / m) * 100,
+        errors_pct: (errors / Math.max(1, sent)) * 100,
+        p50_vs_unloaded: p50 / base,
+      };
+      const pass = figures.utilisation >= 0.95 && figures.goodput_cv_pct <= 3 &&
+        figures.errors_pct <= 1 && figures.p50_vs_unloaded <= 1.5;
+      return { scenario: name, pass, figures };
+    }
+    case "capacity doubles": {
+      const after = secs.filter((s) => s.t > 30);
+      const first = after.find((s) => s.ok >= 0.9 * 1000);
+      const t = first ? first.t - 30 : Infinity;
+      return { scenario: name, pass: t <= 15, figures: { recovered_s: t } };
+    }
+    case "capacity halves": {
+      const after = secs.filter((s) => s.t > 30);
+      const first = after.find((s) => s.rate <= 500);
+      const t = first ? first.t - 30 : Infinity;
+      return { scenario: name, pass: t <= 3, figures: { at_or_below_s: t } };
+    }
+    case "client ceiling 300/s": {
+      const ok = (s: SimSecond) => !(s.lagP90 >= 2 * (1000 / s.rate));
+      const t = settledFrom(secs, ok);
+      const later = secs.filter((s) => s.t > 5).map((s) => s.lagP90).filter(Number.isFinite);
+      return {
+        scenario: name,
+        pass: t <= 5,
+        figures: { lag_ok_from_s: t, max_lag_p90_ms_after_5s: Math.max(0, ...later) },
+      };
+    }
+    case "latency noise CV 1":
+      return { scenario: name, pass: r.cuts === 0, figures: { cuts: r.cuts } };
+    default:
+      return { scenario: name, pass: false, figures: {} };
+  }
+}

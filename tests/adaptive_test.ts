@@ -1,0 +1,126 @@
+import { assertEquals, assertOk } from "./_assert.ts";
+import { CapacityController, SeedController, type WindowStats } from "../lib/adaptive.ts";
+import { acceptanceScenarios, judge, simulate } from "../lib/simulator.ts";
+
+function window(over: Partial<WindowStats> = {}): WindowStats {
+  return {
+    now: 1000,
+    durationMs: 250,
+    rate: 100,
+    scheduled: 25,
+    sent: 25,
+    completed: 25,
+    ok: 25,
+    overload: 0,
+    latencyP10: 18,
+    latencyP50: 20,
+    lagP90: 0,
+    queueStart: 0,
+    queueEnd: 0,
+    inFlight: 2,
+    ...over,
+  };
+}
+
+Deno.test("seed controller, step by step: EWMA of the interval with a dead zone", () => {
+  const seed = new SeedController({ target: 100, alpha: 0.5 });
+  assertEquals(seed.initialRate, 100);
+  // [sent in a 250 ms window at rate 100 (interval 10 ms), want rate, reason]
+  const steps: [number, number, string][] = [
+    [25, 100, "hold"], // measured 10 ms: ratio 1.0
+    [20, 100, "hold"], // measured 12.5: ewma 11.25, ratio 1.125 → cut
+  ];
+  let s = seed.next(window({ sent: steps[0][0] }));
+  assertEquals([s.rate, s.reason], [100, "hold"]);
+  s = seed.next(window({ sent: 20 }));
+  assertEquals([s.rate, s.reason], [90, "cut:interval"]);
+  // At rate 90 (interval 11.1 ms) sending 30 per window (8.33 ms): ewma 9.79 → ratio 0.88 → +1.
+  s = seed.next(window({ rate: 90, sent: 30 }));
+  assertEquals([s.rate, s.reason], [91, "probe"]);
+  // Clamped to [1, target].
+  const low = new SeedController({ target: 100, alpha: 1 });
+  assertEquals(low.next(window({ rate: 1, sent: 1, durationMs: 2000 })).rate, 1);
+  const high = new SeedController({ target: 100, alpha: 1 });
+  assertEquals(high.next(window({ rate: 100, sent: 50 })).rate, 100);
+  assertEquals(seed.cuts, 1);
+});
+
+Deno.test("capacity controller: startup doubles while clean, up to the target", () => {
+  const c = new CapacityController({ target: 1000 });
+  assertEquals(c.initialRate, 125);
+  let rate = c.initialRate;
+  const seen = [];
+  for (let i = 0; i < 5; i++) {
+    const d = c.next(window({ now: 250 * (i + 1), rate, sent: rate / 4, ok: rate / 4 }));
+    rate = d.rate;
+    seen.push(rate);
+  }
+  assertEquals(seen, [250, 500, 1000, 1000, 1000]);
+  assertEquals(c.cuts, 0);
+});
+
+Deno.test("capacity controller: overload errors cut to the goodput, then drain and settle", () => {
+  const c = new CapacityController({ target: 2000 });
+  c.next(window({ now: 250, rate: 250, sent: 62, ok: 62, inFlight: 5 }));
+  // 4x over a 500/s target: 125 ok per 250 ms, 60% 503s, a queue of 100 in flight.
+  const d = c.next(window({
+    now: 500,
+    rate: 2000,
+    sent: 500,
+    completed: 312,
+    ok: 125,
+    overload: 187,
+    inFlight: 110,
+    latencyP10: 190,
+    latencyP50: 200,
+  }));
+  assertEquals(d.reason, "cut:errors");
+  assertOk(d.rate < 500 * 0.97, `drains below the settle rate: ${d.rate}`);
+  assertEquals(c.cuts, 1);
+  // Queue gone: back to the settle rate, then hold.
+  const settle = c.next(window({ now: 900, rate: d.rate, sent: 100, ok: 120, inFlight: 10 }));
+  assertEquals(settle.reason, "settle");
+  assertOk(Math.abs(settle.rate - 0.97 * 375) < 1, `settle ${settle.rate}`);
+});
+
+Deno.test("capacity controller: latency alone needs two windows over baseline plus noise", () => {
+  const c = new CapacityController({ target: 1000, startRate: 400 });
+  // 30 clean windows teach it the baseline (18.5 ms) and the noise (±0.5 ms).
+  for (let i = 1; i <= 30; i++) {
+    c.next(window({ now: 250 * i, rate: 400, sent: 100, ok: 100, latencyP10: 18 + (i % 2) }));
+  }
+  const one = c.next(window({ now: 7750, rate: 400, sent: 100, ok: 100, latencyP10: 30 }));
+  assertOk(!one.reason.startsWith("cut"), one.reason);
+  const recovered = c.next(window({ now: 8000, rate: 400, sent: 100, ok: 100, latencyP10: 18 }));
+  assertOk(!recovered.reason.startsWith("cut"), recovered.reason);
+  c.next(window({ now: 8250, rate: 400, sent: 100, ok: 100, latencyP10: 40 }));
+  const two = c.next(window({ now: 8500, rate: 400, sent: 100, ok: 100, latencyP10: 45 }));
+  assertEquals(two.reason, "cut:latency");
+});
+
+Deno.test("capacity controller: a growing client queue is a client-side cut", () => {
+  const c = new CapacityController({ target: 1000, startRate: 500 });
+  const d = c.next(window({
+    now: 250,
+    rate: 500,
+    sent: 75,
+    ok: 75,
+    lagP90: 80,
+    queueStart: 10,
+    queueEnd: 60,
+  }));
+  assertEquals(d.reason, "cut:client");
+  assertOk(d.rate < 300 * 0.95, `drains the client queue: ${d.rate}`);
+});
+
+const SEEDS = Array.from({ length: 10 }, (_, i) => i + 1);
+
+for (const scenario of acceptanceScenarios(1)) {
+  Deno.test(`capacity controller on the simulator, worst of 10 seeds: ${scenario.name}`, () => {
+    for (const seed of SEEDS) {
+      const sc = acceptanceScenarios(seed).find((s) => s.name === scenario.name)!;
+      const verdict = judge(simulate(sc, new CapacityController({ target: sc.target })));
+      assertOk(verdict.pass, `seed ${seed}: ${JSON.stringify(verdict.figures)}`);
+    }
+  });
+}

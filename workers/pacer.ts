@@ -1,0 +1,100 @@
+/**
+ * Web Worker entry of the pacer: a synchronous loop that owns the clock. It sleeps with
+ * `Atomics.wait` until shortly before each tick, busy-waits the rest (threshold self-calibrated
+ * from the observed overshoot), waits for a queue credit (backpressure), and posts the tick with
+ * its scheduled and release times in the main thread's time frame.
+ *
+ * @module
+ */
+
+/// <reference lib="deno.worker" />
+
+import { Schedule } from "../lib/pacer.ts";
+import { CONTROL } from "../lib/pacer_thread.ts";
+import { preciseWaitSync, SpinCalibrator } from "../lib/precise_wait.ts";
+import type { PacerIn, PacerOut } from "./messages.ts";
+
+self.onmessage = (e: MessageEvent<PacerIn>) => {
+  const msg = e.data;
+  const i32 = new Int32Array(msg.control, 0, 4);
+  const rateCell = new Float64Array(msg.control, CONTROL.RATE_OFFSET, 1);
+  // Times are reported in the main thread's performance.now() frame.
+  const offset = performance.timeOrigin - msg.timeOrigin;
+  const now = () => performance.now() + offset;
+  const calibrator = new SpinCalibrator(
+    msg.spinMs === undefined ? {} : { initialMs: msg.spinMs, minMs: msg.spinMs, maxMs: msg.spinMs },
+  );
+  const schedule = new Schedule({
+    rate: msg.rate,
+    burst: msg.burst,
+    maxDebt: msg.maxDebt,
+    start: now(),
+  });
+  let wakeSeen = Atomics.load(i32, CONTROL.WAKE);
+  let rateVersion = Atomics.load(i32, CONTROL.RATE_VERSION);
+  const deps = {
+    now,
+    sleep(ms: number): boolean {
+      const r = Atomics.wait(i32, CONTROL.WAKE, wakeSeen, ms);
+      return r === "not-equal" || r === "ok";
+    },
+  };
+  const batch = Math.max(1, msg.batch);
+  let scheduled = new Float64Array(batch);
+  let released = new Float64Array(batch);
+  let n = 0;
+  let firstSeq = 0;
+  // Sends the ticks gathered so far (a trimmed copy when the batch is not full).
+  const flush = () => {
+    if (n === 0) return;
+    const s = n === batch ? scheduled : scheduled.slice(0, n);
+    const r = n === batch ? released : released.slice(0, n);
+    self.postMessage(
+      { type: "ticks", seq: firstSeq, scheduled: s, released: r } satisfies PacerOut,
+      [
+        s.buffer,
+        r.buffer,
+      ],
+    );
+    if (n === batch) {
+      scheduled = new Float64Array(batch);
+      released = new Float64Array(batch);
+    }
+    n = 0;
+  };
+
+  while (Atomics.load(i32, CONTROL.STOP) === 0 && schedule.taken < msg.maxTicks) {
+    const version = Atomics.load(i32, CONTROL.RATE_VERSION);
+    if (version !== rateVersion) {
+      rateVersion = version;
+      schedule.setRate(rateCell[0], now());
+    }
+    const t = now();
+    const wait = schedule.wait(t);
+    if (wait > 0) {
+      flush();
+      wakeSeen = Atomics.load(i32, CONTROL.WAKE);
+      if (!preciseWaitSync(t + wait, deps, calibrator)) continue; // woken: re-plan
+    }
+    if (Atomics.load(i32, CONTROL.CREDITS) <= 0) {
+      flush();
+      while (Atomics.load(i32, CONTROL.CREDITS) <= 0 && Atomics.load(i32, CONTROL.STOP) === 0) {
+        Atomics.wait(i32, CONTROL.CREDITS, Atomics.load(i32, CONTROL.CREDITS), 50);
+      }
+      if (Atomics.load(i32, CONTROL.STOP) !== 0) break;
+    }
+    Atomics.sub(i32, CONTROL.CREDITS, 1);
+    const at = now();
+    const tick = schedule.take(at);
+    if (n === 0) firstSeq = tick.seq;
+    scheduled[n] = tick.scheduledAt;
+    released[n] = at;
+    n++;
+    // Flush at once unless the next tick is already due (then batch while behind).
+    if (n === batch || schedule.wait(now()) > 0) flush();
+  }
+  flush();
+  self.postMessage(
+    { type: "done", ticks: schedule.taken, spinMs: calibrator.thresholdMs() } satisfies PacerOut,
+  );
+};
