@@ -27,3 +27,42 @@ export function burnCpu(ms: number, seed = 0, now: () => number = () => performa
   } while (now() < end);
   return (h >>> 0).toString(16);
 }
+
+/**
+ * Hashing iterations the calling thread does per millisecond, measured over `ms`. Measured once
+ * on an idle thread, it turns a CPU budget into a fixed amount of work ({@linkcode burnIterations}),
+ * so jobs on an oversubscribed machine take longer instead of doing less.
+ *
+ * @example
+ * ```ts
+ * const perMs = calibrateCpu();
+ * burnIterations(perMs * 200); // about 200 ms of one core
+ * ```
+ */
+export function calibrateCpu(ms = 30): number {
+  burnIterations(200_000); // warm the JIT
+  const t0 = performance.now();
+  let n = 0;
+  while (performance.now() - t0 < ms) {
+    burnIterations(20_000);
+    n += 20_000;
+  }
+  return n / (performance.now() - t0);
+}
+
+/**
+ * A fixed amount of FNV-1a hashing: `n` iterations. Returns the hash (hex).
+ *
+ * @example
+ * ```ts
+ * burnIterations(1_000_000, 7);
+ * ```
+ */
+export function burnIterations(n: number, seed = 0): string {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < n; i++) {
+    h ^= (i * 2654435761) & 0xff;
+    h = Math.imul(h, 16777619);
+  }
+  return (h >>> 0).toString(16);
+}

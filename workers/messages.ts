@@ -38,18 +38,21 @@ export type ServerIsolateOut =
   | { type: "error"; message: string };
 
 /** Main → CPU-job Worker. */
-export type CpuJobIn = {
-  type: "job";
-  id: number;
-  kind: "cpu" | "sleep";
-  ms: number;
-  seed: number;
-  /** Test hook: the job throws instead of working. */
-  fail?: boolean;
-};
+export type CpuJobIn =
+  | { type: "init"; itersPerMs: number }
+  | {
+    type: "job";
+    id: number;
+    kind: "cpu" | "sleep";
+    ms: number;
+    seed: number;
+    /** Test hook: the job throws instead of working. */
+    fail?: boolean;
+  };
 
 /** CPU-job Worker → main. */
 export type CpuJobOut =
+  | { type: "ready" }
   | { type: "result"; id: number; value: string; ms: number }
   | { type: "error"; id: number; message: string };
 

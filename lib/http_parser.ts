@@ -1,0 +1,279 @@
+/**
+ * An incremental HTTP/1.1 response parser over raw bytes: status line, headers,
+ * `Content-Length` and chunked bodies, keep-alive and `Connection: close`. Bytes arrive in any
+ * split; {@linkcode ResponseParser.feed} says when a response is complete. Pure: no I/O.
+ *
+ * @module
+ */
+
+/** A parsed response. */
+export interface ParsedResponse {
+  status: number;
+  /** Body bytes received (after de-chunking). */
+  bodyBytes: number;
+  /** Whether the connection may carry the next request. */
+  keepAlive: boolean;
+  /** Header and body bytes on the wire. */
+  wireBytes: number;
+}
+
+/** A response that breaks the protocol. */
+export class BadResponse extends Error {
+  override name = "BadResponse";
+}
+
+const CR = 13;
+const LF = 10;
+const MAX_HEAD = 64 * 1024;
+
+type State = "head" | "length" | "chunk-size" | "chunk-data" | "chunk-crlf" | "trailers" | "eof";
+
+function lower(b: number): number {
+  return b >= 65 && b <= 90 ? b | 0x20 : b;
+}
+
+/** Case-insensitive match of `name` (lowercase ASCII) at `buf[at..]`, followed by ':'. */
+function headerIs(buf: Uint8Array, at: number, end: number, name: Uint8Array): boolean {
+  if (end - at <= name.length || buf[at + name.length] !== 58) return false;
+  for (let i = 0; i < name.length; i++) if (lower(buf[at + i]) !== name[i]) return false;
+  return true;
+}
+
+const enc = new TextEncoder();
+const CONTENT_LENGTH = enc.encode("content-length");
+const TRANSFER_ENCODING = enc.encode("transfer-encoding");
+const CONNECTION = enc.encode("connection");
+
+function valueOf(buf: Uint8Array, from: number, end: number): string {
+  let s = from;
+  while (s < end && (buf[s] === 32 || buf[s] === 9)) s++;
+  let e = end;
+  while (e > s && (buf[e - 1] === 32 || buf[e - 1] === 9)) e--;
+  let out = "";
+  for (let i = s; i < e; i++) out += String.fromCharCode(lower(buf[i]));
+  return out;
+}
+
+/**
+ * Parses one response at a time from a byte stream; call {@linkcode reset} before the next.
+ *
+ * @example
+ * ```ts
+ * const p = new ResponseParser();
+ * p.feed(new TextEncoder().encode("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+ * // → { status: 200, bodyBytes: 2, keepAlive: true, wireBytes: 40 }
+ * ```
+ */
+export class ResponseParser {
+  #state: State = "head";
+  #head = new Uint8Array(1024);
+  #headLen = 0;
+  #status = 0;
+  #keepAlive = true;
+  #remaining = 0;
+  #body = 0;
+  #wire = 0;
+  #sizeLine = "";
+  #trailerLineLen = 0;
+  #noBody = false;
+
+  /** Prepares for the next response; `noBody` for a HEAD request. */
+  reset(noBody = false): void {
+    this.#state = "head";
+    this.#headLen = 0;
+    this.#status = 0;
+    this.#keepAlive = true;
+    this.#remaining = 0;
+    this.#body = 0;
+    this.#wire = 0;
+    this.#sizeLine = "";
+    this.#trailerLineLen = 0;
+    this.#noBody = noBody;
+  }
+
+  /**
+   * Feeds bytes. Returns the response once complete (bytes past its end are an error: one
+   * request at a time), or undefined when more are needed. Throws {@linkcode BadResponse}.
+   */
+  feed(chunk: Uint8Array): ParsedResponse | undefined {
+    let i = 0;
+    const n = chunk.length;
+    this.#wire += n;
+    while (i < n) {
+      switch (this.#state) {
+        case "head": {
+          i = this.#feedHead(chunk, i);
+          break;
+        }
+        case "length": {
+          if (this.#remaining === 0) return this.#done(n - i);
+          const take = Math.min(this.#remaining, n - i);
+          this.#remaining -= take;
+          this.#body += take;
+          i += take;
+          if (this.#remaining === 0) return this.#done(n - i);
+          break;
+        }
+        case "eof":
+          this.#body += n - i;
+          i = n;
+          break;
+        case "chunk-size": {
+          const b = chunk[i++];
+          if (b === LF) {
+            const hex = this.#sizeLine.replace(/;.*$/, "").trim();
+            if (!/^[0-9a-fA-F]{1,8}$/.test(hex)) {
+              throw new BadResponse(`bad chunk size "${this.#sizeLine.trim()}"`);
+            }
+            this.#remaining = parseInt(hex, 16);
+            this.#sizeLine = "";
+            if (this.#remaining === 0) {
+              this.#state = "trailers";
+              this.#trailerLineLen = 0;
+            } else this.#state = "chunk-data";
+          } else if (b !== CR) {
+            if (this.#sizeLine.length > 64) throw new BadResponse("chunk size line too long");
+            this.#sizeLine += String.fromCharCode(b);
+          }
+          break;
+        }
+        case "chunk-data": {
+          const take = Math.min(this.#remaining, n - i);
+          this.#remaining -= take;
+          this.#body += take;
+          i += take;
+          if (this.#remaining === 0) {
+            this.#state = "chunk-crlf";
+            this.#remaining = 2;
+          }
+          break;
+        }
+        case "chunk-crlf": {
+          const b = chunk[i++];
+          if ((this.#remaining === 2 && b !== CR) || (this.#remaining === 1 && b !== LF)) {
+            throw new BadResponse("chunk not followed by CRLF");
+          }
+          if (--this.#remaining === 0) this.#state = "chunk-size";
+          break;
+        }
+        case "trailers": {
+          const b = chunk[i++];
+          if (b === LF) {
+            if (this.#trailerLineLen === 0) return this.#done(n - i);
+            this.#trailerLineLen = 0;
+          } else if (b !== CR) this.#trailerLineLen++;
+          break;
+        }
+      }
+    }
+    // A response without a body can end exactly with its head.
+    if (this.#state === "length" && this.#remaining === 0) return this.#done(0);
+    return undefined;
+  }
+
+  /** The connection closed: completes a read-until-close body, otherwise it is an error. */
+  end(): ParsedResponse {
+    if (this.#state === "eof") return this.#done(0);
+    throw new BadResponse(
+      this.#state === "head" && this.#headLen === 0
+        ? "connection closed before a response"
+        : "connection closed mid-response",
+    );
+  }
+
+  #done(extra: number): ParsedResponse {
+    if (extra > 0) throw new BadResponse(`${extra} unexpected bytes after the response`);
+    const r = {
+      status: this.#status,
+      bodyBytes: this.#body,
+      keepAlive: this.#keepAlive && this.#state !== "eof",
+      wireBytes: this.#wire,
+    };
+    this.#state = "head";
+    return r;
+  }
+
+  #feedHead(chunk: Uint8Array, from: number): number {
+    // Copy into the head buffer until the blank line.
+    for (let i = from; i < chunk.length; i++) {
+      if (this.#headLen === this.#head.length) {
+        if (this.#headLen >= MAX_HEAD) throw new BadResponse("response head over 64 KiB");
+        const bigger = new Uint8Array(this.#head.length * 2);
+        bigger.set(this.#head);
+        this.#head = bigger;
+      }
+      const b = chunk[i];
+      this.#head[this.#headLen++] = b;
+      const h = this.#head, l = this.#headLen;
+      if (b === LF && l >= 4 && h[l - 2] === CR && h[l - 3] === LF && h[l - 4] === CR) {
+        this.#parseHead();
+        if (this.#state === "head") {
+          // 1xx interim response: discard and read the real one.
+          this.#headLen = 0;
+          continue;
+        }
+        return i + 1;
+      }
+    }
+    return chunk.length;
+  }
+
+  #parseHead(): void {
+    const h = this.#head;
+    const end = this.#headLen;
+    // Status line: HTTP/1.x SSS ...
+    if (
+      end < 12 || h[0] !== 72 || h[1] !== 84 || h[2] !== 84 || h[3] !== 80 || h[4] !== 47 ||
+      h[8] !== 32
+    ) {
+      throw new BadResponse("no HTTP status line");
+    }
+    const d0 = h[9] - 48, d1 = h[10] - 48, d2 = h[11] - 48;
+    if (d0 < 1 || d0 > 5 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) {
+      throw new BadResponse("bad status code");
+    }
+    this.#status = d0 * 100 + d1 * 10 + d2;
+    const http10 = h[5] === 49 && h[7] === 48;
+    this.#keepAlive = !http10;
+    let length = -1;
+    let chunked = false;
+    let line = 0;
+    while (line < end && h[line] !== LF) line++;
+    line++;
+    while (line < end) {
+      let eol = line;
+      while (eol < end && h[eol] !== LF) eol++;
+      const stop = eol > line && h[eol - 1] === CR ? eol - 1 : eol;
+      if (stop > line) {
+        if (headerIs(h, line, stop, CONTENT_LENGTH)) {
+          const v = valueOf(h, line + CONTENT_LENGTH.length + 1, stop);
+          if (!/^\d{1,15}$/.test(v)) throw new BadResponse(`bad Content-Length "${v}"`);
+          length = Number(v);
+        } else if (headerIs(h, line, stop, TRANSFER_ENCODING)) {
+          chunked = valueOf(h, line + TRANSFER_ENCODING.length + 1, stop).endsWith("chunked");
+        } else if (headerIs(h, line, stop, CONNECTION)) {
+          const v = valueOf(h, line + CONNECTION.length + 1, stop);
+          if (v.includes("close")) this.#keepAlive = false;
+          else if (v.includes("keep-alive")) this.#keepAlive = true;
+        }
+      }
+      line = eol + 1;
+    }
+    const s = this.#status;
+    if (s >= 100 && s < 200) {
+      this.#state = "head";
+      return;
+    }
+    if (this.#noBody || s === 204 || s === 304) {
+      this.#state = "length";
+      this.#remaining = 0;
+    } else if (chunked) {
+      this.#state = "chunk-size";
+    } else if (length >= 0) {
+      this.#state = "length";
+      this.#remaining = length;
+    } else {
+      this.#state = "eof";
+    }
+  }
+}
