@@ -146,8 +146,13 @@ export class RawHttpConnection implements HttpConnection {
         let sentAt = started;
         try {
           if (!this.#conn) {
-            this.#conn = await Deno.connect({ hostname: this.#hostname, port: this.#port });
-            this.#conn.setNoDelay(true);
+            const conn = await Deno.connect({ hostname: this.#hostname, port: this.#port });
+            if (this.#why) {
+              conn.close(); // aborted or timed out while connecting
+              throw new Error(this.#why);
+            }
+            conn.setNoDelay(true);
+            this.#conn = conn;
           }
           const conn = this.#conn;
           sentAt = this.#now();

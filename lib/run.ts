@@ -71,11 +71,10 @@ export interface RunHandle {
 }
 
 const NOTICES: Record<string, string> = {
-  refused: "target unreachable: connection refused",
-  reset: "connection reset by the target",
-  timeout: "requests are timing out",
-  bad_response: "the target sent a malformed HTTP response",
-  other: "requests are failing",
+  refused: "target unreachable: connection refused by",
+  reset: "connection reset by",
+  timeout: "requests time out at",
+  bad_response: "malformed HTTP response from",
 };
 
 /**
@@ -127,12 +126,12 @@ interface Control {
 async function execute(config: RunConfig, events: RunEvents, ctl: Control): Promise<Summary> {
   const now = () => performance.now();
   const noticed = new Set<string>();
-  const notice = (kind: string, detail: string) => {
+  const notice = (kind: string, message?: string) => {
     if (noticed.has(kind)) return;
     noticed.add(kind);
-    events.onNotice?.(
-      `${NOTICES[kind] ?? kind}: ${detail}; counting '${kind}' errors, the run goes on`,
-    );
+    const url = config.request.url.href;
+    const what = NOTICES[kind] ? `${NOTICES[kind]} ${url}` : `requests to ${url} fail: ${message}`;
+    events.onNotice?.(`${what} (counted as '${kind}' errors; the run goes on)`);
   };
 
   // CPU jobs: calibrated on this (idle) thread, so a job is a fixed amount of work.
@@ -219,7 +218,7 @@ async function execute(config: RunConfig, events: RunEvents, ctl: Control): Prom
       const res = await conn.send();
       recorder.result(tick, res);
       if (res.error && res.error !== "cancelled") {
-        notice(res.error, `${res.message ?? res.error} (${config.request.url.href})`);
+        notice(res.error, res.message);
       }
       if (!res.error) await handleResponse(res.status, res.bytes);
       if (ctl.isKilled()) break;

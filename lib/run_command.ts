@@ -266,7 +266,20 @@ export async function runCommand(args: string[]): Promise<number> {
     url = parseUrl(v.url as string);
     configFromFlags(v, url); // validate everything before anything starts
   } else {
-    const serverFlags = parseFlags("serve", splitArgs(v.server as string), SERVE_FLAGS);
+    let serverFlags: Record<string, unknown>;
+    try {
+      serverFlags = parseFlags("serve", splitArgs(v.server as string), SERVE_FLAGS);
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      throw new UsageError(
+        err.message.replace("Cannot start serve:", "Cannot start run: in '--server',"),
+      );
+    }
+    if (serverFlags.help) {
+      throw new UsageError(
+        "Cannot start run: '--server' takes serve's flags; see 'tpsdemo serve --help'",
+      );
+    }
     const app = appOptionsFromFlags(serverFlags);
     configFromFlags(v, new URL("http://127.0.0.1/"));
     const state = ServerState.create({ coupons: serverFlags.coupons as number });
@@ -319,8 +332,14 @@ export async function runCommand(args: string[]): Promise<number> {
   let signals = 0;
   const onSignal = () => {
     signals++;
-    if (signals === 1) handle.stop("signal");
-    else handle.kill("signal");
+    if (signals === 1) {
+      writeLine(
+        Deno.stderr,
+        `tpsdemo run: stopping; in-flight work may take up to ${config.timeoutMs}ms ` +
+          "(Ctrl-C again to stop now)",
+      );
+      handle.stop("signal");
+    } else handle.kill("signal");
   };
   const sigs: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   for (const s of sigs) Deno.addSignalListener(s, onSignal);

@@ -118,3 +118,23 @@ export async function startServe(args: string[]): Promise<ServeProcess> {
     },
   };
 }
+
+/** A `run` process whose stdout is read line by line. */
+export function spawnRun(args: string[]): {
+  child: Deno.ChildProcess;
+  stdout: LineReader;
+  stderr: LineReader;
+} {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [...DENO_RUN, "run", ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  return { child, stdout: new LineReader(child.stdout), stderr: new LineReader(child.stderr) };
+}
+
+/** Parses JSON lines, failing the test on any line that is not JSON. */
+export function jsonLines(lines: string[]): Record<string, unknown>[] {
+  return lines.filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
+}

@@ -1,0 +1,268 @@
+import { assertBetween, assertEquals, assertOk } from "./_assert.ts";
+import { DENO_RUN, jsonLines, runCli, spawnRun, startServe } from "./_helpers.ts";
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+/** The accounting equations, on a cumulative accounting object. */
+function assertAccounting(a: Json, where: string) {
+  const notSent = a.not_sent.stopped + a.not_sent.queue_full;
+  assertEquals(a.scheduled, a.sent + a.queued + notSent, `${where}: scheduled`);
+  assertEquals(
+    a.sent,
+    a.ok + a.http_error + a.failed + a.timed_out + a.cancelled + a.in_flight,
+    `${where}: sent`,
+  );
+  const j = a.jobs;
+  assertEquals(j.submitted, j.done + j.failed + j.cancelled + j.running, `${where}: jobs`);
+}
+
+function assertFinal(summary: Json) {
+  assertAccounting(summary.requests, "summary");
+  assertEquals(summary.requests.queued, 0);
+  assertEquals(summary.requests.in_flight, 0);
+  assertEquals(summary.requests.jobs.running, 0);
+}
+
+Deno.test("run --json against serve: JSON lines with the fields, the rate holds at 200/s", async () => {
+  const srv = await startServe(["--latency", "2ms", "--jitter", "1ms"]);
+  try {
+    const { code, stdout, stderr } = await runCli([
+      "run",
+      "--url",
+      `http://127.0.0.1:${srv.port}/api/work`,
+      "--rate",
+      "200",
+      "--duration",
+      "5s",
+      "--work-time",
+      "0",
+      "--json",
+    ]);
+    assertEquals(code, 0, stderr);
+    const lines = jsonLines(stdout.trim().split("\n"));
+    const intervals = lines.filter((l) => l.type === "interval");
+    const summary = lines.at(-1) as Json;
+    assertEquals(summary.type, "summary");
+    assertBetween(intervals.length, 4, 6);
+    for (const i of intervals as Json[]) {
+      for (const k of ["t", "api_per_s", "done_per_s", "queue", "rate", "errors", "status"]) {
+        assertOk(k in i, `interval lacks ${k}`);
+      }
+      for (const k of ["p50", "p90", "p99", "max"]) assertOk(k in i.latency_ms, k);
+      assertAccounting(i.accounting, `t=${i.t}`);
+    }
+    assertFinal(summary);
+    assertBetween(summary.achieved_rate, 196, 204, "achieved rate within 2%");
+    assertEquals(summary.requests.ok, summary.requests.sent);
+    for (
+      const k of ["latency_ms", "corrected_latency_ms", "pacer_lateness_us", "send_lateness_us"]
+    ) {
+      assertOk(summary[k].p99 >= summary[k].p50, k);
+    }
+    // The human lines went to stderr.
+    assertOk(/\[stats\] api\/s: \d+ \| done\/s/.test(stderr), stderr);
+  } finally {
+    await srv.stop();
+  }
+});
+
+Deno.test("backpressure: a tiny queue before a slow target bounds the queue and the send rate", async () => {
+  const srv = await startServe(["--latency", "100ms", "--jitter", "0"]);
+  try {
+    const { code, stdout } = await runCli([
+      "run",
+      "--url",
+      `http://127.0.0.1:${srv.port}/api/work`,
+      "--rate",
+      "100",
+      "--consumers",
+      "1",
+      "--queue-size",
+      "5",
+      "--duration",
+      "3s",
+      "--work-time",
+      "0",
+      "--json",
+    ]);
+    assertEquals(code, 0);
+    const lines = jsonLines(stdout.trim().split("\n")) as Json[];
+    const summary = lines.at(-1);
+    for (const i of lines.filter((l) => l.type === "interval")) {
+      assertOk(i.queue <= 5, `queue ${i.queue}`);
+      assertAccounting(i.accounting, `t=${i.t}`);
+    }
+    // One consumer, 100 ms per request: at most ~10/s go out, whatever the rate asks.
+    assertOk(summary.requests.sent <= 3 * 10 + 2, `sent ${summary.requests.sent}`);
+    // The pacer waited for queue space: that wait shows as lateness.
+    assertOk(summary.pacer_lateness_us.max > 100_000, JSON.stringify(summary.pacer_lateness_us));
+    assertFinal(summary);
+  } finally {
+    await srv.stop();
+  }
+});
+
+Deno.test("a target killed and restarted mid-run: errors counted by kind, nothing lost", async () => {
+  let srv = await startServe(["--latency", "1ms", "--jitter", "0"]);
+  const port = srv.port;
+  const run = spawnRun([
+    "--url",
+    `http://127.0.0.1:${port}/api/work`,
+    "--rate",
+    "100",
+    "--duration",
+    "30s",
+    "--interval",
+    "250ms",
+    "--timeout",
+    "500ms",
+    "--work-time",
+    "0",
+    "--json",
+  ]);
+  const seen: Json[] = [];
+  const next = async () => {
+    const line = await run.stdout.line();
+    assertOk(line !== undefined, "run ended early");
+    const j = JSON.parse(line!);
+    seen.push(j);
+    return j;
+  };
+  // Healthy, then killed: wait for errors, then restart on the same port: wait for 200s.
+  while ((await next()).status["200"] === undefined);
+  srv.child.kill("SIGKILL");
+  await srv.child.status;
+  while ((await next()).errors === 0);
+  srv = await startServe(["--latency", "1ms", "--jitter", "0", "--port", String(port)]);
+  while ((await next()).status["200"] === undefined);
+  run.child.kill("SIGINT");
+  const rest = jsonLines(await run.stdout.rest());
+  const status = await run.child.status;
+  await srv.stop();
+  const stderr = await run.stderr.rest();
+  assertEquals(status.code, 0);
+  const summary = rest.at(-1) as Json;
+  assertEquals(summary.type, "summary");
+  assertEquals(summary.stopped_by, "signal");
+  for (const i of [...seen, ...rest].filter((l) => l.type === "interval")) {
+    assertAccounting(i.accounting, `t=${i.t}`);
+  }
+  assertFinal(summary);
+  assertOk(summary.requests.failed > 0, "the outage shows as failures");
+  assertOk((summary.errors.refused ?? 0) + (summary.errors.reset ?? 0) > 0);
+  assertOk(summary.requests.ok > 0);
+  // One clear line the first time, not one per failure.
+  const notices = stderr.filter((l) => l.includes("counted as"));
+  assertOk(notices.length >= 1 && notices.length <= 3, notices.join("\n"));
+});
+
+Deno.test("--work-kind cpu: jobs run on the pool; two Workers finish more than one", async () => {
+  const done: number[] = [];
+  for (const workers of ["1", "2"]) {
+    const { code, stdout } = await runCli([
+      "run",
+      "--rate",
+      "100",
+      "--consumers",
+      "4",
+      "--workers",
+      workers,
+      "--work-time",
+      "100ms",
+      "--work-kind",
+      "cpu",
+      "--duration",
+      "3s",
+      "--json",
+      "--server",
+      "--latency 0 --jitter 0",
+    ]);
+    assertEquals(code, 0);
+    const summary = JSON.parse(stdout.trim().split("\n").at(-1)!);
+    assertFinal(summary);
+    const jobs = summary.requests.jobs;
+    // A Worker cannot finish much more than duration / work time: the jobs are real CPU work
+    // (were they not, all ~300 responses' jobs would be done).
+    assertOk(jobs.done <= 45 * Number(workers), `done ${jobs.done}`);
+    assertOk(jobs.cancelled > 0, "the backlog past the stop is cancelled, not lost");
+    done.push(jobs.done);
+  }
+  assertOk(done[1] > done[0], `2 workers: ${done[1]}, 1 worker: ${done[0]}`);
+});
+
+Deno.test("Ctrl-C stops cleanly with the summary; a second Ctrl-C cancels in-flight work", async () => {
+  // First: one SIGINT, in-flight requests finish.
+  const once = spawnRun(["--rate", "50", "--work-time", "0", "--json", "--interval", "200ms"]);
+  await once.stdout.line();
+  once.child.kill("SIGINT");
+  const lines = jsonLines(await once.stdout.rest());
+  assertEquals((await once.child.status).code, 0);
+  const s1 = lines.at(-1) as Json;
+  assertEquals([s1.type, s1.stopped_by, s1.requests.cancelled], ["summary", "signal", 0]);
+  assertFinal(s1);
+
+  // Then: a slow target (2 s per request), two SIGINTs: no waiting for the requests.
+  const twice = spawnRun([
+    "--rate",
+    "20",
+    "--work-time",
+    "0",
+    "--json",
+    "--interval",
+    "200ms",
+    "--server",
+    "--latency 2s --jitter 0",
+  ]);
+  await twice.stdout.line();
+  twice.child.kill("SIGINT");
+  await twice.stderr.until(/stopping/);
+  twice.child.kill("SIGINT");
+  const lines2 = jsonLines(await twice.stdout.rest());
+  assertEquals((await twice.child.status).code, 0);
+  const s2 = lines2.at(-1) as Json;
+  assertEquals(s2.type, "summary");
+  assertOk(s2.requests.cancelled > 0, JSON.stringify(s2.requests));
+  assertFinal(s2);
+  await once.stderr.rest();
+  await twice.stderr.rest();
+});
+
+Deno.test("a closed stdout (| head -1) ends the run quietly", async () => {
+  // A real shell pipe, as users write it.
+  const cmd = [Deno.execPath(), ...DENO_RUN, "run", "--rate", "50", "--work-time", "0", "--json"]
+    .map((a) => `'${a}'`).join(" ");
+  const out = await new Deno.Command("bash", {
+    args: ["-c", `${cmd} | head -1; echo "exit=\${PIPESTATUS[0]}"`],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const [first, exit] = new TextDecoder().decode(out.stdout).trim().split("\n");
+  assertEquals(JSON.parse(first).type, "interval");
+  assertEquals(exit, "exit=0");
+  const stderr = new TextDecoder().decode(out.stderr);
+  assertOk(!/error|at .*\.ts:\d+/i.test(stderr), stderr);
+});
+
+Deno.test("run: bad flags exit 2 with one line naming the flag and what is allowed", async () => {
+  const cases: [string[], string][] = [
+    [["--rate-limit", "-5"], `'--rate-limit' must be in [0, 10000000], got "-5"`],
+    [["--consumers", "0"], `'--consumers' must be in [1, 10000], got "0"`],
+    [["--work-time", "soon"], `'--work-time' must be a duration`],
+    [["--url", "ftp://x"], `'--url' must be an http:// or https:// URL, got "ftp://x"`],
+    [["--work-kind", "gpu"], `'--work-kind' must be one of cpu, sleep, got "gpu"`],
+    [["--header", "novalue"], `'--header' must be 'Name: value', got "novalue"`],
+    [["--adaptive", "--rate", "0"], `'--adaptive' needs '--rate-limit' above 0`],
+    [["--server", "--capacity -1"], `in '--server', '--capacity' must be >= 0, got "-1"`],
+    [["--body-file", "/nonexistent/x"], `'--body-file' must be a readable file`],
+    [["--frobnicate"], `unknown flag '--frobnicate'; see 'tpsdemo run --help'`],
+  ];
+  for (const [args, want] of cases) {
+    const { code, stdout, stderr } = await runCli(["run", ...args]);
+    assertEquals(code, 2, args.join(" "));
+    assertEquals(stdout, "");
+    const lines = stderr.trimEnd().split("\n");
+    assertEquals(lines.length, 1, stderr);
+    assertOk(lines[0].includes(want), `${lines[0]} lacks ${want}`);
+  }
+});
