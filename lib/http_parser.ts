@@ -95,14 +95,14 @@ export class ResponseParser {
    * Feeds bytes. Returns the response once complete (bytes past its end are an error: one
    * request at a time), or undefined when more are needed. Throws {@linkcode BadResponse}.
    */
-  feed(chunk: Uint8Array): ParsedResponse | undefined {
+  feed(chunk: Uint8Array, length = chunk.length): ParsedResponse | undefined {
     let i = 0;
-    const n = chunk.length;
+    const n = length;
     this.#wire += n;
     while (i < n) {
       switch (this.#state) {
         case "head": {
-          i = this.#feedHead(chunk, i);
+          i = this.#feedHead(chunk, i, n);
           break;
         }
         case "length": {
@@ -193,9 +193,9 @@ export class ResponseParser {
     return r;
   }
 
-  #feedHead(chunk: Uint8Array, from: number): number {
+  #feedHead(chunk: Uint8Array, from: number, n: number): number {
     // Copy into the head buffer until the blank line.
-    for (let i = from; i < chunk.length; i++) {
+    for (let i = from; i < n; i++) {
       if (this.#headLen === this.#head.length) {
         if (this.#headLen >= MAX_HEAD) throw new BadResponse("response head over 64 KiB");
         const bigger = new Uint8Array(this.#head.length * 2);
@@ -215,7 +215,7 @@ export class ResponseParser {
         return i + 1;
       }
     }
-    return chunk.length;
+    return n;
   }
 
   #parseHead(): void {

@@ -16,8 +16,9 @@ export const CONTROL = {
   WAKE: 1,
   CREDITS: 2,
   RATE_VERSION: 3,
-  BYTES: 24,
+  BYTES: 32,
   RATE_OFFSET: 16,
+  LEAD_OFFSET: 24,
 } as const;
 
 /** Options of {@linkcode startPacerThread}. */
@@ -32,7 +33,10 @@ export interface PacerThreadOptions {
   spinMs?: number;
   /** Most ticks per message (default 64). */
   batch?: number;
-  /** Receives each batch of ticks: parallel arrays, times in this thread's `performance.now()`. */
+  /**
+   * Receives each batch of ticks: parallel arrays, times in this thread's `performance.now()`.
+   * `released` is the release time plus the lead in force: what the schedule saw.
+   */
   onTicks: (firstSeq: number, scheduled: Float64Array, released: Float64Array) => void;
 }
 
@@ -40,6 +44,11 @@ export interface PacerThreadOptions {
 export interface PacerThread {
   /** Changes the rate (re-anchored by the Worker at its next step). */
   setRate(rate: number): void;
+  /**
+   * Releases each tick `ms` before its scheduled time, so it reaches this thread by then (the
+   * hand-off takes tens to hundreds of µs); the consumer spins the rest. 0 by default.
+   */
+  setLead(ms: number): void;
   /** Returns `n` credits (queue slots freed). */
   credit(n?: number): void;
   /** Stops the pacer; resolves with the ticks it released and its final spin threshold. */
@@ -61,6 +70,7 @@ export function startPacerThread(options: PacerThreadOptions): PacerThread {
   const control = new SharedArrayBuffer(CONTROL.BYTES);
   const i32 = new Int32Array(control, 0, 4);
   const rate = new Float64Array(control, CONTROL.RATE_OFFSET, 1);
+  const lead = new Float64Array(control, CONTROL.LEAD_OFFSET, 1);
   i32[CONTROL.CREDITS] = Math.min(options.credits ?? 2 ** 30, 2 ** 30);
   rate[0] = options.rate;
   const worker = new Worker(new URL("../workers/pacer.ts", import.meta.url), { type: "module" });
@@ -101,6 +111,9 @@ export function startPacerThread(options: PacerThreadOptions): PacerThread {
       rate[0] = r;
       Atomics.add(i32, CONTROL.RATE_VERSION, 1);
       wake();
+    },
+    setLead(ms) {
+      lead[0] = ms;
     },
     credit(n = 1) {
       if (Atomics.add(i32, CONTROL.CREDITS, n) <= 0) Atomics.notify(i32, CONTROL.CREDITS);

@@ -21,8 +21,9 @@ import {
 } from "./adaptive.ts";
 import { settlesWithin } from "./clock.ts";
 import { calibrateCpu } from "./cpu_work.ts";
-import { type HttpConnection, openConnection, type RequestSpec } from "./http_client.ts";
+import { type HttpConnection, openConnection, type RequestSpec, Watchdog } from "./http_client.ts";
 import { type PacerThread, startPacerThread } from "./pacer_thread.ts";
+import { SpinCalibrator } from "./precise_wait.ts";
 import { BoundedQueue } from "./queue.ts";
 import { type IntervalSnapshot, Recorder, type TickRecord } from "./recorder.ts";
 import { buildSummary, type Summary } from "./reporters.ts";
@@ -69,6 +70,12 @@ export interface RunHandle {
   /** Resolves with the summary. */
   done: Promise<Summary>;
 }
+
+/**
+ * Most of the main thread the send spin may take: the pacer's lead is capped at this fraction of
+ * the tick interval (0.25 at 1,000/s: a 250 µs lead at most, about half of it spun on average).
+ */
+export const SEND_SPIN_BUDGET = 0.25;
 
 const NOTICES: Record<string, string> = {
   refused: "target unreachable: connection refused by",
@@ -150,13 +157,30 @@ async function execute(config: RunConfig, events: RunEvents, ctl: Control): Prom
   let lastReason: string | undefined;
 
   const start = now();
+  let activeFrom: number | undefined;
   const recorder = new Recorder(start);
   const queue = new BoundedQueue<TickRecord>(config.queueSize);
   const conns: HttpConnection[] = [];
+  const watchdog = new Watchdog(Math.min(50, Math.max(5, config.timeoutMs / 10)), now);
   const closedLoop = config.rate === 0;
   let pacer: PacerThread | undefined;
   let closedLoopSeq = 0;
 
+  // Connections are opened before the first tick, so the first sends are not late by a connect.
+  for (let i = 0; i < config.consumers; i++) {
+    conns.push(openConnection(config.request, {
+      engine: config.engine,
+      timeoutMs: config.timeoutMs,
+      now,
+      watchdog,
+    }));
+  }
+  await settlesWithin(Promise.all(conns.map((c) => c.connect())), config.timeoutMs);
+
+  // The hand-off from the pacer Worker takes tens to hundreds of µs: measure it, and have the
+  // pacer release each tick that much early (the consumer spins the rest, within a budget).
+  const handoff = new SpinCalibrator({ quantile: 0.95, initialMs: 0.1, minMs: 0, maxMs: 1 });
+  let lead = 0;
   if (!closedLoop) {
     pacer = startPacerThread({
       rate,
@@ -165,10 +189,22 @@ async function execute(config: RunConfig, events: RunEvents, ctl: Control): Prom
       maxTicks: config.requests ?? Infinity,
       credits: config.queueSize,
       onTicks(firstSeq, scheduled, released) {
+        if (activeFrom === undefined) {
+          // The run's clock starts with the first tick, not with the pacer Worker's start-up.
+          activeFrom = scheduled[0];
+          armDuration(activeFrom);
+        }
+        const receipt = now();
         for (let i = 0; i < scheduled.length; i++) {
+          handoff.observe(receipt - (released[i] - lead));
           const t = { seq: firstSeq + i, scheduledAt: scheduled[i], releasedAt: released[i] };
           recorder.tick(t);
           if (!queue.push(t)) recorder.notSent(queue.closed ? "stopped" : "queue_full");
+        }
+        const next = Math.min(handoff.thresholdMs(), (1000 * SEND_SPIN_BUDGET) / rate);
+        if (Math.abs(next - lead) > 0.005) {
+          lead = next;
+          pacer!.setLead(lead);
         }
       },
     });
@@ -196,12 +232,7 @@ async function execute(config: RunConfig, events: RunEvents, ctl: Control): Prom
   };
 
   const consumer = async (index: number) => {
-    const conn = openConnection(config.request, {
-      engine: config.engine,
-      timeoutMs: config.timeoutMs,
-      now,
-    });
-    conns[index] = conn;
+    const conn = conns[index];
     for (;;) {
       let tick: TickRecord | undefined;
       if (closedLoop) {
@@ -213,6 +244,9 @@ async function execute(config: RunConfig, events: RunEvents, ctl: Control): Prom
         tick = await queue.take();
         if (!tick) break;
         pacer!.credit(1);
+        // Released early by the lead: spin the rest, so the write lands on the slot.
+        const due = tick.scheduledAt;
+        if (due - now() <= lead + 0.05) { while (now() < due) { /* spin */ } }
       }
       recorder.sending();
       const res = await conn.send();
@@ -227,6 +261,12 @@ async function execute(config: RunConfig, events: RunEvents, ctl: Control): Prom
   };
 
   let stopping = false;
+  let durationTimer: ReturnType<typeof setTimeout> | undefined;
+  function armDuration(from: number) {
+    if (config.durationMs === undefined) return;
+    const left = Math.max(0, config.durationMs - (now() - from));
+    durationTimer = setTimeout(() => ctl.requestStop("duration"), left);
+  }
   const consumers = Array.from({ length: config.consumers }, (_, i) => consumer(i));
 
   // Intervals.
@@ -257,9 +297,9 @@ async function execute(config: RunConfig, events: RunEvents, ctl: Control): Prom
   };
   if (controller) scheduleWindow(250);
 
-  let durationTimer: ReturnType<typeof setTimeout> | undefined;
-  if (config.durationMs !== undefined) {
-    durationTimer = setTimeout(() => ctl.requestStop("duration"), config.durationMs);
+  if (closedLoop) {
+    activeFrom = start;
+    armDuration(start);
   }
 
   const abortAll = () => {
@@ -309,9 +349,10 @@ async function execute(config: RunConfig, events: RunEvents, ctl: Control): Prom
   }
   await Promise.all([...jobs]);
   pool?.close();
+  watchdog.close();
   return buildSummary(recorder.totals(), {
     url: config.request.url.href,
-    durationMs: stoppedAt - start,
+    durationMs: stoppedAt - (activeFrom ?? stoppedAt),
     drainMs: now() - stoppedAt,
     targetRate: config.rate,
     finalRate: closedLoop ? 0 : rate,

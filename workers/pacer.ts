@@ -18,6 +18,7 @@ self.onmessage = (e: MessageEvent<PacerIn>) => {
   const msg = e.data;
   const i32 = new Int32Array(msg.control, 0, 4);
   const rateCell = new Float64Array(msg.control, CONTROL.RATE_OFFSET, 1);
+  const leadCell = new Float64Array(msg.control, CONTROL.LEAD_OFFSET, 1);
   // Times are reported in the main thread's performance.now() frame.
   const offset = performance.timeOrigin - msg.timeOrigin;
   const now = () => performance.now() + offset;
@@ -64,13 +65,16 @@ self.onmessage = (e: MessageEvent<PacerIn>) => {
   };
 
   while (Atomics.load(i32, CONTROL.STOP) === 0 && schedule.taken < msg.maxTicks) {
+    // The schedule runs `lead` ms ahead of the clock: ticks go out that much early, so they
+    // reach the main thread in time (see PacerThread.setLead).
+    const lead = leadCell[0];
     const version = Atomics.load(i32, CONTROL.RATE_VERSION);
     if (version !== rateVersion) {
       rateVersion = version;
-      schedule.setRate(rateCell[0], now());
+      schedule.setRate(rateCell[0], now() + lead);
     }
     const t = now();
-    const wait = schedule.wait(t);
+    const wait = schedule.wait(t + lead);
     if (wait > 0) {
       flush();
       wakeSeen = Atomics.load(i32, CONTROL.WAKE);
@@ -84,14 +88,14 @@ self.onmessage = (e: MessageEvent<PacerIn>) => {
       if (Atomics.load(i32, CONTROL.STOP) !== 0) break;
     }
     Atomics.sub(i32, CONTROL.CREDITS, 1);
-    const at = now();
+    const at = now() + lead;
     const tick = schedule.take(at);
     if (n === 0) firstSeq = tick.seq;
     scheduled[n] = tick.scheduledAt;
     released[n] = at;
     n++;
     // Flush at once unless the next tick is already due (then batch while behind).
-    if (n === batch || schedule.wait(now()) > 0) flush();
+    if (n === batch || schedule.wait(now() + lead) > 0) flush();
   }
   flush();
   self.postMessage(
