@@ -164,7 +164,7 @@ export async function benchClient(seconds = 5, rssSeconds = 60): Promise<Record<
       send_lateness_us: s.send_lateness_us,
     };
     console.log(
-      `\nat 1,000/s for 10 s: achieved ${s.achieved_rate}/s; pacer lateness p50/p99/max ` +
+      `\nat 1,000/s for 20 s (16 consumers): achieved ${s.achieved_rate}/s; pacer lateness p50/p99/max ` +
         `${s.pacer_lateness_us.p50}/${s.pacer_lateness_us.p99}/${s.pacer_lateness_us.max} µs; ` +
         `written − scheduled p50/p99/max ${s.send_lateness_us.p50}/${s.send_lateness_us.p99}/` +
         `${s.send_lateness_us.max} µs`,

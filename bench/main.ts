@@ -6,6 +6,7 @@
  */
 
 import { benchAdaptive } from "./adaptive.ts";
+import { benchClient } from "./client.ts";
 import { benchPacer } from "./pacer.ts";
 import { benchServe } from "./serve.ts";
 
@@ -13,6 +14,7 @@ const ALL: Record<string, () => unknown> = {
   adaptive: () => benchAdaptive(10),
   pacer: () => benchPacer(5),
   serve: () => benchServe(5, 3),
+  client: () => benchClient(5, 60),
 };
 
 const names = Deno.args.length > 0 ? Deno.args : Object.keys(ALL);

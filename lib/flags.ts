@@ -233,6 +233,15 @@ export function parseFlags(command: string, args: string[], specs: FlagSpec[]): 
   return values;
 }
 
+function showDefault(s: FlagSpec): string {
+  const v = s.default as number;
+  if (s.type === "duration") return v >= 1000 && v % 1000 === 0 ? `${v / 1000}s` : `${v}ms`;
+  if (s.type === "bytes" && v >= 1024 && v % 1024 === 0) {
+    return v % (1024 * 1024) === 0 ? `${v / 1024 / 1024}mb` : `${v / 1024}kb`;
+  }
+  return String(s.default);
+}
+
 /**
  * Renders the help text for a command from its flag specs.
  *
@@ -250,9 +259,9 @@ export function renderHelp(command: string, summary: string, specs: FlagSpec[]):
     const value = s.type === "boolean"
       ? (s.optionalValue ? `[=${s.optionalValue.join("|")}]` : "")
       : ` ${s.valueName ?? s.type.toUpperCase()}`;
-    const def = s.default === undefined || s.default === false
+    const def = s.default === undefined || s.default === false || s.default === ""
       ? ""
-      : ` (default ${s.type === "duration" ? `${s.default}ms` : String(s.default)})`;
+      : ` (default ${showDefault(s)})`;
     return [`${names}${value}`, `${s.help}${def}`];
   });
   const width = Math.max(...rows.map((r) => r[0].length), 10) + 2;

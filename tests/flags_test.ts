@@ -87,5 +87,5 @@ Deno.test("renderHelp lists every flag with its default", () => {
   for (const s of SPECS) {
     if (!help.includes(`--${s.name}`)) throw new Error(`help lacks --${s.name}`);
   }
-  if (!help.includes("(default 5000ms)")) throw new Error(help);
+  if (!help.includes("(default 5s)")) throw new Error(help);
 });
