@@ -1,5 +1,5 @@
 /**
- * `deno task bench [serve|pacer|adaptive|client ...]`: runs the benchmarks (all by default),
+ * `deno task bench [adaptive|pacer|serve|client|pool ...]`: runs the benchmarks (all by default),
  * prints a table for each and writes JSON under `bench/results/`.
  *
  * @module
@@ -8,6 +8,7 @@
 import { benchAdaptive } from "./adaptive.ts";
 import { benchClient } from "./client.ts";
 import { benchPacer } from "./pacer.ts";
+import { benchPool } from "./pool.ts";
 import { benchServe } from "./serve.ts";
 
 const ALL: Record<string, () => unknown> = {
@@ -15,6 +16,7 @@ const ALL: Record<string, () => unknown> = {
   pacer: () => benchPacer(5),
   serve: () => benchServe(5, 3),
   client: () => benchClient(5, 60),
+  pool: () => benchPool(8, 0.1),
 };
 
 const names = Deno.args.length > 0 ? Deno.args : Object.keys(ALL);

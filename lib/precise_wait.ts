@@ -24,7 +24,8 @@ export interface SpinCalibratorOptions {
 
 /**
  * Learns the spin threshold: the coarse sleep is asked to wake `threshold` ms before the
- * deadline, where `threshold` covers the `quantile` of recent overshoots plus a margin.
+ * deadline, where `threshold` covers the `quantile` of recent overshoots plus a margin, but at
+ * most 3x their median (rare outliers would otherwise make every tick spin for milliseconds).
  *
  * @example
  * ```ts
@@ -75,7 +76,10 @@ export class SpinCalibrator {
       const n = Math.min(this.#count, this.#ring.length);
       const sorted = this.#ring.slice(0, n).sort();
       const q = sorted[Math.min(n - 1, Math.ceil(this.#quantile * n) - 1)];
-      this.#threshold = Math.min(this.#max, Math.max(this.#min, q + this.#margin));
+      // A few wake-ups late by milliseconds (the thread was not scheduled) must not turn every
+      // tick into a long spin: the threshold stays within 3x the median overshoot.
+      const robust = Math.min(q, 3 * sorted[Math.floor(n / 2)]);
+      this.#threshold = Math.min(this.#max, Math.max(this.#min, robust + this.#margin));
       this.#dirty = false;
     }
     return this.#threshold;

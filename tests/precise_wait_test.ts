@@ -20,6 +20,12 @@ Deno.test("calibrator: setTimeout-like overshoot raises the threshold, clamped",
   assertEquals(low.thresholdMs(), 0.02);
 });
 
+Deno.test("calibrator: rare millisecond outliers do not drag the threshold up", () => {
+  const cal = new SpinCalibrator({ marginMs: 0.02 });
+  for (let i = 0; i < 256; i++) cal.observe(i % 50 === 0 ? 3 : 0.08); // 2% of wakes 3 ms late
+  assertBetween(cal.thresholdMs(), 0.25, 0.27, "3x the 0.08 ms median + margin");
+});
+
 Deno.test("calibrator: forgets old overshoots past its window", () => {
   const cal = new SpinCalibrator({ window: 64, marginMs: 0 });
   for (let i = 0; i < 64; i++) cal.observe(1);

@@ -44,6 +44,18 @@ Deno.test("serve --workers 2: 3,000 concurrent coupon POSTs issue exactly 1,000 
   }
 });
 
+Deno.test("serve --log writes one JSON line per request to stderr", async () => {
+  const srv = await startServe(["--log", "--latency", "0", "--jitter", "0"]);
+  await (await fetch(`http://127.0.0.1:${srv.port}/api/work`)).body?.cancel();
+  await (await fetch(`http://127.0.0.1:${srv.port}/nope`)).body?.cancel();
+  const first = JSON.parse(await srv.stderr.until(/"path":"\/api\/work"/));
+  assertEquals([first.method, first.status], ["GET", 200]);
+  const second = JSON.parse(await srv.stderr.until(/"path":"\/nope"/));
+  assertEquals(second.status, 404);
+  assertOk(typeof second.ms === "number");
+  assertEquals((await srv.stop()).code, 0);
+});
+
 Deno.test("serve: bad flags exit 2 with one line naming the flag and what is allowed", async () => {
   const cases: [string[], string][] = [
     [["serve", "--port", "70000"], `'--port' must be in [0, 65535], got "70000"`],
