@@ -7,13 +7,17 @@
 
 import { UsageError } from "./lib/flags.ts";
 import { RUN_HELP, runCommand } from "./lib/run_command.ts";
-import { SERVE_HELP, serveCommand } from "./server/serve_command.ts";
+import { SERVE_HELP } from "./server/serve_flags.ts";
 
 /** The program's version. */
 export const VERSION = "0.1.0";
 
 const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; help: string }> = {
-  serve: { run: serveCommand, help: SERVE_HELP },
+  // Loaded on demand: `run` and `--help` need no Hono.
+  serve: {
+    run: async (args) => (await import("./server/serve_command.ts")).serveCommand(args),
+    help: SERVE_HELP,
+  },
   run: { run: runCommand, help: RUN_HELP },
 };
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { appOptionsFromFlags, SERVE_FLAGS } from "../server/serve_command.ts";
+import { appOptionsFromFlags, SERVE_FLAGS } from "../server/serve_flags.ts";
 import { startIsolates } from "../server/isolates.ts";
 import { ServerState } from "../server/shared_state.ts";
 import { type FlagSpec, parseFlags, renderHelp, UsageError } from "./flags.ts";
