@@ -7,6 +7,19 @@
 
 const CLK_TCK = 100;
 
+/** `deno run` with the permissions and flags of the `tpsdemo` task (and the compiled binary). */
+export const DENO_RUN = [
+  "run",
+  "--allow-net",
+  "--allow-read",
+  "--allow-env",
+  "--allow-sys",
+  "--unstable-net",
+];
+/** The program, and the bare-server fixture the benchmarks measure against. */
+export const MAIN = new URL("../main.ts", import.meta.url).pathname;
+export const BARE = new URL("./fixtures/bare_server.ts", import.meta.url).pathname;
+
 /** CPU seconds (user + system) that process `pid` has used, from /proc. */
 export function cpuSeconds(pid: number): number {
   const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);

@@ -9,7 +9,10 @@
  */
 
 import {
+  BARE,
   cpuSeconds,
+  DENO_RUN,
+  MAIN,
   parseWrk,
   readUntil,
   rssMiB,
@@ -19,17 +22,8 @@ import {
   writeResult,
 } from "./_util.ts";
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
-const BARE = new URL("./fixtures/bare_server.ts", import.meta.url).pathname;
 const DENO = Deno.execPath();
-const FLAGS = [
-  "run",
-  "--allow-net",
-  "--allow-read",
-  "--allow-env",
-  "--allow-sys",
-  "--unstable-net",
-];
+const FLAGS = DENO_RUN;
 const dec = new TextDecoder();
 
 async function startServer(args: string[], cpus = "0") {

@@ -6,19 +6,21 @@
  * @module
  */
 
-import { cpuSeconds, parseWrk, readUntil, spawn, table, which, writeResult } from "./_util.ts";
+import {
+  BARE,
+  cpuSeconds,
+  DENO_RUN,
+  MAIN,
+  parseWrk,
+  readUntil,
+  spawn,
+  table,
+  which,
+  writeResult,
+} from "./_util.ts";
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
-const BARE = new URL("./fixtures/bare_server.ts", import.meta.url).pathname;
 const DENO = Deno.execPath();
-const FLAGS = [
-  "run",
-  "--allow-net",
-  "--allow-read",
-  "--allow-env",
-  "--allow-sys",
-  "--unstable-net",
-];
+const FLAGS = DENO_RUN;
 
 /** One server under wrk load. */
 async function measure(name: string, args: string[], seconds: number) {
