@@ -165,8 +165,9 @@ type Phase = "startup" | "drain" | "hold" | "probe";
  *   `settle = goodput · headroom`, then `drain`: below `settle` by what the queue it built needs
  *   (the in-flight requests beyond Little's law at the unloaded latency), window after window
  *   until that queue is gone;
- * - `hold` at `settle`, then `probe`: +2% a window, the step doubling every four clean windows,
- *   so a capacity that grows is found in seconds while a probe past a fixed one costs little.
+ * - `hold` at `settle`, then `probe`: +2% a window up to 10% past the capacity last found, then
+ *   the step doubles every four clean windows, so a capacity that grows is found in seconds while
+ *   a probe past a fixed one costs little.
  * Latency alone moves nothing: a cut needs errors, or a low percentile (p10) above its baseline
  * by more than noise (max(1 ms, 10% of p50, 4 mean deviations)) twice in a row.
  *
@@ -336,8 +337,12 @@ export class CapacityController implements Controller {
         break;
     }
     if (s.rate >= o.target) return { rate: o.target, windowMs, reason: "hold" };
-    // Probing past a client ceiling we hit before goes at half the smallest step.
+    // Probing past a client ceiling we hit before goes at half the smallest step; up to 10%
+    // past the last capacity found, at the smallest step; beyond that (the capacity has grown),
+    // the step doubles every four clean windows.
     const nearCeiling = s.rate >= this.#clientCeiling * 0.95;
+    const known = this.#settle / o.headroom;
+    if (s.rate < known * 1.1) this.#probes = 0;
     const step = nearCeiling
       ? o.probeStep / 2
       : Math.min(o.maxProbeStep, o.probeStep * 2 ** Math.floor(this.#probes / 4));
