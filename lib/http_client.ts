@@ -228,8 +228,9 @@ export class RawHttpConnection implements HttpConnection, Expirable {
             this.#conn = conn;
           }
           const conn = this.#conn;
-          sentAt = this.#now();
-          let written = 0;
+          // A fresh connection took time; a kept-alive one is written at once.
+          if (!reused) sentAt = this.#now();
+          let written = await conn.write(this.#request);
           while (written < this.#request.length) {
             written += await conn.write(this.#request.subarray(written));
           }

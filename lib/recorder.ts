@@ -166,7 +166,11 @@ export class Recorder {
   #pacerLateness = histogram();
   #sendLateness = histogram();
 
-  constructor(start: number) {
+  #windows: boolean;
+
+  /** `windows: false` skips the controller-window histograms (no adaptive controller). */
+  constructor(start: number, options: { windows?: boolean } = {}) {
+    this.#windows = options.windows ?? true;
     this.#start = start;
     this.#lastInterval = start;
     this.#wStart = start;
@@ -212,7 +216,7 @@ export class Recorder {
     this.#wCompleted++;
     const lag = Math.max(0, Math.round((r.sentAt - t.scheduledAt) * 1000));
     this.#sendLateness.recordValue(lag);
-    this.#wLag.recordValue(lag);
+    if (this.#windows) this.#wLag.recordValue(lag);
     if (r.error) {
       if (r.error === "timeout") acc.timed_out++;
       else if (r.error === "cancelled") acc.cancelled++;
@@ -231,7 +235,7 @@ export class Recorder {
     if (r.status < 400) {
       acc.ok++;
       this.#wOk++;
-      this.#wLatency.recordValue(service);
+      if (this.#windows) this.#wLatency.recordValue(service);
     } else {
       acc.http_error++;
       this.#iErrors++;

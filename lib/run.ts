@@ -158,7 +158,7 @@ async function execute(config: RunConfig, events: RunEvents, ctl: Control): Prom
 
   const start = now();
   let activeFrom: number | undefined;
-  const recorder = new Recorder(start);
+  const recorder = new Recorder(start, { windows: controller !== undefined });
   const queue = new BoundedQueue<TickRecord>(config.queueSize);
   const conns: HttpConnection[] = [];
   const watchdog = new Watchdog(Math.min(50, Math.max(5, config.timeoutMs / 10)), now);
