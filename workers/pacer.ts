@@ -80,15 +80,17 @@ self.onmessage = (e: MessageEvent<PacerIn>) => {
       wakeSeen = Atomics.load(i32, CONTROL.WAKE);
       if (!preciseWaitSync(t + wait, deps, calibrator)) continue; // woken: re-plan
     }
-    if (Atomics.load(i32, CONTROL.CREDITS) <= 0) {
+    // The release time is read first: the atomics below cost microseconds after a long sleep.
+    let at = now() + lead;
+    if (Atomics.sub(i32, CONTROL.CREDITS, 1) <= 0) {
+      // No queue space (backpressure): wait for a credit; the tick is released when it comes.
       flush();
-      while (Atomics.load(i32, CONTROL.CREDITS) <= 0 && Atomics.load(i32, CONTROL.STOP) === 0) {
+      while (Atomics.load(i32, CONTROL.CREDITS) < 0 && Atomics.load(i32, CONTROL.STOP) === 0) {
         Atomics.wait(i32, CONTROL.CREDITS, Atomics.load(i32, CONTROL.CREDITS), 50);
       }
       if (Atomics.load(i32, CONTROL.STOP) !== 0) break;
+      at = now() + lead;
     }
-    Atomics.sub(i32, CONTROL.CREDITS, 1);
-    const at = now() + lead;
     const tick = schedule.take(at);
     if (n === 0) firstSeq = tick.seq;
     scheduled[n] = tick.scheduledAt;
