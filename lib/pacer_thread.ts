@@ -1,9 +1,10 @@
 /**
  * The main thread's handle on the pacer Worker (`workers/pacer.ts`). The Worker owns the clock
  * and the busy-wait, so the spin never blocks the event loop that carries the HTTP I/O; it hands
- * ticks over in messages. Control flows the other way through a small SharedArrayBuffer: the
- * rate, a stop flag, and the credits of the bounded queue (backpressure: with no credit the
- * Worker blocks, and the wait shows as lateness).
+ * ticks over: their times in a shared ring, a small message saying which. Control flows the
+ * other way through a small SharedArrayBuffer: the rate, the lead, a stop flag, and the credits of
+ * the bounded queue (backpressure: with no credit the Worker blocks, and the wait shows as
+ * lateness). Credits also bound the ring: no more than `credits` ticks are ever unread.
  *
  * @module
  */
@@ -27,17 +28,38 @@ export interface PacerThreadOptions {
   burst?: number;
   maxDebt?: number;
   maxTicks?: number;
-  /** Initial credits: the bounded queue's capacity (default Infinity-like 2^30). */
+  /** Initial credits: the bounded queue's capacity (default 65,536); return them with credit(). */
   credits?: number;
   /** Fixed spin threshold in ms (default: self-calibrating). */
   spinMs?: number;
   /** Most ticks per message (default 64). */
   batch?: number;
-  /**
-   * Receives each batch of ticks: parallel arrays, times in this thread's `performance.now()`.
-   * `released` is the release time plus the lead in force: what the schedule saw.
-   */
-  onTicks: (firstSeq: number, scheduled: Float64Array, released: Float64Array) => void;
+  /** Receives each batch of ticks; read them during the call (the ring is reused). */
+  onTicks: (batch: TickBatch) => void;
+}
+
+/**
+ * A batch of released ticks, read from the shared ring. Times are in this thread's
+ * `performance.now()`; `releasedAt` is the release time plus the lead in force (what the
+ * schedule saw). One object, reused for every batch.
+ */
+export class TickBatch {
+  first = 0;
+  count = 0;
+  #ring: Float64Array;
+  #mask: number;
+  constructor(ring: Float64Array, mask: number) {
+    this.#ring = ring;
+    this.#mask = mask;
+  }
+  /** Scheduled time of the batch's `i`-th tick. */
+  scheduledAt(i: number): number {
+    return this.#ring[2 * ((this.first + i) & this.#mask)];
+  }
+  /** Release time of the batch's `i`-th tick. */
+  releasedAt(i: number): number {
+    return this.#ring[2 * ((this.first + i) & this.#mask) + 1];
+  }
 }
 
 /** A running pacer Worker. */
@@ -71,15 +93,23 @@ export function startPacerThread(options: PacerThreadOptions): PacerThread {
   const i32 = new Int32Array(control, 0, 4);
   const rate = new Float64Array(control, CONTROL.RATE_OFFSET, 1);
   const lead = new Float64Array(control, CONTROL.LEAD_OFFSET, 1);
-  i32[CONTROL.CREDITS] = Math.min(options.credits ?? 2 ** 30, 2 ** 30);
+  const credits = Math.max(1, Math.min(options.credits ?? 65_536, 2 ** 24));
+  i32[CONTROL.CREDITS] = credits;
+  let size = 1024;
+  while (size < credits) size *= 2;
+  const ring = new SharedArrayBuffer(size * 16);
+  const batch = new TickBatch(new Float64Array(ring), size - 1);
   rate[0] = options.rate;
   const worker = new Worker(new URL("../workers/pacer.ts", import.meta.url), { type: "module" });
   let resolveDone!: (v: { ticks: number; spinMs: number }) => void;
   const done = new Promise<{ ticks: number; spinMs: number }>((r) => resolveDone = r);
   worker.onmessage = (e: MessageEvent<PacerOut>) => {
     const m = e.data;
-    if (m.type === "ticks") options.onTicks(m.seq, m.scheduled, m.released);
-    else {
+    if (m.type === "ticks") {
+      batch.first = m.seq;
+      batch.count = m.count;
+      options.onTicks(batch);
+    } else {
       worker.terminate();
       resolveDone({ ticks: m.ticks, spinMs: m.spinMs });
     }
@@ -93,6 +123,8 @@ export function startPacerThread(options: PacerThreadOptions): PacerThread {
     {
       type: "start",
       control,
+      ring,
+      mask: size - 1,
       timeOrigin: performance.timeOrigin,
       rate: options.rate,
       burst: options.burst ?? 1,

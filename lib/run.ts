@@ -188,16 +188,20 @@ async function execute(config: RunConfig, events: RunEvents, ctl: Control): Prom
       maxDebt: controller ? config.burst : Infinity,
       maxTicks: config.requests ?? Infinity,
       credits: config.queueSize,
-      onTicks(firstSeq, scheduled, released) {
+      onTicks(batch) {
         if (activeFrom === undefined) {
           // The run's clock starts with the first tick, not with the pacer Worker's start-up.
-          activeFrom = scheduled[0];
+          activeFrom = batch.scheduledAt(0);
           armDuration(activeFrom);
         }
         const receipt = now();
-        for (let i = 0; i < scheduled.length; i++) {
-          handoff.observe(receipt - (released[i] - lead));
-          const t = { seq: firstSeq + i, scheduledAt: scheduled[i], releasedAt: released[i] };
+        for (let i = 0; i < batch.count; i++) {
+          const t = {
+            seq: batch.first + i,
+            scheduledAt: batch.scheduledAt(i),
+            releasedAt: batch.releasedAt(i),
+          };
+          handoff.observe(receipt - (t.releasedAt - lead));
           recorder.tick(t);
           if (!queue.push(t)) recorder.notSent(queue.closed ? "stopped" : "queue_full");
         }

@@ -59,8 +59,11 @@ export type CpuJobOut =
 /** Main → pacer Worker. */
 export type PacerIn = {
   type: "start";
-  /** Control block: see `lib/pacer_control.ts`. */
+  /** Control block: see `CONTROL` in `lib/pacer_thread.ts`. */
   control: SharedArrayBuffer;
+  /** Tick ring: Float64 pairs (scheduled, released) at `2 * (seq & mask)`. */
+  ring: SharedArrayBuffer;
+  mask: number;
   /** Main thread's `performance.timeOrigin`, to report times in its frame. */
   timeOrigin: number;
   rate: number;
@@ -75,7 +78,7 @@ export type PacerIn = {
   batch: number;
 };
 
-/** Pacer Worker → main: released ticks, as flat arrays (seq, scheduledAt, releasedAt in ms). */
+/** Pacer Worker → main: ticks `seq .. seq + count - 1` are in the ring. */
 export type PacerOut =
-  | { type: "ticks"; seq: number; scheduled: Float64Array; released: Float64Array }
+  | { type: "ticks"; seq: number; count: number }
   | { type: "done"; ticks: number; spinMs: number };

@@ -41,26 +41,14 @@ self.onmessage = (e: MessageEvent<PacerIn>) => {
     },
   };
   const batch = Math.max(1, msg.batch);
-  let scheduled = new Float64Array(batch);
-  let released = new Float64Array(batch);
+  const ring = new Float64Array(msg.ring);
+  const mask = msg.mask;
   let n = 0;
   let firstSeq = 0;
-  // Sends the ticks gathered so far (a trimmed copy when the batch is not full).
+  // Tells the main thread which ticks are in the ring (no data in the message: no allocation).
   const flush = () => {
     if (n === 0) return;
-    const s = n === batch ? scheduled : scheduled.slice(0, n);
-    const r = n === batch ? released : released.slice(0, n);
-    self.postMessage(
-      { type: "ticks", seq: firstSeq, scheduled: s, released: r } satisfies PacerOut,
-      [
-        s.buffer,
-        r.buffer,
-      ],
-    );
-    if (n === batch) {
-      scheduled = new Float64Array(batch);
-      released = new Float64Array(batch);
-    }
+    self.postMessage({ type: "ticks", seq: firstSeq, count: n } satisfies PacerOut);
     n = 0;
   };
 
@@ -93,8 +81,9 @@ self.onmessage = (e: MessageEvent<PacerIn>) => {
     }
     const tick = schedule.take(at);
     if (n === 0) firstSeq = tick.seq;
-    scheduled[n] = tick.scheduledAt;
-    released[n] = at;
+    const slot = 2 * (tick.seq & mask);
+    ring[slot] = tick.scheduledAt;
+    ring[slot + 1] = at;
     n++;
     // Flush at once unless the next tick is already due (then batch while behind).
     if (n === batch || schedule.wait(now() + lead) > 0) flush();
