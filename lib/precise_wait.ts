@@ -13,7 +13,7 @@ export interface SpinCalibratorOptions {
   initialMs?: number;
   /** Quantile of the observed overshoots to cover (default 0.99). */
   quantile?: number;
-  /** Added to the quantile, ms (default 0.02). */
+  /** Added to the quantile, ms (default 0.04). */
   marginMs?: number;
   /** Bounds of the threshold, ms (default [0.02, 3]). */
   minMs?: number;
@@ -48,7 +48,7 @@ export class SpinCalibrator {
   constructor(options: SpinCalibratorOptions = {}) {
     this.#ring = new Float64Array(options.window ?? 256);
     this.#quantile = options.quantile ?? 0.99;
-    this.#margin = options.marginMs ?? 0.02;
+    this.#margin = options.marginMs ?? 0.04;
     this.#min = options.minMs ?? 0.02;
     this.#max = options.maxMs ?? 3;
     this.#threshold = options.initialMs ?? 0.15;
