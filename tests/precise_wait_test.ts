@@ -15,7 +15,7 @@ Deno.test("calibrator: setTimeout-like overshoot raises the threshold, clamped",
   assertBetween(cal.thresholdMs(), 1.13, 1.15); // 1.1 + the 0.04 margin
   for (let i = 0; i < 256; i++) cal.observe(10);
   assertEquals(cal.thresholdMs(), 3);
-  const low = new SpinCalibrator({ minMs: 0.02 });
+  const low = new SpinCalibrator({ minMs: 0.02, marginMs: 0 });
   for (let i = 0; i < 64; i++) low.observe(-1); // early wakes count as 0
   assertEquals(low.thresholdMs(), 0.02);
 });
