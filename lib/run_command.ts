@@ -254,7 +254,7 @@ export async function runCommand(args: string[]): Promise<number> {
     return 0;
   }
   const json = v.json as boolean;
-  let url: URL;
+  let config: RunConfig;
   let stopServer = () => Promise.resolve(true);
   let serverNote = "";
   if (v.url !== undefined) {
@@ -263,8 +263,7 @@ export async function runCommand(args: string[]): Promise<number> {
         "Cannot start run: '--server' configures the embedded server: drop '--url'",
       );
     }
-    url = parseUrl(v.url as string);
-    configFromFlags(v, url); // validate everything before anything starts
+    config = configFromFlags(v, parseUrl(v.url as string));
   } else {
     let serverFlags: Record<string, unknown>;
     try {
@@ -281,7 +280,8 @@ export async function runCommand(args: string[]): Promise<number> {
       );
     }
     const app = appOptionsFromFlags(serverFlags);
-    configFromFlags(v, new URL("http://127.0.0.1/"));
+    // Every flag is checked before the server starts; the URL is known once it listens.
+    config = configFromFlags(v, new URL("http://127.0.0.1/"));
     const state = ServerState.create({ coupons: serverFlags.coupons as number });
     const iso = await startIsolates(state, {
       hostname: "127.0.0.1",
@@ -289,11 +289,11 @@ export async function runCommand(args: string[]): Promise<number> {
       count: serverFlags.workers as number,
       app,
     });
-    url = new URL(`http://127.0.0.1:${iso.port}/api/work`);
+    config.request.url = new URL(`http://127.0.0.1:${iso.port}/api/work`);
     stopServer = () => iso.shutdown(1000);
     serverNote = " (embedded mock server)";
   }
-  const config = configFromFlags(v, url);
+  const url = config.request.url;
 
   let outClosed = false;
   const out = (line: string) => {
