@@ -78,7 +78,5 @@ export type PacerIn = {
   batch: number;
 };
 
-/** Pacer Worker → main: ticks `seq .. seq + count - 1` are in the ring. */
-export type PacerOut =
-  | { type: "ticks"; seq: number; count: number }
-  | { type: "done"; ticks: number; spinMs: number };
+/** Pacer Worker → main (ticks go through the ring and its PUBLISHED counter). */
+export type PacerOut = { type: "done"; ticks: number; spinMs: number };

@@ -16,7 +16,7 @@ import type { PacerIn, PacerOut } from "./messages.ts";
 
 self.onmessage = (e: MessageEvent<PacerIn>) => {
   const msg = e.data;
-  const i32 = new Int32Array(msg.control, 0, 4);
+  const i32 = new Int32Array(msg.control, 0, 6);
   const rateCell = new Float64Array(msg.control, CONTROL.RATE_OFFSET, 1);
   const leadCell = new Float64Array(msg.control, CONTROL.LEAD_OFFSET, 1);
   // Times are reported in the main thread's performance.now() frame.
@@ -45,10 +45,11 @@ self.onmessage = (e: MessageEvent<PacerIn>) => {
   const mask = msg.mask;
   let n = 0;
   let firstSeq = 0;
-  // Tells the main thread which ticks are in the ring (no data in the message: no allocation).
+  // Publishes the ticks written to the ring: the main thread waits on the counter.
   const flush = () => {
     if (n === 0) return;
-    self.postMessage({ type: "ticks", seq: firstSeq, count: n } satisfies PacerOut);
+    Atomics.store(i32, CONTROL.PUBLISHED, (firstSeq + n) | 0);
+    Atomics.notify(i32, CONTROL.PUBLISHED);
     n = 0;
   };
 
