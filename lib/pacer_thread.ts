@@ -34,7 +34,7 @@ export interface PacerThreadOptions {
   credits?: number;
   /** Fixed spin threshold in ms (default: self-calibrating). */
   spinMs?: number;
-  /** Most ticks per message (default 64). */
+  /** Most ticks published at once when behind (default 64). */
   batch?: number;
   /** Receives each batch of ticks; read them during the call (the ring is reused). */
   onTicks: (batch: TickBatch) => void;

@@ -74,7 +74,7 @@ export type PacerIn = {
   maxTicks: number;
   /** Spin threshold override in ms (undefined = self-calibrating). */
   spinMs?: number;
-  /** Ticks per message at most (batching at high rates). */
+  /** Ticks published at once at most (batching when behind). */
   batch: number;
 };
 

@@ -1,10 +1,9 @@
 /**
  * Web Worker entry of the pacer: a synchronous loop that owns the clock. It sleeps with
  * `Atomics.wait` until shortly before each tick, busy-waits the rest (threshold self-calibrated
- * from the observed overshoot), waits for a queue credit (backpressure), and posts the tick with
- * its scheduled and release times in the main thread's time frame.
- *
- * @module
+ * from the observed overshoot), takes a queue credit (backpressure: without one it waits), and
+ * writes the tick's scheduled and release times, in the main thread's time frame, into the shared
+ * ring; then it bumps the published counter the main thread waits on.
  */
 
 /// <reference lib="deno.worker" />
