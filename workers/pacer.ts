@@ -4,6 +4,8 @@
  * from the observed overshoot), takes a queue credit (backpressure: without one it waits), and
  * writes the tick's scheduled and release times, in the main thread's time frame, into the shared
  * ring; then it bumps the published counter the main thread waits on.
+ *
+ * @module
  */
 
 /// <reference lib="deno.worker" />
