@@ -257,11 +257,7 @@ async function execute(config: RunConfig, events: RunEvents, ctl: Control): Prom
 
   // Jobs in flight, so the stop can wait for them.
   const jobs = new Set<Promise<unknown>>();
-  const handleResponse = async (status: number, bytes: number) => {
-    if (!pool) {
-      recorder.doneWithoutJob();
-      return;
-    }
+  const submitJob = async (pool: WorkerPool, status: number, bytes: number) => {
     // Backpressure: a consumer waits while the pool's backlog is a queue's worth.
     await pool.whenPendingBelow(config.queueSize);
     recorder.jobSubmitted();
@@ -295,7 +291,11 @@ async function execute(config: RunConfig, events: RunEvents, ctl: Control): Prom
       if (res.error && res.error !== "cancelled") {
         notice(res.error, res.message);
       }
-      if (!res.error) await handleResponse(res.status, res.bytes);
+      if (!res.error) {
+        // Only a CPU job is awaited: without one the hot path makes no extra promise.
+        if (pool) await submitJob(pool, res.status, res.bytes);
+        else recorder.doneWithoutJob();
+      }
       if (ctl.isKilled()) break;
     }
     conn.close();
