@@ -1,5 +1,5 @@
 import { assertEquals, assertOk } from "./_assert.ts";
-import { createApp } from "../server/app.ts";
+import { createApp, processTime, serverTiming } from "../server/app.ts";
 import { ServerState } from "../server/shared_state.ts";
 import { ManualClock } from "../lib/clock.ts";
 
@@ -51,6 +51,45 @@ Deno.test("latency and jitter are drawn uniformly and waited on the injected clo
   assertEquals(body.latency_ms, 60);
 });
 
+Deno.test("timing headers carry the handling time measured on the injected clock", async () => {
+  const clock = new ManualClock();
+  const app = createApp({ ...quiet, clock });
+  const pending = Promise.resolve(app.request("/api/work?latency=25ms"));
+  await clock.advance(25);
+  const res = await pending;
+  assertEquals(res.headers.get("X-Process-Time"), "0.025000");
+  assertEquals(res.headers.get("Server-Timing"), "app;dur=25.000");
+  await res.body?.cancel();
+});
+
+Deno.test("timing values keep microseconds, cached or not", () => {
+  const cases: [number, string, string][] = [
+    [0, "0.000000", "app;dur=0.000"],
+    [0.0126, "0.000013", "app;dur=0.013"],
+    [9.999, "0.009999", "app;dur=9.999"],
+    [10, "0.010000", "app;dur=10.000"], // past the cache
+    [1234.5678, "1.234568", "app;dur=1234.568"],
+  ];
+  for (const [ms, xpt, st] of cases) {
+    for (let i = 0; i < 2; i++) { // the second call is served from the cache
+      assertEquals([processTime(ms), serverTiming(ms)], [xpt, st], `${ms} ms`);
+    }
+  }
+});
+
+Deno.test("a request waiting on latency is in flight until it is answered", async () => {
+  const clock = new ManualClock();
+  const state = ServerState.create();
+  const app = createApp({ ...quiet, clock, state });
+  const slow = Promise.resolve(app.request("/api/work?latency=10ms"));
+  const during = await (await app.request("/stats")).json();
+  assertEquals(during.in_flight, 1);
+  await clock.advance(10);
+  await (await slow).body?.cancel();
+  const after = await (await app.request("/stats")).json();
+  assertEquals(after.in_flight, 0);
+});
+
 Deno.test("bad query values get 400 JSON naming the parameter", async () => {
   const app = createApp(quiet);
   const cases: [string, string][] = [
@@ -78,6 +117,17 @@ Deno.test("unknown routes get 404 JSON, wrong methods 405, large bodies 413", as
   res = await app.request("/api/work", { method: "DELETE" });
   assertEquals(res.status, 405);
   await res.body?.cancel();
+  // Only the exact path takes the /api/work fast path.
+  for (const path of ["/api/workx", "/api/work/x", "/api", "/API/WORK"]) {
+    res = await app.request(path);
+    assertEquals(res.status, 404, path);
+    await res.body?.cancel();
+  }
+  for (const path of ["/api/work?", "/api/work?latency=0"]) {
+    res = await app.request(path);
+    assertEquals(res.status, 200, path);
+    await res.body?.cancel();
+  }
   res = await app.request("/coupons", { method: "POST", body: "x".repeat(11) });
   assertEquals(res.status, 413);
   assertEquals((await res.json()).error, "payload_too_large");
@@ -149,6 +199,6 @@ Deno.test("/stats counts by route and status, in flight and coupons", async () =
   assertEquals(stats.routes.other, { "404": 1 });
   assertEquals(stats.routes["/coupons"], { "200": 1 });
   assertEquals(stats.requests_total, 5);
-  assertEquals(stats.in_flight, 1); // the /stats request itself
+  assertEquals(stats.in_flight, 0); // answered at once, so never pending
   assertEquals(stats.coupons, { total: 2, issued: 1, left: 1 });
 });
