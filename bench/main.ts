@@ -14,7 +14,7 @@ import { benchServe } from "./serve.ts";
 const ALL: Record<string, () => unknown> = {
   adaptive: () => benchAdaptive(10),
   pacer: () => benchPacer(5),
-  serve: () => benchServe(5, 3),
+  serve: () => benchServe(4, 5),
   client: () => benchClient(5, 60),
   pool: () => benchPool(8, 0.1),
 };
