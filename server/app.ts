@@ -219,25 +219,29 @@ const processTimes: string[] = [];
 const serverTimings: string[] = [];
 const intern = (s: string): string => Object.keys({ [s]: 0 })[0];
 
-/** `X-Process-Time` for `ms`: seconds with microsecond resolution, as FastAPI examples give. */
-export function processTime(ms: number): string {
+/**
+ * Sets `X-Process-Time` (seconds, as FastAPI examples give) and `Server-Timing` (one `app`
+ * metric) for a handling time of `ms`, both with microsecond resolution.
+ */
+export function setTimingHeaders(headers: Headers, ms: number): void {
   const us = Math.round(ms * 1000);
-  if (!(us >= 0 && us < TIMING_CACHE_US)) return (ms / 1000).toFixed(6);
-  return processTimes[us] ??= intern((us / 1e6).toFixed(6));
-}
-
-/** `Server-Timing` for `ms`: one `app` metric with microsecond resolution. */
-export function serverTiming(ms: number): string {
-  const us = Math.round(ms * 1000);
-  if (!(us >= 0 && us < TIMING_CACHE_US)) return `app;dur=${ms.toFixed(3)}`;
-  return serverTimings[us] ??= intern(`app;dur=${(us / 1000).toFixed(3)}`);
+  if (us >= 0 && us < TIMING_CACHE_US) {
+    headers.set("x-process-time", processTimes[us] ??= intern((us / 1e6).toFixed(6)));
+    headers.set("server-timing", serverTimings[us] ??= intern(`app;dur=${(us / 1000).toFixed(3)}`));
+  } else {
+    headers.set("x-process-time", (ms / 1000).toFixed(6));
+    headers.set("server-timing", `app;dur=${ms.toFixed(3)}`);
+  }
 }
 
 const HOT = "/api/work";
 
+/** Where the path of an absolute URL starts; -1 if it has none. */
+const pathStart = (url: string) => url.indexOf("/", url.indexOf("//") + 2);
+
 /** Whether the URL's path is `/api/work` (any query), without making a path string. */
 function isHotPath(url: string): boolean {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
+  const start = pathStart(url);
   if (start === -1 || !url.startsWith(HOT, start)) return false;
   const end = start + HOT.length;
   return end === url.length || url.charCodeAt(end) === 63; // "?"
@@ -245,7 +249,7 @@ function isHotPath(url: string): boolean {
 
 /** The fastest way to a request's path: no URL object. */
 function pathOf(url: string): string {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
+  const start = pathStart(url);
   if (start === -1) return "/";
   const q = url.indexOf("?", start);
   return q === -1 ? url.slice(start) : url.slice(start, q);
@@ -253,7 +257,8 @@ function pathOf(url: string): string {
 
 /**
  * Wraps a fetch handler with what every request gets: the body limit (413), the in-flight
- * gauge for pending requests, `X-Process-Time` and `Server-Timing`, counts by route and status, and the `--log` line.
+ * gauge for pending requests, `X-Process-Time` and `Server-Timing`, counts by route and
+ * status, and the `--log` line.
  * A wrapper rather than a Hono middleware: it keeps the common request on Hono's synchronous
  * fast path (measured in bench/serve).
  */
@@ -274,9 +279,7 @@ function withAccounting(
   const finish = (req: Request, path: string, t0: number, res: Response): Response => {
     const end = clock.now();
     const ms = end - t0;
-    const headers = res.headers;
-    headers.set("x-process-time", processTime(ms));
-    headers.set("server-timing", serverTiming(ms));
+    setTimingHeaders(res.headers, ms);
     state.count(path, res.status, end + epochOffset);
     if (log) {
       log(JSON.stringify({
@@ -309,16 +312,9 @@ function withAccounting(
     const t0 = clock.now();
     const url = req.url;
     const method = req.method;
-    if (method === "GET" && isHotPath(url)) {
-      let res: Response | Promise<Response>;
-      try {
-        res = work(url);
-      } catch (err) {
-        res = internal(err);
-      }
-      return res instanceof Response ? finish(req, HOT, t0, res) : pending(req, HOT, t0, res);
-    }
-    const path = pathOf(url);
+    // GET /api/work goes straight to its handler, past Hono and without a path string.
+    const hot = method === "GET" && isHotPath(url);
+    const path = hot ? HOT : pathOf(url);
     if (method !== "GET" && method !== "HEAD" && req.body !== null) {
       const length = Number(req.headers.get("content-length") ?? NaN);
       if (length > maxBodyBytes) return finish(req, path, t0, tooLarge());
@@ -337,7 +333,7 @@ function withAccounting(
     }
     let res: Response | Promise<Response>;
     try {
-      res = inner(req, env, ctx);
+      res = hot ? work(url) : inner(req, env, ctx);
     } catch (err) {
       res = internal(err);
     }
