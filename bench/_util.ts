@@ -76,6 +76,34 @@ export async function readUntil(
   }
 }
 
+/** A server started by {@linkcode startServer}. */
+export interface StartedServer {
+  child: Deno.ChildProcess;
+  /** The port from its listening line. */
+  port: number;
+  /** SIGTERM, then waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/** Starts `cmd args` pinned to `cpus`; resolves once it prints its `127.0.0.1:PORT` line. */
+export async function startServer(
+  cmd: string,
+  args: string[],
+  cpus?: string,
+): Promise<StartedServer> {
+  const child = spawn(cmd, args, { cpus });
+  const { match, reader } = await readUntil(child.stdout, /127\.0\.0\.1:(\d+)/);
+  return {
+    child,
+    port: Number(match[1]),
+    async stop() {
+      child.kill("SIGTERM");
+      await child.status;
+      await reader.cancel().catch(() => {});
+    },
+  };
+}
+
 /** Renders rows as an aligned text table. */
 export function table(rows: Record<string, unknown>[]): string {
   if (rows.length === 0) return "(no rows)";

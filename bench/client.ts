@@ -14,9 +14,9 @@ import {
   DENO_RUN,
   MAIN,
   parseWrk,
-  readUntil,
   rssMiB,
   spawn,
+  startServer,
   table,
   which,
   writeResult,
@@ -26,19 +26,9 @@ const DENO = Deno.execPath();
 const FLAGS = DENO_RUN;
 const dec = new TextDecoder();
 
-/** Starts a server pinned to `cpus` (null: not pinned). */
-async function startServer(args: string[], cpus: string | null = "0") {
-  const child = spawn(DENO, [...FLAGS, ...args], { cpus: cpus ?? undefined });
-  const { match, reader } = await readUntil(child.stdout, /127\.0\.0\.1:(\d+)/);
-  return {
-    port: Number(match[1]),
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-      await reader.cancel();
-    },
-  };
-}
+/** Starts a Deno server pinned to `cpus` (null: not pinned). */
+const startDenoServer = (args: string[], cpus: string | null = "0") =>
+  startServer(DENO, [...FLAGS, ...args], cpus ?? undefined);
 
 /** Runs a client command pinned to core 1; CPU seconds from /proc just before it exits. */
 async function measureClient(cmd: string, args: string[]) {
@@ -61,7 +51,7 @@ function tpsdemoArgs(url: string, extra: string[]) {
 
 /** Runs the comparison; returns its rows. */
 export async function benchClient(seconds = 5, rssSeconds = 60): Promise<Record<string, unknown>> {
-  const server = await startServer([BARE, "bare"]);
+  const server = await startDenoServer([BARE, "bare"]);
   const url = `http://127.0.0.1:${server.port}/api/work`;
   const rows: Record<string, unknown>[] = [];
   try {
@@ -129,7 +119,7 @@ export async function benchClient(seconds = 5, rssSeconds = 60): Promise<Record<
   console.log(table(rows));
 
   // Send lateness at 1,000/s against the mock (1 ms latency); neither process pinned.
-  const mock = await startServer(
+  const mock = await startDenoServer(
     [MAIN, "serve", "--port", "0", "--latency", "1ms", "--jitter", "0"],
     null,
   );
@@ -176,7 +166,7 @@ export async function benchClient(seconds = 5, rssSeconds = 60): Promise<Record<
   // RSS at 10,000/s.
   const rss: { t: number; rss_mib: number }[] = [];
   if (rssSeconds > 0) {
-    const target = await startServer([BARE, "bare"]);
+    const target = await startDenoServer([BARE, "bare"]);
     try {
       const child = new Deno.Command(DENO, {
         args: tpsdemoArgs(`http://127.0.0.1:${target.port}/api/work`, [

@@ -22,8 +22,9 @@ import {
   DENO_RUN,
   MAIN,
   parseWrk,
-  readUntil,
   spawn,
+  type StartedServer,
+  startServer,
   table,
   which,
   writeResult,
@@ -74,36 +75,28 @@ async function hasFastApi(): Promise<boolean> {
   }
 }
 
-interface Running {
-  child: Deno.ChildProcess;
+interface Running extends StartedServer {
   url: string;
-  stop(): Promise<void>;
 }
 
 async function launch(s: Server): Promise<Running> {
   const { cmd, args } = s.start();
-  const child = spawn(cmd, args, { cpus: "0" });
-  const { match, reader } = await readUntil(child.stdout, /127\.0\.0\.1:(\d+)/);
-  const url = `http://127.0.0.1:${match[1]}/api/work`;
+  const server = await startServer(cmd, args, "0");
+  const url = `http://127.0.0.1:${server.port}/api/work`;
   // Uvicorn announces itself just before it binds: wait until the route answers.
   for (let i = 0;; i++) {
     try {
       await (await fetch(url)).body?.cancel();
       break;
     } catch (err) {
-      if (i === 100) throw err;
+      if (i === 100) {
+        await server.stop();
+        throw err;
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   }
-  return {
-    child,
-    url,
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-      await reader.cancel().catch(() => {});
-    },
-  };
+  return { ...server, url };
 }
 
 const wrk = (url: string, connections: number, seconds: number) =>
