@@ -5,20 +5,24 @@
  * @module
  */
 
-import { UsageError } from "./lib/flags.ts";
-import { RUN_HELP, runCommand } from "./lib/run_command.ts";
-import { SERVE_HELP } from "./server/serve_flags.ts";
+import denoJson from "./deno.json" with { type: "json" };
+import { UsageError } from "./lib/cli/flags.ts";
+import { RUN_HELP } from "./lib/cli/run_flags.ts";
+import { SERVE_HELP } from "./lib/cli/serve_flags.ts";
 
-/** The program's version. */
-export const VERSION = "0.1.0";
+/** The program's version: `deno.json`'s, the one source. */
+export const VERSION: string = denoJson.version;
 
 const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; help: string }> = {
-  // Loaded on demand: `run` and `--help` need no Hono.
+  // Loaded on demand: `--help` loads neither command, and `run` loads no Hono.
   serve: {
-    run: async (args) => (await import("./server/serve_command.ts")).serveCommand(args),
+    run: async (args) => (await import("./lib/cli/serve_command.ts")).serveCommand(args),
     help: SERVE_HELP,
   },
-  run: { run: runCommand, help: RUN_HELP },
+  run: {
+    run: async (args) => (await import("./lib/cli/run_command.ts")).runCommand(args),
+    help: RUN_HELP,
+  },
 };
 
 const USAGE = `tpsdemo ${VERSION}: paces HTTP load precisely and finds the rate a service sustains.

@@ -5,8 +5,9 @@
  * @module
  */
 
-import { CapacityController, SeedController } from "../lib/adaptive.ts";
-import { acceptanceScenarios, judge, simulate } from "../lib/simulator.ts";
+import { CapacityController, SeedController } from "../lib/client/adaptive.ts";
+import { acceptanceScenarios } from "../lib/sim/scenarios.ts";
+import { simulate } from "../lib/sim/simulator.ts";
 import { table, writeResult } from "./_util.ts";
 
 /** For each figure, which direction is worse. */
@@ -35,7 +36,7 @@ export function benchAdaptive(seeds = 10): Record<string, unknown>[] {
         const ctl = mode === "seed"
           ? new SeedController({ target: sc.target })
           : new CapacityController({ target: sc.target });
-        const v = judge(simulate(sc, ctl));
+        const v = sc.judge(simulate(sc, ctl));
         pass &&= v.pass;
         for (const [k, val] of Object.entries(v.figures)) {
           const x = val ?? Infinity;

@@ -11,7 +11,10 @@
  *
  * @example
  * ```ts
- * burnCpu(5); // "9f3c0a1b", after about 5 ms of hashing
+ * import assert from "node:assert/strict";
+ * const t0 = performance.now();
+ * assert.match(burnCpu(5), /^[0-9a-f]+$/);
+ * assert.ok(performance.now() - t0 >= 5);
  * ```
  */
 export function burnCpu(ms: number, seed = 0, now: () => number = () => performance.now()): string {
@@ -35,8 +38,10 @@ export function burnCpu(ms: number, seed = 0, now: () => number = () => performa
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const perMs = calibrateCpu();
- * burnIterations(perMs * 200); // about 200 ms of one core
+ * assert.ok(perMs >= 1);
+ * burnIterations(perMs * 2); // about 2 ms of one core
  * ```
  */
 export function calibrateCpu(ms = 30): number {
@@ -60,7 +65,8 @@ export function calibrateCpu(ms = 30): number {
  *
  * @example
  * ```ts
- * burnIterations(1_000_000, 7);
+ * import assert from "node:assert/strict";
+ * assert.equal(burnIterations(1000, 7), burnIterations(1000, 7)); // deterministic for a seed
  * ```
  */
 export function burnIterations(n: number, seed = 0): string {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { parseBytes, parseDuration } from "../lib/flags.ts";
+import { parseBytes, parseDuration } from "../lib/units.ts";
 import type { ServerState } from "./shared_state.ts";
 
 /** Fault settings of one request: the server's defaults, possibly overridden by the query. */
@@ -32,7 +32,10 @@ export const MAX_QUERY_BYTES = 16 * 1024 * 1024;
  *
  * @example
  * ```ts
- * faultSettings(new URLSearchParams("latency=50ms"), { latencyMs: 20, jitterMs: 5, errorRate: 0, bytes: 0 });
+ * import assert from "node:assert/strict";
+ * const defaults = { latencyMs: 20, jitterMs: 5, errorRate: 0, bytes: 0 };
+ * assert.equal(faultSettings(new URLSearchParams("latency=50ms"), defaults).latencyMs, 50);
+ * assert.throws(() => faultSettings(new URLSearchParams("latency=soon"), defaults), BadParameter);
  * ```
  */
 export function faultSettings(query: URLSearchParams, defaults: FaultSettings): FaultSettings {
@@ -97,8 +100,10 @@ export type Admission = { ok: true; waitMs: number } | { ok: false };
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { ServerState } from "./shared_state.ts";
  * const limiter = new CapacityLimiter(ServerState.create(), { capacity: 100, backlog: 10 });
- * limiter.admit(Date.now()); // { ok: true, waitMs: 0 }
+ * assert.deepEqual(limiter.admit(Date.now()), { ok: true, waitMs: 0 });
  * ```
  */
 export class CapacityLimiter {

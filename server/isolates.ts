@@ -1,12 +1,34 @@
 /**
- * Starts the mock app in N server isolates (Web Workers sharing one port with `reusePort`) and
- * stops them gracefully. Used by `serve --workers N` and by `run`'s embedded server.
+ * Starts the mock service in 1 or N isolates sharing one port (`reusePort`) and stops them
+ * gracefully, with the messages between this thread and each server isolate. One isolate can
+ * run in this thread (`serve`), or in a Worker (`run`'s embedded server, so the client's spin
+ * never blocks it); either way it binds through `listen`. This module loads no Hono itself.
  *
  * @module
  */
 
-import type { IsolateAppOptions, ServerIsolateIn, ServerIsolateOut } from "../workers/messages.ts";
+import { settlesWithin } from "../lib/clock.ts";
+import type { ServerSettings } from "./settings.ts";
 import type { ServerState } from "./shared_state.ts";
+
+/** Main → server isolate. */
+export type ServerIsolateIn =
+  | {
+    type: "start";
+    index: number;
+    buffer: SharedArrayBuffer;
+    hostname: string;
+    port: number;
+    reusePort: boolean;
+    settings: ServerSettings;
+  }
+  | { type: "shutdown"; graceMs: number };
+
+/** Server isolate → main. */
+export type ServerIsolateOut =
+  | { type: "listening"; port: number }
+  | { type: "closed"; drained: boolean }
+  | { type: "error"; message: string; addrInUse: boolean };
 
 /** Running isolates. */
 export interface Isolates {
@@ -16,29 +38,74 @@ export interface Isolates {
   shutdown(graceMs: number): Promise<boolean>;
 }
 
+/** Options of {@linkcode startIsolates}. */
+export interface IsolatesOptions {
+  hostname: string;
+  /** 0 picks a free one, shared by all. */
+  port: number;
+  count: number;
+  settings: ServerSettings;
+  /** With one isolate, serve in this thread instead of a Worker (default false). */
+  inThisThread?: boolean;
+  /** Where `--log` lines go when serving in this thread (Workers write to their stderr). */
+  log?: (line: string) => void;
+}
+
+/** The port is taken: `serve` says so in one line. */
+export class AddrInUse extends Error {
+  override name = "AddrInUse";
+}
+
 function next(worker: Worker): Promise<ServerIsolateOut> {
   return new Promise((resolve) => {
     worker.onmessage = (e: MessageEvent<ServerIsolateOut>) => resolve(e.data);
     worker.onerror = (e) => {
       e.preventDefault();
-      resolve({ type: "error", message: e.message });
+      resolve({ type: "error", message: e.message, addrInUse: false });
     };
   });
 }
 
 /**
- * Starts `count` isolates on `hostname:port` (port 0 picks a free one, shared by all).
+ * Starts `count` isolates on `hostname:port` over `state`.
  *
  * @example
  * ```ts
- * const iso = await startIsolates(ServerState.create(), { hostname: "127.0.0.1", port: 0, count: 2, app });
- * await iso.shutdown(1000);
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_SETTINGS } from "./settings.ts";
+ * import { ServerState } from "./shared_state.ts";
+ * const state = ServerState.create();
+ * const iso = await startIsolates(state, {
+ *   hostname: "127.0.0.1", port: 0, count: 2, settings: DEFAULT_SETTINGS,
+ * });
+ * const res = await fetch(`http://127.0.0.1:${iso.port}/healthz`);
+ * assert.equal(res.status, 200);
+ * await res.body?.cancel();
+ * assert.equal(await iso.shutdown(1000), true);
+ * assert.equal(state.snapshot().isolates, 2);
  * ```
  */
 export async function startIsolates(
   state: ServerState,
-  options: { hostname: string; port: number; count: number; app: IsolateAppOptions },
+  options: IsolatesOptions,
 ): Promise<Isolates> {
+  if (options.count === 1 && options.inThisThread) {
+    const { listen } = await import("./listen.ts");
+    let server: Deno.HttpServer<Deno.NetAddr>;
+    try {
+      server = listen(options.settings, state, {
+        hostname: options.hostname,
+        port: options.port,
+        reusePort: false,
+        index: 0,
+        log: options.log,
+      });
+    } catch (err) {
+      if (err instanceof Deno.errors.AddrInUse) throw new AddrInUse(String(err));
+      throw err;
+    }
+    return { port: server.addr.port, shutdown: (ms) => settlesWithin(server.shutdown(), ms) };
+  }
   const workers: Worker[] = [];
   const stopAll = () => workers.forEach((w) => w.terminate());
   let port = options.port;
@@ -56,12 +123,13 @@ export async function startIsolates(
         hostname: options.hostname,
         port,
         reusePort: options.count > 1,
-        app: options.app,
+        settings: options.settings,
       } satisfies ServerIsolateIn,
     );
     const m = await reply;
     if (m.type !== "listening") {
       stopAll();
+      if (m.type === "error" && m.addrInUse) throw new AddrInUse(m.message);
       throw new Error(m.type === "error" ? m.message : "server isolate did not start");
     }
     port = m.port;

@@ -57,8 +57,10 @@ export function epochMs(): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const state = ServerState.create({ coupons: 10 });
- * state.takeCoupon(); // 1
+ * assert.equal(state.takeCoupon(), 1);
+ * assert.equal(state.couponsLeft(), 9);
  * ```
  */
 export class ServerState {

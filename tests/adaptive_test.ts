@@ -1,6 +1,8 @@
 import { assertEquals, assertOk } from "./_assert.ts";
-import { CapacityController, SeedController, type WindowStats } from "../lib/adaptive.ts";
-import { acceptanceScenarios, judge, simulate } from "../lib/simulator.ts";
+import { CapacityController, SeedController } from "../lib/client/adaptive.ts";
+import type { WindowStats } from "../lib/client/window_stats.ts";
+import { acceptanceScenarios } from "../lib/sim/scenarios.ts";
+import { simulate } from "../lib/sim/simulator.ts";
 
 function window(over: Partial<WindowStats> = {}): WindowStats {
   return {
@@ -119,7 +121,7 @@ for (const scenario of acceptanceScenarios(1)) {
   Deno.test(`capacity controller on the simulator, worst of 10 seeds: ${scenario.name}`, () => {
     for (const seed of SEEDS) {
       const sc = acceptanceScenarios(seed).find((s) => s.name === scenario.name)!;
-      const verdict = judge(simulate(sc, new CapacityController({ target: sc.target })));
+      const verdict = sc.judge(simulate(sc, new CapacityController({ target: sc.target })));
       assertOk(verdict.pass, `seed ${seed}: ${JSON.stringify(verdict.figures)}`);
     }
   });

@@ -1,7 +1,27 @@
 import { assertEquals, assertOk } from "./_assert.ts";
-import { createApp, setTimingHeaders } from "../server/app.ts";
+import { Hono } from "hono";
+import { createHandler, createService, setTimingHeaders } from "../server/accounting.ts";
+import type { ServerSettings, ServiceDeps } from "../server/settings.ts";
 import { ServerState } from "../server/shared_state.ts";
 import { ManualClock } from "../lib/clock.ts";
+
+/** The service as `serve` runs it (app + accounting), asked without a socket. */
+function createApp(o: Partial<ServerSettings> & ServiceDeps) {
+  const { state, random, clock, epochNow, compute, log, isolate, ...settings } = o;
+  const { handler } = createService(settings, {
+    state,
+    random,
+    clock,
+    epochNow,
+    compute,
+    log,
+    isolate,
+  });
+  return {
+    request: (path: string, init?: RequestInit) =>
+      handler(new Request(new URL(path, "http://localhost"), init)),
+  };
+}
 
 const quiet = { latencyMs: 0, jitterMs: 0, compute: () => "h" };
 
@@ -207,4 +227,22 @@ Deno.test("/stats counts by route and status, in flight and coupons", async () =
   assertEquals(stats.requests_total, 5);
   assertEquals(stats.in_flight, 0); // answered at once, so never pending
   assertEquals(stats.coupons, { total: 2, issued: 1, left: 1 });
+});
+
+Deno.test("the accounting layer wraps any Hono app: mounted or extended, nothing is lost", async () => {
+  const state = ServerState.create();
+  const app = new Hono().get("/hello", (c) => c.text("hi")).post(
+    "/echo",
+    async (c) => c.text(await c.req.text()),
+  );
+  const handle = createHandler(app, { state, maxBodyBytes: 4 });
+  const ok = await handle(new Request("http://localhost/hello"));
+  assertEquals(await ok.text(), "hi");
+  assertOk(ok.headers.get("X-Process-Time"));
+  const big = await handle(
+    new Request("http://localhost/echo", { method: "POST", body: "12345" }),
+  );
+  assertEquals(big.status, 413);
+  await big.body?.cancel();
+  assertEquals(state.snapshot().requests_total, 2);
 });

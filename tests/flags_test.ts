@@ -1,16 +1,17 @@
 import { assertEquals, assertThrows } from "./_assert.ts";
-import { parseBytes, parseDuration, parseFlags, renderHelp, UsageError } from "../lib/flags.ts";
-import type { FlagSpec } from "../lib/flags.ts";
+import { type FlagSpecs, parseFlags, renderHelp, UsageError } from "../lib/cli/flags.ts";
+import { parseBytes, parseDuration } from "../lib/units.ts";
 
-const SPECS: FlagSpec[] = [
-  { name: "port", type: "int", default: 8000, min: 0, max: 65535, help: "port" },
-  { name: "rate-limit", type: "number", aliases: ["rate"], default: 60, min: 0, help: "rate" },
-  { name: "timeout", type: "duration", default: 5000, gt: 0, help: "timeout" },
-  { name: "header", type: "string", aliases: ["H"], multiple: true, help: "header" },
-  { name: "json", type: "boolean", default: false, help: "json" },
-  { name: "adaptive", type: "boolean", default: false, optionalValue: ["seed"], help: "adapt" },
-  { name: "engine", type: "string", default: "auto", choices: ["auto", "fetch"], help: "engine" },
-];
+const SPECS = {
+  port: { type: "int", default: 8000, min: 0, max: 65535, help: "port" },
+  "rate-limit": { type: "number", aliases: ["rate"], default: 60, min: 0, help: "rate" },
+  timeout: { type: "duration", default: 5000, gt: 0, help: "timeout" },
+  header: { type: "string", aliases: ["H"], multiple: true, help: "header" },
+  json: { type: "boolean", default: false, help: "json" },
+  adaptive: { type: "boolean", default: false, optionalValue: ["seed"], help: "adapt" },
+  engine: { type: "string", default: "auto", choices: ["auto", "fetch"], help: "engine" },
+  body: { type: "string", help: "body" },
+} as const satisfies FlagSpecs;
 
 Deno.test("parseDuration accepts units and bare seconds", () => {
   const cases: [string, number | undefined][] = [
@@ -59,6 +60,18 @@ Deno.test("parseFlags parses every form", () => {
   assertEquals(parseFlags("run", [], SPECS).port, 8000);
   assertEquals(parseFlags("run", ["--adaptive"], SPECS).adaptive, true);
   assertEquals(parseFlags("run", ["--no-json"], SPECS).json, false);
+  assertEquals(parseFlags("run", [], SPECS).body, undefined);
+});
+
+Deno.test("parseFlags yields a typed object: values typed by kind, default or not", () => {
+  const v = parseFlags("run", ["--body", "x"], SPECS);
+  // These assignments are the test: they fail the type check if the types are wrong.
+  const port: number = v.port;
+  const body: string | undefined = v.body;
+  const engine: "auto" | "fetch" = v.engine;
+  const adaptive: boolean | "seed" = v.adaptive;
+  const headers: string[] = v.header;
+  assertEquals([port, body, engine, adaptive, headers], [8000, "x", "auto", false, []]);
 });
 
 Deno.test("parseFlags names the flag, the value and what is allowed", () => {
@@ -82,10 +95,17 @@ Deno.test("parseFlags names the flag, the value and what is allowed", () => {
   }
 });
 
+Deno.test("UsageError carries the flag, the value and what is allowed", () => {
+  const err = assertThrows(() => parseFlags("run", ["--port", "70000"], SPECS), UsageError);
+  assertEquals([err.flag, err.value, err.allowed], ["--port", "70000", "in [0, 65535]"]);
+  const unknown = assertThrows(() => parseFlags("run", ["--bogus"], SPECS), UsageError);
+  assertEquals(unknown.flag, "--bogus");
+});
+
 Deno.test("renderHelp lists every flag with its default", () => {
   const help = renderHelp("run", "Runs.", SPECS);
-  for (const s of SPECS) {
-    if (!help.includes(`--${s.name}`)) throw new Error(`help lacks --${s.name}`);
+  for (const name of Object.keys(SPECS)) {
+    if (!help.includes(`--${name}`)) throw new Error(`help lacks --${name}`);
   }
   if (!help.includes("(default 5s)")) throw new Error(help);
 });

@@ -1,5 +1,5 @@
 import { assertEquals, assertOk, assertThrows } from "./_assert.ts";
-import { BadResponse, type ParsedResponse, ResponseParser } from "../lib/http_parser.ts";
+import { BadResponse, type ParsedResponse, ResponseParser } from "../lib/client/http_parser.ts";
 
 const enc = new TextEncoder();
 

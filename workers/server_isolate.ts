@@ -1,6 +1,7 @@
 /**
- * Web Worker entry of one server isolate: binds the mock app with `Deno.serve` (sharing the port
- * with `reusePort` when there are several) over the shared state it is given.
+ * Web Worker entry of one server isolate: binds the mock service through `listen`
+ * (server/listen.ts) over the shared state it is given, and shuts it down on request. The
+ * protocol is `ServerIsolateIn` / `ServerIsolateOut` in server/isolates.ts.
  *
  * @module
  */
@@ -8,38 +9,26 @@
 /// <reference lib="deno.worker" />
 
 import { settlesWithin } from "../lib/clock.ts";
-import { createApp } from "../server/app.ts";
+import type { ServerIsolateIn, ServerIsolateOut } from "../server/isolates.ts";
+import { listen } from "../server/listen.ts";
 import { ServerState } from "../server/shared_state.ts";
-import type { ServerIsolateIn, ServerIsolateOut } from "./messages.ts";
 
 let server: Deno.HttpServer<Deno.NetAddr> | undefined;
 const post = (m: ServerIsolateOut) => self.postMessage(m);
 const encoder = new TextEncoder();
+const log = (line: string) => Deno.stderr.writeSync(encoder.encode(line + "\n"));
 
 self.onmessage = async (e: MessageEvent<ServerIsolateIn>) => {
   const msg = e.data;
   if (msg.type === "start") {
-    const state = ServerState.attach(msg.buffer);
-    state.addIsolate();
-    const { log, ...app } = msg.app;
-    const handler = createApp({
-      ...app,
-      state,
-      isolate: msg.index,
-      log: log ? (line) => Deno.stderr.writeSync(encoder.encode(line + "\n")) : undefined,
-    }).fetch;
     try {
-      server = Deno.serve({
-        hostname: msg.hostname,
-        port: msg.port,
-        reusePort: msg.reusePort,
-        onListen: () => {},
-      }, handler);
+      server = listen(msg.settings, ServerState.attach(msg.buffer), { ...msg, log });
       post({ type: "listening", port: server.addr.port });
     } catch (err) {
-      post({ type: "error", message: err instanceof Error ? err.message : String(err) });
+      const message = err instanceof Error ? err.message : String(err);
+      post({ type: "error", message, addrInUse: err instanceof Deno.errors.AddrInUse });
     }
-  } else if (msg.type === "shutdown") {
+  } else {
     const drained = server ? await settlesWithin(server.shutdown(), msg.graceMs) : true;
     post({ type: "closed", drained });
   }

@@ -15,35 +15,7 @@
  * @module
  */
 
-/** What one control window measured. Times in ms. */
-export interface WindowStats {
-  /** End of the window (ms on the run's clock). */
-  now: number;
-  /** Length of the window. */
-  durationMs: number;
-  /** The rate the pacer ran at during the window. */
-  rate: number;
-  /** Ticks released by the pacer. */
-  scheduled: number;
-  /** Requests sent. */
-  sent: number;
-  /** Requests completed (any outcome). */
-  completed: number;
-  /** Completed with a 2xx/3xx. */
-  ok: number;
-  /** Overload signals: 503, 429, timeouts, connection refused/reset. */
-  overload: number;
-  /** Service time (sent → response) percentiles of ok completions; NaN if none. */
-  latencyP10: number;
-  latencyP50: number;
-  /** Dispatch lag (sent − scheduled) p90 over the window's sends. */
-  lagP90: number;
-  /** Ticks waiting in the client's queue at the start and end of the window. */
-  queueStart: number;
-  queueEnd: number;
-  /** Requests sent and not yet completed, at the end of the window. */
-  inFlight: number;
-}
+import type { WindowStats } from "./window_stats.ts";
 
 /** A controller's decision. */
 export interface Decision {
@@ -92,8 +64,9 @@ export const MAX_WINDOW_MS = 2000;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const seed = new SeedController({ target: 100 });
- * seed.initialRate; // 100
+ * assert.equal(seed.initialRate, 100);
  * ```
  */
 export class SeedController implements Controller {
@@ -173,8 +146,9 @@ type Phase = "startup" | "drain" | "hold" | "probe";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const c = new CapacityController({ target: 2000 });
- * c.initialRate; // 250
+ * assert.equal(c.initialRate, 250);
  * ```
  */
 export class CapacityController implements Controller {
@@ -356,7 +330,8 @@ export class CapacityController implements Controller {
  *
  * @example
  * ```ts
- * createController("seed", { target: 100 }).name; // "seed"
+ * import assert from "node:assert/strict";
+ * assert.equal(createController("seed", { target: 100 }).name, "seed");
  * ```
  */
 export function createController(

@@ -9,13 +9,11 @@
  * @module
  */
 
-import {
-  type Controller,
-  MAX_WINDOW_MS,
-  MIN_WINDOW_COMPLETIONS,
-  type WindowStats,
-} from "./adaptive.ts";
-import { Schedule } from "./pacer.ts";
+import { type Controller, MAX_WINDOW_MS, MIN_WINDOW_COMPLETIONS } from "../client/adaptive.ts";
+import { Schedule } from "../client/schedule.ts";
+import type { WindowStats } from "../client/window_stats.ts";
+import { Heap } from "./heap.ts";
+import { lognormal, seededRandom } from "./random.ts";
 
 /** One simulated setting. */
 export interface Scenario {
@@ -68,78 +66,9 @@ export interface SimResult {
   cutLog: { t: number; reason: string }[];
 }
 
-/** mulberry32: a small seeded PRNG. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function lognormal(random: () => number, median: number, cv: number): number {
-  if (cv <= 0) return median;
-  const sigma = Math.sqrt(Math.log(1 + cv * cv));
-  const u = Math.max(1e-12, random());
-  const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-  return median * Math.exp(sigma * z);
-}
-
 function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
-/** A binary min-heap of numbers with a payload index. */
-class Heap {
-  keys: number[] = [];
-  vals: number[] = [];
-  get size() {
-    return this.keys.length;
-  }
-  peek(): number {
-    return this.keys[0];
-  }
-  push(k: number, v: number) {
-    const ks = this.keys, vs = this.vals;
-    let i = ks.length;
-    ks.push(k);
-    vs.push(v);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (ks[p] <= k) break;
-      ks[i] = ks[p];
-      vs[i] = vs[p];
-      i = p;
-    }
-    ks[i] = k;
-    vs[i] = v;
-  }
-  pop(): [number, number] {
-    const ks = this.keys, vs = this.vals;
-    const top: [number, number] = [ks[0], vs[0]];
-    const k = ks.pop()!, v = vs.pop()!;
-    if (ks.length > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1, r = l + 1;
-        let m = i;
-        let mk = k;
-        if (l < ks.length && ks[l] < mk) [m, mk] = [l, ks[l]];
-        if (r < ks.length && ks[r] < mk) m = r;
-        if (m === i) break;
-        ks[i] = ks[m];
-        vs[i] = vs[m];
-        i = m;
-      }
-      ks[i] = k;
-      vs[i] = v;
-    }
-    return top;
-  }
 }
 
 /**
@@ -147,10 +76,13 @@ class Heap {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { CapacityController } from "../client/adaptive.ts";
  * const r = simulate(
  *   { name: "x", seed: 1, seconds: 10, target: 2000, capacity: [[0, 500]] },
  *   new CapacityController({ target: 2000 }),
  * );
+ * assert.equal(r.seconds.length, 10);
  * ```
  */
 export function simulate(scenario: Scenario, controller: Controller): SimResult {
@@ -353,119 +285,4 @@ export function simulate(scenario: Scenario, controller: Controller): SimResult 
     cuts: controller.cuts,
     cutLog,
   };
-}
-
-/** The acceptance scenarios of the pacer issue, for one seed. */
-export function acceptanceScenarios(seed: number): Scenario[] {
-  return [
-    { name: "target 4x capacity", seed, seconds: 30, target: 2000, capacity: [[0, 500]] },
-    { name: "steady state 60 s", seed, seconds: 60, target: 2000, capacity: [[0, 500]] },
-    {
-      name: "capacity doubles",
-      seed,
-      seconds: 60,
-      target: 2000,
-      capacity: [[0, 500], [30, 1000]],
-    },
-    {
-      name: "capacity halves",
-      seed,
-      seconds: 60,
-      target: 2000,
-      capacity: [[0, 1000], [30, 500]],
-    },
-    {
-      name: "client ceiling 300/s",
-      seed,
-      seconds: 30,
-      target: 1000,
-      capacity: [[0, 100_000]],
-      dispatchCeiling: 300,
-    },
-    {
-      name: "latency noise CV 1",
-      seed,
-      seconds: 60,
-      target: 400,
-      capacity: [[0, 500]],
-      latencyCv: 1,
-    },
-  ];
-}
-
-/** The figures each acceptance row is judged on. */
-export interface Verdict {
-  scenario: string;
-  pass: boolean;
-  /** Human-readable figures. */
-  figures: Record<string, number>;
-}
-
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-
-/** The first second from which `pred` holds for every later second; Infinity if never. */
-function settledFrom(secs: SimSecond[], pred: (s: SimSecond) => boolean): number {
-  let from = Infinity;
-  for (let i = secs.length - 1; i >= 0; i--) {
-    if (pred(secs[i])) from = secs[i].t - 1;
-    else break;
-  }
-  return from;
-}
-
-/** Judges a result against its acceptance row. */
-export function judge(r: SimResult): Verdict {
-  const secs = r.seconds;
-  const name = r.scenario.name;
-  const base = r.scenario.latencyMs ?? 20;
-  switch (name) {
-    case "target 4x capacity": {
-      const t = settledFrom(secs, (s) => Math.abs(s.sent / s.capacity - 1) <= 0.1);
-      return { scenario: name, pass: t <= 10, figures: { converged_s: t } };
-    }
-    case "steady state 60 s": {
-      const steady = secs.filter((s) => s.t > 10);
-      const good = steady.map((s) => s.ok);
-      const m = mean(good);
-      const sd = Math.sqrt(mean(good.map((g) => (g - m) ** 2)));
-      const sent = steady.reduce((a, s) => a + s.sent, 0);
-      const errors = steady.reduce((a, s) => a + s.errors, 0);
-      const p50 = mean(steady.map((s) => s.p50).filter(Number.isFinite));
-      const figures = {
-        utilisation: m / 500,
-        goodput_cv_pct: (sd / m) * 100,
-        errors_pct: (errors / Math.max(1, sent)) * 100,
-        p50_vs_unloaded: p50 / base,
-      };
-      const pass = figures.utilisation >= 0.95 && figures.goodput_cv_pct <= 3 &&
-        figures.errors_pct <= 1 && figures.p50_vs_unloaded <= 1.5;
-      return { scenario: name, pass, figures };
-    }
-    case "capacity doubles": {
-      const after = secs.filter((s) => s.t > 30);
-      const first = after.find((s) => s.ok >= 0.9 * 1000);
-      const t = first ? first.t - 30 : Infinity;
-      return { scenario: name, pass: t <= 15, figures: { recovered_s: t } };
-    }
-    case "capacity halves": {
-      const after = secs.filter((s) => s.t > 30);
-      const first = after.find((s) => s.rate <= 500);
-      const t = first ? first.t - 30 : Infinity;
-      return { scenario: name, pass: t <= 3, figures: { at_or_below_s: t } };
-    }
-    case "client ceiling 300/s": {
-      const ok = (s: SimSecond) => !(s.lagP90 >= 2 * (1000 / s.rate));
-      const t = settledFrom(secs, ok);
-      const later = secs.filter((s) => s.t > 5).map((s) => s.lagP90).filter(Number.isFinite);
-      return {
-        scenario: name,
-        pass: t <= 5,
-        figures: { lag_ok_from_s: t, max_lag_p90_ms_after_5s: Math.max(0, ...later) },
-      };
-    }
-    case "latency noise CV 1":
-      return { scenario: name, pass: r.cuts === 0, figures: { cuts: r.cuts } };
-    default:
-      return { scenario: name, pass: false, figures: {} };
-  }
 }

@@ -1,24 +1,22 @@
 /**
- * The flags of `tpsdemo serve` and the app settings they give: apart from the command, so `run`
- * (whose embedded server takes them through `--server`) and `--help` load no Hono.
+ * The flags of `tpsdemo serve` and the server settings they give: apart from the command, so
+ * `run` (whose embedded server takes them through `--server`) and `--help` load no Hono.
  *
  * @module
  */
 
-import { type FlagSpec, renderHelp } from "../lib/flags.ts";
-import type { IsolateAppOptions } from "../workers/messages.ts";
+import type { ServerSettings } from "../../server/settings.ts";
+import { type FlagSpecs, type FlagValues, renderHelp } from "./flags.ts";
 
 /** The flags of `serve`. */
-export const SERVE_FLAGS: FlagSpec[] = [
-  {
-    name: "host",
+export const SERVE_FLAGS = {
+  "host": {
     type: "string",
     default: "127.0.0.1",
     valueName: "ADDR",
     help: "Address to bind",
   },
-  {
-    name: "port",
+  "port": {
     type: "int",
     default: 8000,
     min: 0,
@@ -26,24 +24,21 @@ export const SERVE_FLAGS: FlagSpec[] = [
     valueName: "N",
     help: "Port; 0 picks a free one",
   },
-  {
-    name: "latency",
+  "latency": {
     type: "duration",
     default: 20,
     min: 0,
     max: 60_000,
     help: "Injected latency of /api/work",
   },
-  {
-    name: "jitter",
+  "jitter": {
     type: "duration",
     default: 5,
     min: 0,
     max: 60_000,
     help: "Uniform ± jitter around the latency",
   },
-  {
-    name: "error-rate",
+  "error-rate": {
     type: "number",
     default: 0,
     min: 0,
@@ -51,40 +46,35 @@ export const SERVE_FLAGS: FlagSpec[] = [
     valueName: "P",
     help: "Fraction of /api/work answered 503 with Retry-After",
   },
-  {
-    name: "capacity",
+  "capacity": {
     type: "number",
     default: 0,
     min: 0,
     valueName: "RPS",
     help: "Requests/s /api/work sustains (token bucket); 0 = unlimited",
   },
-  {
-    name: "burst",
+  "burst": {
     type: "int",
     min: 1,
     valueName: "N",
     help: "Token bucket size of --capacity (default 1% of capacity, at least 1)",
   },
-  {
-    name: "backlog",
+  "backlog": {
     type: "int",
     default: 100,
     min: 0,
     valueName: "N",
     help: "Requests that may wait for capacity; past it 503 at once",
   },
-  {
-    name: "compute",
+  "compute": {
     type: "duration",
     default: 20,
     min: 0,
     max: 10_000,
     help: "CPU work of /slow and of a /cached miss",
   },
-  { name: "cache-ttl", type: "duration", default: 5000, min: 0, help: "TTL of /cached entries" },
-  {
-    name: "coupons",
+  "cache-ttl": { type: "duration", default: 5000, min: 0, help: "TTL of /cached entries" },
+  "coupons": {
     type: "int",
     default: 10_000,
     min: 0,
@@ -92,16 +82,14 @@ export const SERVE_FLAGS: FlagSpec[] = [
     valueName: "N",
     help: "Coupons in stock for POST /coupons",
   },
-  {
-    name: "max-body",
+  "max-body": {
     type: "bytes",
     default: 1024 * 1024,
     min: 0,
     valueName: "SIZE",
     help: "Largest request body; larger gets 413",
   },
-  {
-    name: "workers",
+  "workers": {
     type: "int",
     default: 1,
     min: 1,
@@ -109,15 +97,17 @@ export const SERVE_FLAGS: FlagSpec[] = [
     valueName: "N",
     help: "Server isolates sharing the port (reusePort)",
   },
-  {
-    name: "grace",
+  "grace": {
     type: "duration",
     default: 5000,
     min: 0,
     help: "On SIGINT/SIGTERM, how long in-flight requests may finish",
   },
-  { name: "log", type: "boolean", default: false, help: "One JSON line per request on stderr" },
-];
+  "log": { type: "boolean", default: false, help: "One JSON line per request on stderr" },
+} as const satisfies FlagSpecs;
+
+/** Parsed `serve` flags. */
+export type ServeFlags = FlagValues<typeof SERVE_FLAGS>;
 
 /** Help text of `serve`. */
 export const SERVE_HELP = renderHelp(
@@ -127,18 +117,30 @@ export const SERVE_HELP = renderHelp(
   SERVE_FLAGS,
 );
 
-/** The app settings that `serve`'s flags give. */
-export function appOptionsFromFlags(v: Record<string, unknown>): IsolateAppOptions {
+/**
+ * The server settings that `serve`'s flags give.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseFlags } from "./flags.ts";
+ * const v = parseFlags("serve", ["--capacity", "300", "--latency", "5ms"], SERVE_FLAGS);
+ * const s = settingsFromFlags(v);
+ * assert.equal(s.capacity, 300);
+ * assert.equal(s.latencyMs, 5);
+ * ```
+ */
+export function settingsFromFlags(v: ServeFlags): ServerSettings {
   return {
-    latencyMs: v.latency as number,
-    jitterMs: v.jitter as number,
-    errorRate: v["error-rate"] as number,
-    capacity: v.capacity as number,
-    burst: v.burst as number | undefined,
-    backlog: v.backlog as number,
-    computeMs: v.compute as number,
-    cacheTtlMs: v["cache-ttl"] as number,
-    maxBodyBytes: v["max-body"] as number,
-    log: v.log as boolean,
+    latencyMs: v.latency,
+    jitterMs: v.jitter,
+    errorRate: v["error-rate"],
+    capacity: v.capacity,
+    burst: v.burst,
+    backlog: v.backlog,
+    computeMs: v.compute,
+    cacheTtlMs: v["cache-ttl"],
+    maxBodyBytes: v["max-body"],
+    log: v.log,
   };
 }

@@ -59,9 +59,12 @@ function valueOf(buf: Uint8Array, from: number, end: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const p = new ResponseParser();
- * p.feed(new TextEncoder().encode("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
- * // → { status: 200, bodyBytes: 2, keepAlive: true, wireBytes: 40 }
+ * const res = p.feed(new TextEncoder().encode("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+ * assert.equal(res?.status, 200);
+ * assert.equal(res?.keepAlive, true);
+ * assert.equal(res?.wireBytes, 40);
  * ```
  */
 export class ResponseParser {

@@ -22,8 +22,9 @@
  *
  * @example
  * ```ts
- * paceWait(0, 0, 100); // 0
- * paceWait(5, 1, 100); // 5: hit 1 is due at 10 ms
+ * import assert from "node:assert/strict";
+ * assert.equal(paceWait(0, 0, 100), 0);
+ * assert.equal(paceWait(5, 1, 100), 5); // hit 1 is due at 10 ms
  * ```
  */
 export function paceWait(elapsedMs: number, hits: number, rate: number): number {
@@ -58,10 +59,11 @@ export interface Tick {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const s = new Schedule({ rate: 1000 });
- * s.wait(0); // 0
- * s.take(0); // { seq: 0, scheduledAt: 0, skipped: 0 }
- * s.wait(0.4); // 0.6
+ * assert.equal(s.wait(0), 0);
+ * assert.deepEqual(s.take(0), { seq: 0, scheduledAt: 0, skipped: 0 });
+ * assert.equal(s.wait(0.4), 0.6);
  * ```
  */
 export class Schedule {

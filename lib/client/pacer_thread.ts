@@ -1,5 +1,6 @@
 /**
- * The main thread's handle on the pacer Worker (`workers/pacer.ts`). The Worker owns the clock
+ * The main thread's handle on the pacer Worker (`workers/pacer.ts`, whose loop is
+ * `pacer_loop.ts`), and the protocol between them. The Worker owns the clock
  * and the busy-wait, so the spin never blocks the event loop that carries the HTTP I/O; it hands
  * ticks over: their times in a shared ring, and a counter this thread waits on. Control flows the
  * other way through a small SharedArrayBuffer: the rate, the lead, a stop flag, and the credits of
@@ -9,7 +10,32 @@
  * @module
  */
 
-import type { PacerIn, PacerOut } from "../workers/messages.ts";
+import { SpinCalibrator } from "./precise_wait.ts";
+
+/** Main → pacer Worker. */
+export type PacerIn = {
+  type: "start";
+  /** Control block: see {@linkcode CONTROL}. */
+  control: SharedArrayBuffer;
+  /** Tick ring: Float64 pairs (scheduled, released) at `2 * (seq & mask)`. */
+  ring: SharedArrayBuffer;
+  mask: number;
+  /** Main thread's `performance.timeOrigin`, to report times in its frame. */
+  timeOrigin: number;
+  rate: number;
+  burst: number;
+  /** Missed slots kept as debt before the schedule re-anchors (Infinity = catch up fully). */
+  maxDebt: number;
+  /** Stop after this many ticks (Infinity = until stopped). */
+  maxTicks: number;
+  /** Spin threshold override in ms (undefined = self-calibrating). */
+  spinMs?: number;
+  /** Ticks published at once at most (batching when behind). */
+  batch: number;
+};
+
+/** Pacer Worker → main (ticks go through the ring and its PUBLISHED counter). */
+export type PacerOut = { type: "done"; ticks: number; spinMs: number };
 
 /** Layout of the control block (Int32 slots, then one Float64). */
 export const CONTROL = {
@@ -24,8 +50,14 @@ export const CONTROL = {
   LEAD_OFFSET: 32,
 } as const;
 
-/** Options of {@linkcode startPacerThread}. */
-export interface PacerThreadOptions {
+/** How a pacer ended: the ticks it released and its final spin threshold (ms). */
+export interface PacerEnd {
+  ticks: number;
+  spinMs: number;
+}
+
+/** Options of a pacer ({@linkcode startPacerThread}, or the in-process `startAsyncPacer`). */
+export interface PacerOptions {
   rate: number;
   burst?: number;
   maxDebt?: number;
@@ -64,37 +96,56 @@ export class TickBatch {
   }
 }
 
-/** A running pacer Worker. */
-export interface PacerThread {
-  /** Changes the rate (re-anchored by the Worker at its next step). */
+/** A running pacer, as the run drives it. */
+export interface Pacer {
+  /** Changes the rate (re-anchored at the pacer's next step). */
   setRate(rate: number): void;
   /**
-   * Releases each tick `ms` before its scheduled time, so it reaches this thread by then (the
-   * hand-off takes tens to hundreds of µs); the consumer spins the rest. 0 by default.
+   * How early ticks are released ahead of their scheduled time (ms): the consumer spins the rest
+   * so the write lands on the slot. 0 for a pacer on the consumers' own thread.
    */
-  setLead(ms: number): void;
+  readonly leadMs: number;
   /** Returns `n` credits (queue slots freed). */
   credit(n?: number): void;
   /** Stops the pacer; resolves with the ticks it released and its final spin threshold. */
-  stop(): Promise<{ ticks: number; spinMs: number }>;
-  /** Resolves when the Worker ends by itself (`maxTicks`) or after `stop()`. */
-  done: Promise<{ ticks: number; spinMs: number }>;
+  stop(): Promise<PacerEnd>;
+  /**
+   * Resolves when the pacer ends by itself (`maxTicks`) or after `stop()`; rejects if it crashed
+   * (a Worker error), which the run reports.
+   */
+  done: Promise<PacerEnd>;
 }
 
+/** Starts a pacer; what the run is given (the Worker by default). */
+export type PacerFactory = (options: PacerOptions) => Pacer;
+
 /**
- * Starts the pacer Worker.
+ * Most of the main thread the send spin may take: the pacer's lead is capped at this fraction of
+ * the tick interval (0.25 at 1,000/s: a 250 µs lead at most, about half of it spun on average).
+ */
+export const SEND_SPIN_BUDGET = 0.25;
+
+/**
+ * Starts the pacer Worker (`workers/pacer.ts`). Its hand-off to this thread takes tens to
+ * hundreds of µs: the handle measures it on every batch and has the Worker release each tick
+ * that much early (at most {@linkcode SEND_SPIN_BUDGET} of the interval); the consumer spins the
+ * rest.
  *
  * @example
  * ```ts
- * const pacer = startPacerThread({ rate: 1000, onTicks: (seq, s, r) => {} });
- * await pacer.stop();
+ * import assert from "node:assert/strict";
+ * let seen = 0;
+ * const pacer = startPacerThread({ rate: 1000, maxTicks: 5, onTicks: (b) => seen += b.count });
+ * const end = await pacer.done;
+ * assert.equal(end.ticks, 5);
+ * assert.equal(seen, 5);
  * ```
  */
-export function startPacerThread(options: PacerThreadOptions): PacerThread {
+export const startPacerThread: PacerFactory = (options) => {
   const control = new SharedArrayBuffer(CONTROL.BYTES);
   const i32 = new Int32Array(control, 0, 6);
   const rate = new Float64Array(control, CONTROL.RATE_OFFSET, 1);
-  const lead = new Float64Array(control, CONTROL.LEAD_OFFSET, 1);
+  const leadCell = new Float64Array(control, CONTROL.LEAD_OFFSET, 1);
   const credits = Math.max(1, Math.min(options.credits ?? 65_536, 2 ** 24));
   i32[CONTROL.CREDITS] = credits;
   let size = 1024;
@@ -102,9 +153,29 @@ export function startPacerThread(options: PacerThreadOptions): PacerThread {
   const ring = new SharedArrayBuffer(size * 16);
   const batch = new TickBatch(new Float64Array(ring), size - 1);
   rate[0] = options.rate;
-  const worker = new Worker(new URL("../workers/pacer.ts", import.meta.url), { type: "module" });
-  let resolveDone!: (v: { ticks: number; spinMs: number }) => void;
-  const done = new Promise<{ ticks: number; spinMs: number }>((r) => resolveDone = r);
+  const worker = new Worker(new URL("../../workers/pacer.ts", import.meta.url), {
+    type: "module",
+  });
+  let resolveDone!: (v: PacerEnd) => void;
+  let rejectDone!: (err: Error) => void;
+  const done = new Promise<PacerEnd>((resolve, reject) => {
+    resolveDone = resolve;
+    rejectDone = reject;
+  });
+  // The hand-off lead: measured per tick, applied when it moves by more than 5 µs.
+  const handoff = new SpinCalibrator({ quantile: 0.95, initialMs: 0.1, minMs: 0, maxMs: 1 });
+  let lead = 0;
+  let currentRate = options.rate;
+  const onTicks = (b: TickBatch) => {
+    const receipt = performance.now();
+    for (let i = 0; i < b.count; i++) handoff.observe(receipt - (b.releasedAt(i) - lead));
+    options.onTicks(b);
+    const next = Math.min(handoff.thresholdMs(), (1000 * SEND_SPIN_BUDGET) / currentRate);
+    if (Math.abs(next - lead) > 0.005) {
+      lead = next;
+      leadCell[0] = lead;
+    }
+  };
   // Ticks arrive through the ring; the Worker bumps PUBLISHED and notifies, and this thread
   // waits on it with Atomics.waitAsync (cheaper per wake than a message: 26 vs 35 µs measured).
   let seen = 0;
@@ -116,7 +187,7 @@ export function startPacerThread(options: PacerThreadOptions): PacerThread {
       batch.first = seen;
       batch.count = count;
       seen += count;
-      options.onTicks(batch);
+      onTicks(batch);
     }
     if (finished) return;
     const w = Atomics.waitAsync(i32, CONTROL.PUBLISHED, published);
@@ -134,8 +205,9 @@ export function startPacerThread(options: PacerThreadOptions): PacerThread {
   worker.onerror = (e) => {
     e.preventDefault();
     finished = true;
+    pump(); // what it released before it crashed
     worker.terminate();
-    resolveDone({ ticks: -1, spinMs: NaN });
+    rejectDone(new Error(`the pacer Worker crashed: ${e.message}`));
   };
   worker.postMessage(
     {
@@ -159,11 +231,12 @@ export function startPacerThread(options: PacerThreadOptions): PacerThread {
   return {
     setRate(r) {
       rate[0] = r;
+      currentRate = r;
       Atomics.add(i32, CONTROL.RATE_VERSION, 1);
       wake();
     },
-    setLead(ms) {
-      lead[0] = ms;
+    get leadMs() {
+      return lead;
     },
     credit(n = 1) {
       if (Atomics.add(i32, CONTROL.CREDITS, n) <= 0) Atomics.notify(i32, CONTROL.CREDITS);
@@ -177,4 +250,4 @@ export function startPacerThread(options: PacerThreadOptions): PacerThread {
     },
     done,
   };
-}
+};

@@ -29,9 +29,10 @@ export interface SpinCalibratorOptions {
  *
  * @example
  * ```ts
- * const cal = new SpinCalibrator();
- * cal.observe(0.07);
- * cal.thresholdMs(); // ≈ 0.09
+ * import assert from "node:assert/strict";
+ * const cal = new SpinCalibrator({ initialMs: 0.15 });
+ * for (let i = 0; i < 16; i++) cal.observe(0.07);
+ * assert.equal(cal.thresholdMs().toFixed(2), "0.11"); // 70 µs overshoot + 40 µs margin
  * ```
  */
 export class SpinCalibrator {
@@ -100,8 +101,17 @@ export interface SyncWaitDeps {
  *
  * @example
  * ```ts
- * const cal = new SpinCalibrator();
- * preciseWaitSync(performance.now() + 5, { now: () => performance.now(), sleep: atomicsSleep }, cal);
+ * import assert from "node:assert/strict";
+ * // A fake clock: each read moves it 1 µs; the coarse sleep wakes 50 µs late.
+ * let t = 0;
+ * const deps = {
+ *   now: () => (t += 0.001),
+ *   sleep: (ms: number) => { t += ms + 0.05; return false; },
+ * };
+ * const cal = new SpinCalibrator({ initialMs: 0.1 });
+ * assert.equal(preciseWaitSync(5, deps, cal), true);
+ * assert.ok(t >= 5 && t < 5.01);
+ * assert.equal(cal.observed, 1);
  * ```
  */
 export function preciseWaitSync(

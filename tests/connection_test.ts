@@ -1,11 +1,9 @@
 import { assertEquals, assertOk } from "./_assert.ts";
-import {
-  encodeRequest,
-  FetchConnection,
-  openConnection,
-  RawHttpConnection,
-  type RequestSpec,
-} from "../lib/http_client.ts";
+import { encodeRequest, RawHttpConnection, type RequestSpec } from "../lib/client/connection.ts";
+import { FetchConnection, openConnection } from "../lib/client/fetch_connection.ts";
+import { newResult } from "../lib/client/result.ts";
+
+const fresh = () => newResult(0, 0, 0);
 
 const spec = (port: number, path = "/", over: Partial<RequestSpec> = {}): RequestSpec => ({
   url: new URL(`http://127.0.0.1:${port}${path}`),
@@ -75,7 +73,7 @@ Deno.test("raw client: keep-alive reuses one connection; Connection: close recon
     const c = new RawHttpConnection(spec(srv.port), { engine: "raw", timeoutMs: 2000 });
     try {
       for (let i = 0; i < 3; i++) {
-        const r = await c.send();
+        const r = await c.send(fresh());
         assertEquals([r.status, r.error], [200, undefined]);
         assertOk(r.doneAt >= r.sentAt);
       }
@@ -96,8 +94,8 @@ Deno.test("raw client: a keep-alive connection closed while idle is retried once
   });
   const c = new RawHttpConnection(spec(srv.port), { engine: "raw", timeoutMs: 2000 });
   try {
-    assertEquals((await c.send()).status, 200);
-    assertEquals((await c.send()).status, 200);
+    assertEquals((await c.send(fresh())).status, 200);
+    assertEquals((await c.send(fresh())).status, 200);
     assertEquals(requests, 2);
   } finally {
     c.close();
@@ -111,7 +109,7 @@ Deno.test("raw client: failures come back as data with a kind", async () => {
   const deadPort = (probe.addr as Deno.NetAddr).port;
   probe.close();
   const refused = await new RawHttpConnection(spec(deadPort), { engine: "raw", timeoutMs: 1000 })
-    .send();
+    .send(fresh());
   assertEquals([refused.status, refused.error], [0, "refused"]);
 
   // bad_response: not HTTP.
@@ -119,7 +117,7 @@ Deno.test("raw client: failures come back as data with a kind", async () => {
     await conn.write(enc.encode("SSH-2.0-OpenSSH\r\n\r\n"));
   });
   const bad = new RawHttpConnection(spec(garbage.port), { engine: "raw", timeoutMs: 1000 });
-  assertEquals((await bad.send()).error, "bad_response");
+  assertEquals((await bad.send(fresh())).error, "bad_response");
   bad.close();
   garbage.close();
 
@@ -129,7 +127,7 @@ Deno.test("raw client: failures come back as data with a kind", async () => {
     conn.close();
   });
   const mid = new RawHttpConnection(spec(cut.port), { engine: "raw", timeoutMs: 1000 });
-  const r = await mid.send();
+  const r = await mid.send(fresh());
   assertEquals(r.error, "bad_response");
   assertOk(r.message?.includes("mid-response"));
   mid.close();
@@ -138,7 +136,7 @@ Deno.test("raw client: failures come back as data with a kind", async () => {
   // timeout: the server never answers.
   const silent = rawServer(() => new Promise(() => {}));
   const slow = new RawHttpConnection(spec(silent.port), { engine: "raw", timeoutMs: 50 });
-  assertEquals((await slow.send()).error, "timeout");
+  assertEquals((await slow.send(fresh())).error, "timeout");
   slow.close();
   silent.close();
 });
@@ -147,13 +145,13 @@ Deno.test("raw client: abort ends the request in flight as cancelled", async () 
   const silent = rawServer(() => new Promise(() => {}));
   const c = new RawHttpConnection(spec(silent.port), { engine: "raw", timeoutMs: 5000 });
   // Aborted while connecting, and on an open connection while waiting for the answer.
-  const connecting = c.send();
+  const connecting = c.send(fresh());
   c.abort();
   assertEquals((await connecting).error, "cancelled");
   let written!: () => void;
   const seen = new Promise<void>((r) => written = r);
   silent.onRequest = written;
-  const waiting = c.send();
+  const waiting = c.send(fresh());
   await seen;
   c.abort();
   assertEquals((await waiting).error, "cancelled");
@@ -167,7 +165,7 @@ Deno.test("fetch engine: same results, chosen for https and by --engine fetch", 
   );
   try {
     const c = new FetchConnection(spec(server.addr.port), { engine: "fetch", timeoutMs: 2000 });
-    const r = await c.send();
+    const r = await c.send(fresh());
     assertEquals([r.status, r.bytes], [503, 4]);
   } finally {
     await server.shutdown();

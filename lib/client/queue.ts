@@ -11,11 +11,13 @@
  *
  * @example
  * ```ts
- * const q = new BoundedQueue<number>(2);
- * q.push(1);
- * await q.take(); // 1
+ * import assert from "node:assert/strict";
+ * const q = new BoundedQueue<number>(1);
+ * assert.equal(q.push(1), true);
+ * assert.equal(q.push(2), false); // full
+ * assert.equal(await q.take(), 1);
  * q.close();
- * await q.take(); // undefined
+ * assert.equal(await q.take(), undefined);
  * ```
  */
 export class BoundedQueue<T> {

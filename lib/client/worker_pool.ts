@@ -1,17 +1,50 @@
 /**
- * A pool of Web Workers for the responses' CPU jobs (`workers/cpu_job.ts`). Jobs wait in a FIFO
+ * A pool of Web Workers for the responses' CPU jobs (`workers/cpu_job.ts`), and the messages
+ * between them ({@linkcode CpuJobIn}, {@linkcode CpuJobOut}). Jobs wait in a FIFO
  * for a free Worker; a job that fails is counted and its Worker replaced. `pending` (jobs not yet
  * started) lets the caller apply backpressure.
  *
  * @module
  */
 
-import type { CpuJobIn, CpuJobOut } from "../workers/messages.ts";
+/** Main → CPU-job Worker. */
+export type CpuJobIn =
+  | { type: "init"; itersPerMs: number }
+  | {
+    type: "job";
+    id: number;
+    kind: "cpu" | "sleep";
+    ms: number;
+    seed: number;
+    /** Test hook: the job throws instead of working. */
+    fail?: boolean;
+  };
+
+/** CPU-job Worker → main. */
+export type CpuJobOut =
+  | { type: "ready" }
+  | { type: "result"; id: number; value: string; ms: number }
+  | { type: "error"; id: number; message: string };
 
 /** How a job ended. */
 export type JobOutcome =
   | { ok: true; ms: number }
   | { ok: false; error: "failed" | "cancelled"; message: string };
+
+/** What the run needs of a pool of CPU jobs. */
+export interface JobPool {
+  /** Queues a job of `ms`; resolves when it ends (never rejects). */
+  submit(ms: number, options?: { seed?: number }): Promise<JobOutcome>;
+  /** Resolves once fewer than `limit` jobs wait for a Worker. */
+  whenPendingBelow(limit: number): Promise<void>;
+  /** Cancels the jobs still waiting; running ones go on. */
+  cancelPending(): number;
+  /** Ends every job at once (`cancelled`). */
+  close(): void;
+}
+
+/** Creates the pool a run uses (Workers by default). */
+export type PoolFactory = (options: { size: number; kind: "cpu" | "sleep" }) => Promise<JobPool>;
 
 /** Options of {@linkcode WorkerPool.create}. */
 export interface WorkerPoolOptions {
@@ -40,12 +73,14 @@ interface Slot {
  *
  * @example
  * ```ts
- * const pool = await WorkerPool.create({ size: 2, kind: "cpu", itersPerMs: calibrateCpu() });
- * await pool.submit(50); // { ok: true, ms: 50.3 }
+ * import assert from "node:assert/strict";
+ * const pool = await WorkerPool.create({ size: 2, kind: "sleep", itersPerMs: 0 });
+ * const outcome = await pool.submit(5);
+ * assert.equal(outcome.ok, true);
  * pool.close();
  * ```
  */
-export class WorkerPool {
+export class WorkerPool implements JobPool {
   #options: WorkerPoolOptions;
   #slots: Slot[] = [];
   #queue: Job[] = [];
@@ -136,7 +171,7 @@ export class WorkerPool {
   }
 
   #spawn(at?: number): Promise<void> {
-    const worker = new Worker(new URL("../workers/cpu_job.ts", import.meta.url), {
+    const worker = new Worker(new URL("../../workers/cpu_job.ts", import.meta.url), {
       type: "module",
     });
     const slot: Slot = { worker, job: undefined };

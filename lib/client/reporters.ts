@@ -5,9 +5,15 @@
  * @module
  */
 
-import type { Accounting, IntervalSnapshot, Percentiles, Totals } from "./recorder.ts";
-import { encodeHistogram, percentilesMs, percentilesUs } from "./recorder.ts";
-import type { ErrorKind } from "./http_client.ts";
+import {
+  encodeHistogram,
+  type Histogram,
+  type Percentiles,
+  percentilesMs,
+  percentilesUs,
+} from "../histogram.ts";
+import type { Accounting, IntervalSnapshot, Totals } from "./recorder.ts";
+import type { ErrorKind } from "./result.ts";
 
 /** The end-of-run summary (also the `{"type":"summary"}` JSON line). */
 export interface Summary {
@@ -48,7 +54,11 @@ function fmtMs(ms: number): string {
  *
  * @example
  * ```ts
- * statsLine(snapshot); // "[stats] api/s: 36 | done/s: 36 | queue: 111 | p50 12.1ms p99 30.2ms | err 0 | rate 60.0"
+ * import assert from "node:assert/strict";
+ * import { Recorder } from "./recorder.ts";
+ * const live = { scheduled: 0, sent: 0, queued: 0, inFlight: 0, jobsSubmitted: 0, jobsRunning: 0, rate: 60 };
+ * const snap = new Recorder(0).takeInterval(1000, live);
+ * assert.equal(statsLine(snap), "[stats] api/s: 0 | done/s: 0 | queue: 0 | p50 0.0ms p99 0.0ms | err 0 | rate 60.0");
  * ```
  */
 export function statsLine(s: IntervalSnapshot, closedLoop = false): string {
@@ -63,7 +73,7 @@ export function intervalJson(s: IntervalSnapshot, extra: Record<string, unknown>
   return JSON.stringify({ type: "interval", ...s, ...extra });
 }
 
-function withMean(h: Totals["latency"]): Percentiles & { p999: number; mean: number } {
+function withMean(h: Histogram): Percentiles & { p999: number; mean: number } {
   const p = percentilesMs(h);
   const empty = h.totalCount === 0;
   return {
@@ -88,7 +98,8 @@ export function buildSummary(
 ): Summary {
   const secs = Math.max(1e-9, run.durationMs / 1000);
   const a = t.accounting;
-  const done = a.jobs.submitted > 0 ? a.jobs.done : a.ok + a.http_error;
+  const w = t.total;
+  const done = w.counts.done;
   return {
     type: "summary",
     url: run.url,
@@ -100,16 +111,16 @@ export function buildSummary(
     achieved_rate: Math.round((a.sent / secs) * 10) / 10,
     done_per_s: Math.round((done / secs) * 10) / 10,
     requests: a,
-    status: t.status,
-    errors: t.error_kinds,
-    bytes: t.bytes,
-    latency_ms: withMean(t.latency),
-    corrected_latency_ms: withMean(t.corrected),
-    pacer_lateness_us: percentilesUs(t.pacerLateness),
-    send_lateness_us: percentilesUs(t.sendLateness),
+    status: Object.fromEntries([...w.status].map(([k, v]) => [String(k), v])),
+    errors: Object.fromEntries(w.errorKinds),
+    bytes: w.bytes,
+    latency_ms: withMean(w.latency),
+    corrected_latency_ms: withMean(w.corrected),
+    pacer_lateness_us: percentilesUs(w.pacerLateness),
+    send_lateness_us: percentilesUs(w.sendLateness),
     histograms: {
-      latency_us: encodeHistogram(t.latency),
-      corrected_latency_us: encodeHistogram(t.corrected),
+      latency_us: encodeHistogram(w.latency),
+      corrected_latency_us: encodeHistogram(w.corrected),
     },
     stopped_by: run.stoppedBy,
   };

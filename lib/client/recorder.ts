@@ -1,0 +1,223 @@
+/**
+ * The recorder: the one place records end. `record(r)` adds a {@linkcode RunRecord} to the
+ * current stats interval and (with an adaptive controller) to the controller's window; each
+ * closed interval is merged into the run's total, so intervals add up to the totals exactly.
+ * Live gauges (ticks released, requests sent, the queue, jobs running) come from the run at
+ * each snapshot. At every snapshot
+ * `scheduled = sent + queued + not_sent` and
+ * `sent = ok + http_error + failed + timed_out + cancelled + in_flight`
+ * (in flight: sent and not yet recorded, on the wire or in its CPU job).
+ *
+ * @module
+ */
+
+import { type Percentiles, percentilesMs } from "../histogram.ts";
+import type { ErrorKind, NotSentReason, RunRecord } from "./result.ts";
+import { Window, type WindowStats } from "./window_stats.ts";
+
+/** The run's live gauges, read at each snapshot. */
+export interface Live {
+  /** Ticks released by the pacer (or taken by closed-loop consumers). */
+  scheduled: number;
+  /** Requests written. */
+  sent: number;
+  /** Ticks waiting in the queue. */
+  queued: number;
+  /** Requests on the wire. */
+  inFlight: number;
+  /** CPU jobs handed to the pool. */
+  jobsSubmitted: number;
+  /** CPU jobs handed to the pool and not yet ended. */
+  jobsRunning: number;
+  /** The pacer's rate now (0 in closed loop). */
+  rate: number;
+}
+
+/** Cumulative request and job accounting. */
+export interface Accounting {
+  scheduled: number;
+  sent: number;
+  queued: number;
+  not_sent: Record<NotSentReason, number>;
+  ok: number;
+  http_error: number;
+  failed: number;
+  timed_out: number;
+  cancelled: number;
+  in_flight: number;
+  jobs: { submitted: number; done: number; failed: number; cancelled: number; running: number };
+}
+
+/** One interval's figures. */
+export interface IntervalSnapshot {
+  t: number;
+  interval_s: number;
+  api_per_s: number;
+  done_per_s: number;
+  queue: number;
+  rate: number;
+  in_flight: number;
+  latency_ms: Percentiles;
+  corrected_ms: Percentiles;
+  errors: number;
+  status: Record<string, number>;
+  error_kinds: Partial<Record<ErrorKind, number>>;
+  accounting: Accounting;
+}
+
+/** Everything at the end of a run, for the summary. */
+export interface Totals {
+  accounting: Accounting;
+  /** The whole run's counters and histograms. */
+  total: Window;
+}
+
+/**
+ * The run's recorder.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { newResult } from "./result.ts";
+ * const rec = new Recorder(0);
+ * const r = newResult(0, 0, 0);
+ * Object.assign(r, { sentAt: 0, doneAt: 12, status: 200 });
+ * rec.record(r);
+ * const live = { scheduled: 1, sent: 1, queued: 0, inFlight: 0, jobsSubmitted: 0, jobsRunning: 0, rate: 10 };
+ * const snap = rec.takeInterval(1000, live);
+ * assert.equal(snap.api_per_s, 1);
+ * assert.equal(snap.accounting.ok, 1);
+ * assert.ok(Math.abs(snap.latency_ms.p50 - 12) < 0.02); // HDR: 3 significant digits
+ * ```
+ */
+export class Recorder {
+  #start: number;
+  #interval = new Window();
+  #total = new Window();
+  #window: Window | undefined;
+  #lastInterval: number;
+  #sentAtInterval = 0;
+  #windowStart: number;
+  #windowLive = { scheduled: 0, sent: 0, queued: 0 };
+
+  /** `controller: true` keeps the adaptive controller's window too. */
+  constructor(start: number, options: { controller?: boolean } = {}) {
+    this.#start = start;
+    this.#lastInterval = start;
+    this.#windowStart = start;
+    if (options.controller) this.#window = new Window({ okLatency: true });
+  }
+
+  /** Records a request that ended, or a tick that was not sent. */
+  record(r: RunRecord): void {
+    this.#interval.add(r);
+    this.#window?.add(r);
+  }
+
+  /** Completions in the current controller window. */
+  get windowCompleted(): number {
+    return this.#window?.counts.results ?? 0;
+  }
+
+  /** Time since the last interval closed, ms. */
+  sinceInterval(now: number): number {
+    return now - this.#lastInterval;
+  }
+
+  /** Whether the open interval saw anything: a send, or a record. */
+  intervalHasData(live: Live): boolean {
+    const c = this.#interval.counts;
+    return live.sent !== this.#sentAtInterval || c.results > 0 ||
+      c.not_sent.stopped + c.not_sent.queue_full > 0;
+  }
+
+  /** The cumulative accounting, given the live gauges. */
+  accounting(live: Live): Accounting {
+    const t = this.#total.counts, i = this.#interval.counts;
+    const results = t.results + i.results;
+    return {
+      scheduled: live.scheduled,
+      sent: live.sent,
+      queued: live.queued,
+      not_sent: {
+        stopped: t.not_sent.stopped + i.not_sent.stopped,
+        queue_full: t.not_sent.queue_full + i.not_sent.queue_full,
+      },
+      ok: t.ok + i.ok,
+      http_error: t.http_error + i.http_error,
+      failed: t.failed + i.failed,
+      timed_out: t.timed_out + i.timed_out,
+      cancelled: t.cancelled + i.cancelled,
+      in_flight: live.sent - results,
+      jobs: {
+        submitted: live.jobsSubmitted,
+        done: t.jobs.done + i.jobs.done,
+        failed: t.jobs.failed + i.jobs.failed,
+        cancelled: t.jobs.cancelled + i.jobs.cancelled,
+        running: live.jobsRunning,
+      },
+    };
+  }
+
+  /** Closes the interval at `now` and returns its snapshot. */
+  takeInterval(now: number, live: Live): IntervalSnapshot {
+    const w = this.#interval;
+    const secs = Math.max(1e-9, (now - this.#lastInterval) / 1000);
+    const snap: IntervalSnapshot = {
+      t: Math.round(now - this.#start) / 1000,
+      interval_s: Math.round(secs * 1000) / 1000,
+      api_per_s: Math.round(((live.sent - this.#sentAtInterval) / secs) * 10) / 10,
+      done_per_s: Math.round((w.counts.done / secs) * 10) / 10,
+      queue: live.queued,
+      rate: Math.round(live.rate * 10) / 10,
+      in_flight: live.inFlight,
+      latency_ms: percentilesMs(w.latency),
+      corrected_ms: percentilesMs(w.corrected),
+      errors: w.errors,
+      status: Object.fromEntries([...w.status].map(([k, v]) => [String(k), v])),
+      error_kinds: Object.fromEntries(w.errorKinds),
+      accounting: this.accounting(live),
+    };
+    this.#total.merge(w);
+    w.reset();
+    this.#lastInterval = now;
+    this.#sentAtInterval = live.sent;
+    return snap;
+  }
+
+  /** Closes the controller window at `now` and returns its statistics. */
+  takeWindow(now: number, live: Live): WindowStats {
+    const w = this.#window ?? new Window({ okLatency: true });
+    const lat = w.okLatency!;
+    const lag = w.sendLateness;
+    const last = this.#windowLive;
+    const stats: WindowStats = {
+      now,
+      durationMs: now - this.#windowStart,
+      rate: live.rate,
+      scheduled: live.scheduled - last.scheduled,
+      sent: live.sent - last.sent,
+      completed: w.counts.results,
+      ok: w.counts.ok,
+      overload: w.counts.overload,
+      latencyP10: lat.totalCount ? lat.getValueAtPercentile(10) / 1000 : NaN,
+      latencyP50: lat.totalCount ? lat.getValueAtPercentile(50) / 1000 : NaN,
+      lagP90: lag.totalCount ? lag.getValueAtPercentile(90) / 1000 : 0,
+      queueStart: last.queued,
+      queueEnd: live.queued,
+      inFlight: live.inFlight,
+    };
+    w.reset();
+    this.#windowStart = now;
+    this.#windowLive = { scheduled: live.scheduled, sent: live.sent, queued: live.queued };
+    return stats;
+  }
+
+  /** Everything, for the summary (folds the open interval into the total). */
+  totals(live: Live): Totals {
+    const accounting = this.accounting(live);
+    this.#total.merge(this.#interval);
+    this.#interval.reset();
+    return { accounting, total: this.#total };
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * HDR histograms of microseconds (npm `hdr-histogram-js`, the JS build only), their percentiles
+ * and their compressed base64 encoding, which merges exactly across runs and machines.
+ *
+ * @module
+ */
+
+// The JS histogram and its encoding only: the package's index also loads a WebAssembly build
+// that costs 16 MB of RSS (measured) and is not used.
+import Int32HistogramModule from "hdr-histogram-js/dist/Int32Histogram.js";
+import { decompress, doDecode } from "hdr-histogram-js/dist/JsHistogram.encoding.js";
+
+// A CommonJS module: its default export arrives as `.default`.
+const Int32Histogram = Int32HistogramModule.default;
+
+/** A histogram of µs values. */
+export type Histogram = InstanceType<typeof Int32Histogram>;
+
+/** Percentiles in ms (or µs for lateness). */
+export interface Percentiles {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+/**
+ * A histogram of µs values from 1 µs to 1 hour, 3 significant digits.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const h = newHistogram();
+ * h.recordValue(1500);
+ * assert.equal(h.totalCount, 1);
+ * ```
+ */
+export function newHistogram(): Histogram {
+  return new Int32Histogram(1, 3_600_000_000, 3);
+}
+
+/**
+ * Percentiles of a µs histogram, in ms (3 decimals); zeros when empty.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const h = newHistogram();
+ * for (let us = 1000; us <= 100_000; us += 1000) h.recordValue(us);
+ * const p = percentilesMs(h);
+ * assert.ok(Math.abs(p.p50 - 50) < 0.05); // HDR: 3 significant digits
+ * assert.ok(Math.abs(p.max - 100) < 0.1);
+ * ```
+ */
+export function percentilesMs(h: Histogram): Percentiles {
+  if (h.totalCount === 0) return { p50: 0, p90: 0, p99: 0, max: 0 };
+  const ms = (v: number) => Math.round(v) / 1000;
+  return {
+    p50: ms(h.getValueAtPercentile(50)),
+    p90: ms(h.getValueAtPercentile(90)),
+    p99: ms(h.getValueAtPercentile(99)),
+    max: ms(h.maxValue),
+  };
+}
+
+/**
+ * Percentiles of a µs histogram, in µs; zeros when empty.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const h = newHistogram();
+ * h.recordValue(7);
+ * assert.deepEqual(percentilesUs(h), { p50: 7, p90: 7, p99: 7, max: 7 });
+ * ```
+ */
+export function percentilesUs(h: Histogram): Percentiles {
+  if (h.totalCount === 0) return { p50: 0, p90: 0, p99: 0, max: 0 };
+  return {
+    p50: h.getValueAtPercentile(50),
+    p90: h.getValueAtPercentile(90),
+    p99: h.getValueAtPercentile(99),
+    max: h.maxValue,
+  };
+}
+
+/**
+ * Encodes a histogram (HdrHistogram's compressed base64; mergeable).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const h = newHistogram();
+ * h.recordValue(1234);
+ * const back = decodeHistogram(encodeHistogram(h));
+ * assert.equal(back.totalCount, 1);
+ * assert.equal(back.getValueAtPercentile(50), h.getValueAtPercentile(50));
+ * ```
+ */
+export function encodeHistogram(h: Histogram): string {
+  return h.encodeIntoCompressedBase64();
+}
+
+/** Decodes a histogram written by {@linkcode encodeHistogram}. */
+export function decodeHistogram(text: string): Histogram {
+  const bytes = Uint8Array.from(atob(text.trim()), (c) => c.charCodeAt(0));
+  return doDecode(decompress(bytes)) as Histogram;
+}
