@@ -39,7 +39,8 @@ Flags:
 Examples:
   tpsdemo serve --capacity 300
   tpsdemo run --consumers 8 --duration 10s
-  tpsdemo run --url http://127.0.0.1:8000/api/work --adaptive --json | jq .api_per_s`;
+  tpsdemo run --url http://127.0.0.1:8000/api/work --adaptive --json |
+    jq 'select(.type == "interval") | .api_per_s'`;
 
 /** Runs the program with `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {

@@ -60,6 +60,28 @@ export function spawn(
   }).spawn();
 }
 
+/**
+ * Runs a client command pinned to `cpus` to its end; its CPU seconds are sampled from /proc
+ * until it exits (the last sample before the exit is the total).
+ */
+export async function measureClient(
+  cmd: string,
+  args: string[],
+  cpus: string,
+): Promise<{ cpu: number; stdout: string; stderr: string; code: number }> {
+  const child = spawn(cmd, args, { cpus, stderr: "piped" });
+  let cpu = 0;
+  const sampler = setInterval(() => {
+    try {
+      cpu = cpuSeconds(child.pid);
+    } catch { /* exited */ }
+  }, 20);
+  const out = await child.output();
+  clearInterval(sampler);
+  const dec = new TextDecoder();
+  return { cpu, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr), code: out.code };
+}
+
 /** Reads a child's stdout until a line matches. */
 export async function readUntil(
   stream: ReadableStream<Uint8Array>,

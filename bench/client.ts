@@ -10,40 +10,27 @@
 
 import {
   BARE,
-  cpuSeconds,
   DENO_RUN,
   MAIN,
+  measureClient as measureOn,
   parseWrk,
   rssMiB,
-  spawn,
   startServer,
   table,
   which,
   writeResult,
 } from "./_util.ts";
 
+/** Runs a client command pinned to core 1. */
+const measureClient = (cmd: string, args: string[]) => measureOn(cmd, args, "1");
+
 const DENO = Deno.execPath();
-const FLAGS = DENO_RUN;
 const dec = new TextDecoder();
+const FLAGS = DENO_RUN;
 
 /** Starts a Deno server pinned to `cpus` (null: not pinned). */
 const startDenoServer = (args: string[], cpus: string | null = "0") =>
   startServer(DENO, [...FLAGS, ...args], cpus ?? undefined);
-
-/** Runs a client command pinned to core 1; CPU seconds from /proc just before it exits. */
-async function measureClient(cmd: string, args: string[]) {
-  const child = spawn(cmd, args, { cpus: "1" });
-  let cpu = 0;
-  // Sample the CPU until the process is gone (the last sample before exit is the total).
-  const sampler = setInterval(() => {
-    try {
-      cpu = cpuSeconds(child.pid);
-    } catch { /* exited */ }
-  }, 20);
-  const out = await child.output();
-  clearInterval(sampler);
-  return { cpu, stdout: dec.decode(out.stdout) };
-}
 
 function tpsdemoArgs(url: string, extra: string[]) {
   return [...FLAGS, MAIN, "run", "--url", url, "--work-time", "0", "--json", ...extra];

@@ -8,6 +8,7 @@
 import { benchAdaptive } from "./adaptive.ts";
 import { benchClient } from "./client.ts";
 import { benchPacer } from "./pacer.ts";
+import { benchPaced } from "./paced.ts";
 import { benchPool } from "./pool.ts";
 import { benchServe } from "./serve.ts";
 
@@ -17,6 +18,7 @@ const ALL: Record<string, () => unknown> = {
   serve: () => benchServe(4, 5),
   client: () => benchClient(5, 60),
   pool: () => benchPool(8, 0.1),
+  paced: () => benchPaced(8),
 };
 
 const names = Deno.args.length > 0 ? Deno.args : Object.keys(ALL);

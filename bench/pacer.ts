@@ -11,8 +11,13 @@ import { table, writeResult } from "./_util.ts";
 const PROBE = new URL("./fixtures/pacer_probe.ts", import.meta.url).pathname;
 const SEED = new URL("./fixtures/seed_pacer.py", import.meta.url).pathname;
 
-async function runJson(cmd: string, args: string[]): Promise<Record<string, number | string>> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "inherit" }).output();
+async function runJson(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Record<string, number | string>> {
+  const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "inherit" })
+    .output();
   const text = new TextDecoder().decode(out.stdout).trim().split("\n").pop()!;
   return JSON.parse(text);
 }
@@ -36,15 +41,18 @@ export async function benchPacer(
   });
   // Three rounds of each, interleaved; the median round (by p99) is reported.
   const deno = Deno.execPath();
-  const median = async (design: string, cmd: string, args: string[]) => {
+  const median = async (design: string, cmd: string, args: string[], env = {}) => {
     const runs = [];
-    for (let i = 0; i < rounds; i++) runs.push(fmt(await runJson(cmd, args), design));
+    for (let i = 0; i < rounds; i++) runs.push(fmt(await runJson(cmd, args, env), design));
     runs.sort((a, b) => a.p99_us - b.p99_us);
     return runs[Math.floor(runs.length / 2)];
   };
   for (const rate of rates) {
     const r = String(rate), sec = String(seconds);
-    rows.push(await median("tpsdemo worker", deno, ["run", "-A", PROBE, r, sec]));
+    rows.push(await median("tpsdemo strict", deno, ["run", "-A", PROBE, r, sec]));
+    rows.push(
+      await median("tpsdemo auto", deno, ["run", "-A", PROBE, r, sec], { PRECISION: "auto" }),
+    );
     rows.push(await median("python seed", "python3", [SEED, r, sec]));
     if (rate === 1000) {
       rows.push(await median("main-thread spin", deno, ["run", "-A", PROBE, r, sec, "main"]));

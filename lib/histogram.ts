@@ -53,18 +53,13 @@ export function newHistogram(): Histogram {
  * ```
  */
 export function percentilesMs(h: Histogram): Percentiles {
-  if (h.totalCount === 0) return { p50: 0, p90: 0, p99: 0, max: 0 };
+  const us = percentilesUs(h);
   const ms = (v: number) => Math.round(v) / 1000;
-  return {
-    p50: ms(h.getValueAtPercentile(50)),
-    p90: ms(h.getValueAtPercentile(90)),
-    p99: ms(h.getValueAtPercentile(99)),
-    max: ms(h.maxValue),
-  };
+  return { p50: ms(us.p50), p90: ms(us.p90), p99: ms(us.p99), max: ms(us.max) };
 }
 
 /**
- * Percentiles of a µs histogram, in µs; zeros when empty.
+ * Percentiles of a µs histogram, in µs (never above the max); zeros when empty.
  *
  * @example
  * ```ts
@@ -76,12 +71,11 @@ export function percentilesMs(h: Histogram): Percentiles {
  */
 export function percentilesUs(h: Histogram): Percentiles {
   if (h.totalCount === 0) return { p50: 0, p90: 0, p99: 0, max: 0 };
-  return {
-    p50: h.getValueAtPercentile(50),
-    p90: h.getValueAtPercentile(90),
-    p99: h.getValueAtPercentile(99),
-    max: h.maxValue,
-  };
+  // A percentile is its bucket's highest equivalent value, which can lie above the largest
+  // value recorded: never report one above the max.
+  const max = h.maxValue;
+  const at = (p: number) => Math.min(h.getValueAtPercentile(p), max);
+  return { p50: at(50), p90: at(90), p99: at(99), max };
 }
 
 /**

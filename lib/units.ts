@@ -69,10 +69,13 @@ export function parseBytes(text: string): number | undefined {
  * ```ts
  * import assert from "node:assert/strict";
  * assert.equal(formatDuration(5000), "5s");
+ * assert.equal(formatDuration(3_600_000_000), "1000h");
  * assert.equal(formatDuration(250), "250ms");
  * ```
  */
 export function formatDuration(ms: number): string {
+  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
   return ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 

@@ -165,9 +165,7 @@ export function createHandler(app: Hono, options: HandlerOptions = {}): Fetch {
           path,
           t0,
           readLimited(req.body, maxBodyBytes).then((body) =>
-            body === undefined
-              ? tooLarge()
-              : inner(new Request(req, { body: body as Uint8Array<ArrayBuffer> }), env, ctx)
+            body === undefined ? tooLarge() : inner(withBody(req, body), env, ctx)
           ),
         );
       }
@@ -180,6 +178,14 @@ export function createHandler(app: Hono, options: HandlerOptions = {}): Fetch {
     }
     return res instanceof Response ? finish(req, path, t0, res) : pending(req, path, t0, res);
   };
+}
+
+/**
+ * The request again with a body already read. Built from its URL and parts: `new Request(req,
+ * …)` would make Deno warn on stderr that the signal follows the legacy behaviour.
+ */
+function withBody(req: Request, body: Uint8Array<ArrayBuffer>): Request {
+  return new Request(req.url, { method: req.method, headers: req.headers, body });
 }
 
 /** Reads a body of unknown length up to `limit` bytes; undefined if it is longer. */

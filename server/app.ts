@@ -19,7 +19,7 @@ import {
   faultSettings,
 } from "./faults.ts";
 import { DEFAULT_SETTINGS, type ServerSettings, type ServiceDeps } from "./settings.ts";
-import { epochMs, ROUTES, ServerState } from "./shared_state.ts";
+import { epochMs, ServerState } from "./shared_state.ts";
 
 /** A route served without Hono's Context: a plain function of the request URL. */
 export type HotRoute = (url: string) => Response | Promise<Response>;
@@ -43,8 +43,16 @@ export function hotRouteOf(app: Hono): { path: string; handle: HotRoute } | unde
   return hotRoutes.get(app);
 }
 
-const KNOWN = new Set(ROUTES);
 const RETRY_AFTER = { "Retry-After": "1" };
+/** The methods each route answers (`Allow` of a 405). */
+const ALLOW: Record<string, string> = {
+  "/api/work": "GET, HEAD",
+  "/slow": "GET, HEAD",
+  "/cached": "GET, HEAD",
+  "/coupons": "POST",
+  "/stats": "GET, HEAD",
+  "/healthz": "GET, HEAD",
+};
 
 function jsonError(c: Context, status: 400 | 404 | 405 | 413, error: string, message: string) {
   return c.json({ error, message }, status);
@@ -181,7 +189,9 @@ export function createApp(settings: Partial<ServerSettings> = {}, deps: ServiceD
 
   app.notFound((c) => {
     const path = c.req.path;
-    if (KNOWN.has(path)) {
+    const allow = ALLOW[path];
+    if (allow) {
+      c.header("Allow", allow);
       return jsonError(c, 405, "method_not_allowed", `${c.req.method} is not allowed on ${path}`);
     }
     return jsonError(c, 404, "not_found", `no route for ${c.req.method} ${path}`);

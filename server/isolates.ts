@@ -106,6 +106,16 @@ export async function startIsolates(
     }
     return { port: server.addr.port, shutdown: (ms) => settlesWithin(server.shutdown(), ms) };
   }
+  if (options.count > 1 && options.port !== 0) {
+    // The isolates share the port through reusePort, which would as well let them join another
+    // process already on it (two stocks of coupons, half the stats): bind it alone once first.
+    try {
+      Deno.listen({ hostname: options.hostname, port: options.port }).close();
+    } catch (err) {
+      if (err instanceof Deno.errors.AddrInUse) throw new AddrInUse(String(err));
+      throw err;
+    }
+  }
   const workers: Worker[] = [];
   const stopAll = () => workers.forEach((w) => w.terminate());
   let port = options.port;

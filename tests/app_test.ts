@@ -142,6 +142,10 @@ Deno.test("unknown routes get 404 JSON, wrong methods 405, large bodies 413", as
   assertEquals((await res.json()).error, "not_found");
   res = await app.request("/api/work", { method: "DELETE" });
   assertEquals(res.status, 405);
+  assertEquals(res.headers.get("Allow"), "GET, HEAD");
+  await res.body?.cancel();
+  res = await app.request("/coupons");
+  assertEquals([res.status, res.headers.get("Allow")], [405, "POST"]);
   await res.body?.cancel();
   // Only the exact path takes the /api/work fast path.
   for (const path of ["/api/workx", "/api/work/x", "/api", "/API/WORK"]) {

@@ -1,5 +1,6 @@
-import { assertEquals, assertThrows } from "./_assert.ts";
-import { type FlagSpecs, parseFlags, renderHelp, UsageError } from "../lib/cli/flags.ts";
+import { assertEquals, assertOk, assertThrows } from "./_assert.ts";
+import { type FlagSpecs, parseFlags, UsageError } from "../lib/cli/flags.ts";
+import { renderHelp } from "../lib/cli/help.ts";
 import { parseBytes, parseDuration } from "../lib/units.ts";
 
 const SPECS = {
@@ -108,4 +109,17 @@ Deno.test("renderHelp lists every flag with its default", () => {
     if (!help.includes(`--${name}`)) throw new Error(`help lacks --${name}`);
   }
   if (!help.includes("(default 5s)")) throw new Error(help);
+});
+
+Deno.test("help: the commands' help fits 100 columns and shows the long aliases", async () => {
+  const { RUN_HELP } = await import("../lib/cli/run_flags.ts");
+  const { SERVE_HELP } = await import("../lib/cli/serve_flags.ts");
+  for (const help of [RUN_HELP, SERVE_HELP]) {
+    const long = help.split("\n").filter((l) => l.length > 100);
+    assertEquals(long, []);
+  }
+  const text = RUN_HELP.replace(/\s+/g, " ");
+  assertOk(text.includes("--rate-limit, --rate RPS"), RUN_HELP);
+  assertOk(text.includes("raw: the built-in client; fetch: the runtime's fetch"), RUN_HELP);
+  assertOk(text.includes("and CPU jobs for a Worker"), RUN_HELP);
 });

@@ -1,5 +1,10 @@
 import { assertEquals, assertOk, assertThrows } from "./_assert.ts";
-import { BadResponse, type ParsedResponse, ResponseParser } from "../lib/client/http_parser.ts";
+import {
+  BadResponse,
+  ConnectionClosed,
+  type ParsedResponse,
+  ResponseParser,
+} from "../lib/client/http_parser.ts";
 
 const enc = new TextEncoder();
 
@@ -109,11 +114,11 @@ Deno.test("parser: malformed responses are BadResponse, never anything else", ()
   const truncated = new ResponseParser();
   truncated.reset();
   truncated.feed(enc.encode("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"));
-  assertThrows(() => truncated.end(), BadResponse);
+  assertEquals(assertThrows(() => truncated.end(), ConnectionClosed).beforeResponse, false);
   const empty = new ResponseParser();
   empty.reset();
-  const err = assertThrows(() => empty.end(), BadResponse);
-  assertEquals(err.message, "connection closed before a response");
+  const err = assertThrows(() => empty.end(), ConnectionClosed);
+  assertEquals([err.message, err.beforeResponse], ["connection closed before a response", true]);
 });
 
 Deno.test("parser: a head over 64 KiB is refused", () => {

@@ -51,6 +51,7 @@ const LAYERS: string[][] = [
   ["server/isolates.ts", "lib/sim/scenarios.ts"],
   // The terminal edge.
   ["lib/cli/flags.ts", "lib/cli/terminal.ts"],
+  ["lib/cli/help.ts"],
   ["lib/cli/run_flags.ts", "lib/cli/serve_flags.ts"],
   ["lib/cli/run_command.ts", "lib/cli/serve_command.ts"],
   // Entry points.

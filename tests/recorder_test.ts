@@ -1,5 +1,5 @@
 import { assertEquals, assertOk } from "./_assert.ts";
-import { decodeHistogram } from "../lib/histogram.ts";
+import { decodeHistogram, newHistogram, percentilesMs } from "../lib/histogram.ts";
 import { type Accounting, type Live, Recorder } from "../lib/client/recorder.ts";
 import { buildSummary, statsLine, summaryTable } from "../lib/client/reporters.ts";
 import { newResult, notSent, type Result } from "../lib/client/result.ts";
@@ -19,6 +19,7 @@ const live = (over: Partial<Live> = {}): Live => ({
   inFlight: 0,
   jobsSubmitted: 0,
   jobsRunning: 0,
+  jobsQueued: null,
   rate: 10,
   ...over,
 });
@@ -95,7 +96,14 @@ Deno.test("recorder: a CPU job's outcome decides done/s and the job counts", () 
   r.record(result(2, 0, { job: "cancelled" }));
   const s = r.takeInterval(1000, live({ scheduled: 3, sent: 3, jobsSubmitted: 3 }));
   assertEquals(s.done_per_s, 1);
-  assertEquals(s.accounting.jobs, { submitted: 3, done: 1, failed: 1, cancelled: 1, running: 0 });
+  assertEquals(s.accounting.jobs, {
+    submitted: 3,
+    done: 1,
+    failed: 1,
+    cancelled: 1,
+    queued: 0,
+    running: 0,
+  });
 });
 
 Deno.test("recorder: controller windows see overload and lag", () => {
@@ -140,4 +148,37 @@ Deno.test("summary: rates over the run, intervals adding up, histograms that dec
   assertEquals(h.totalCount, 100);
   const text = summaryTable(s);
   assertOk(text.includes("100 = ok 100 + http error 0"), text);
+});
+
+Deno.test("percentiles never lie above the max; an empty interval shows '-' for latency", () => {
+  const h = newHistogram();
+  // 48.275 ms: its bucket's highest equivalent value is above it.
+  h.recordValue(48_275);
+  const p = percentilesMs(h);
+  assertOk(p.p99 <= p.max && p.p50 <= p.max, JSON.stringify(p));
+  const r = new Recorder(0);
+  const s = r.takeInterval(1000, live({ jobsQueued: 55 }));
+  assertEquals(
+    statsLine(s),
+    "[stats] api/s: 0 | done/s: 0 | queue: 0 | jobs: 55 | p50 - p99 - | err 0 | rate 10.0",
+  );
+  assertEquals(s.jobs_queued, 55);
+});
+
+Deno.test("summary: errors is one number of every kind, with the kinds beside it", () => {
+  const r = new Recorder(0);
+  r.record(result(0, 0, { status: 503 }));
+  r.record(result(1, 0, { status: 0, error: "timeout" }));
+  r.record(result(2, 0));
+  const s = buildSummary(r.totals(live({ scheduled: 3, sent: 3 })), {
+    url: "http://x/",
+    durationMs: 1000,
+    drainMs: 0,
+    targetRate: 3,
+    finalRate: 3,
+    adaptive: false,
+    stoppedBy: "duration",
+  });
+  assertEquals([s.errors, s.error_kinds], [2, { timeout: 1 }]);
+  assertOk(summaryTable(s).includes("errors          2 (timeout: 1)"), summaryTable(s));
 });

@@ -14,14 +14,21 @@ function assertAccounting(a: Json, where: string) {
     `${where}: sent`,
   );
   const j = a.jobs;
-  assertEquals(j.submitted, j.done + j.failed + j.cancelled + j.running, `${where}: jobs`);
+  assertEquals(
+    j.submitted,
+    j.done + j.failed + j.cancelled + j.queued + j.running,
+    `${where}: jobs`,
+  );
 }
 
 function assertFinal(summary: Json) {
   assertAccounting(summary.requests, "summary");
   assertEquals(summary.requests.queued, 0);
   assertEquals(summary.requests.in_flight, 0);
-  assertEquals(summary.requests.jobs.running, 0);
+  assertEquals([summary.requests.jobs.queued, summary.requests.jobs.running], [0, 0]);
+  // errors: one number of every kind, the same meaning as the intervals'.
+  const a = summary.requests;
+  assertEquals(summary.errors, a.http_error + a.failed + a.timed_out + a.cancelled);
 }
 
 Deno.test("run --json against serve: JSON lines with the fields, every request accounted", async () => {
@@ -155,7 +162,7 @@ Deno.test("a target killed and restarted mid-run: errors counted by kind, nothin
   }
   assertFinal(summary);
   assertOk(summary.requests.failed > 0, "the outage shows as failures");
-  assertOk((summary.errors.refused ?? 0) + (summary.errors.reset ?? 0) > 0);
+  assertOk((summary.error_kinds.refused ?? 0) + (summary.error_kinds.reset ?? 0) > 0);
   assertOk(summary.requests.ok > 0);
   // One clear line the first time, not one per failure.
   const notices = stderr.filter((l) => l.includes("counted as"));
@@ -192,8 +199,11 @@ Deno.test("--work-kind cpu: jobs run on the pool; the backlog is cancelled, not 
     assertOk(jobs.done <= 45 * Number(workers), `done ${jobs.done}`);
     assertOk(jobs.done > 0, "jobs ran");
     assertOk(jobs.cancelled > 0, "the backlog past the stop is cancelled, not lost");
-    assertEquals(jobs.submitted, jobs.done + jobs.failed + jobs.cancelled + jobs.running);
-    assertEquals(jobs.running, 0);
+    assertEquals(
+      jobs.submitted,
+      jobs.done + jobs.failed + jobs.cancelled + jobs.queued + jobs.running,
+    );
+    assertEquals([jobs.queued, jobs.running], [0, 0]);
   }
 });
 
@@ -262,6 +272,17 @@ Deno.test("run: bad flags exit 2 with one line naming the flag and what is allow
     [["--server", "--capacity -1"], `in '--server', '--capacity' must be >= 0, got "-1"`],
     [["--body-file", "/nonexistent/x"], `'--body-file' must be a readable file`],
     [["--frobnicate"], `unknown flag '--frobnicate'; see 'tpsdemo run --help'`],
+    [["--rate", "0x10"], `'--rate' must be a number, got "0x10"`],
+    [
+      ["-H", "X-A: 1\r\nX-B: 2"],
+      `'--header' must be a value without CR, LF or NUL, got "X-A: 1\\r\\nX-B: 2"`,
+    ],
+    [["--server", "--port 9000"], `in '--server', '--port' cannot be set`],
+    [["--server", "--grace=1s"], `in '--server', '--grace' cannot be set`],
+    [
+      ["--url", "ftp://user:secret@x"],
+      `'--url' must be an http:// or https:// URL, got "ftp://***@x"`,
+    ],
   ];
   for (const [args, want] of cases) {
     const { code, stdout, stderr } = await runCli(["run", ...args]);
@@ -271,4 +292,108 @@ Deno.test("run: bad flags exit 2 with one line naming the flag and what is allow
     assertEquals(lines.length, 1, stderr);
     assertOk(lines[0].includes(want), `${lines[0]} lacks ${want}`);
   }
+});
+
+Deno.test("run: --consumers past the open-file limit exits 2 naming the limit, no panic", async () => {
+  const child = new Deno.Command("bash", {
+    args: [
+      "-c",
+      `ulimit -n 256 && exec "$0" "$@"`,
+      Deno.execPath(),
+      ...DENO_RUN,
+      "run",
+      "--consumers",
+      "300",
+      "--url",
+      "http://127.0.0.1:9/",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const out = await child.output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assertEquals(out.code, 2, stderr);
+  assertOk(
+    /^tpsdemo: Cannot start run: '--consumers' must be at most \d+ here \(the open-file limit, ulimit -n, leaves room for \d+ files\), got "300"\n$/
+      .test(stderr),
+    stderr,
+  );
+});
+
+Deno.test("run: credentials in the URL go as Basic auth and are never printed", async () => {
+  const seen: (string | null)[] = [];
+  const server = Deno.serve({ port: 0, onListen() {} }, (req) => {
+    seen.push(req.headers.get("authorization"));
+    return new Response("ok");
+  });
+  try {
+    const url = `http://user:s3cret@127.0.0.1:${server.addr.port}/`;
+    const { code, stdout, stderr } = await runCli([
+      "run",
+      "--url",
+      url,
+      "--rate",
+      "0",
+      "--requests",
+      "3",
+      "--work-time",
+      "0",
+      "--json",
+    ]);
+    assertEquals(code, 0, stderr);
+    assertEquals(seen, Array(3).fill(`Basic ${btoa("user:s3cret")}`));
+    assertOk(!(stdout + stderr).includes("s3cret"), "the password was printed");
+    assertEquals(
+      JSON.parse(stdout.trim().split("\n").at(-1)!).url,
+      `http://127.0.0.1:${server.addr.port}/`,
+    );
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("run: durations past setTimeout's limit (1000h) neither stop the run nor cut requests", async () => {
+  const { code, stdout, stderr } = await runCli([
+    "run",
+    "--duration",
+    "1000h",
+    "--timeout",
+    "1000h",
+    "--requests",
+    "20",
+    "--rate",
+    "100",
+    "--work-time",
+    "0",
+    "--json",
+    "--server",
+    "--latency 50ms --jitter 0",
+  ]);
+  assertEquals(code, 0, stderr);
+  const summary = JSON.parse(stdout.trim().split("\n").at(-1)!);
+  assertEquals(summary.stopped_by, "requests");
+  assertEquals([summary.requests.ok, summary.requests.cancelled], [20, 0]);
+  assertOk(!stderr.includes("TimeoutOverflowWarning"), stderr);
+});
+
+Deno.test("run: without --consumers, consumers follow rate x latency; with it, a notice", async () => {
+  // 4 consumers at 50 ms serve 80/s; 300/s needs about 15 in flight.
+  const args = ["run", "--rate", "300", "--duration", "3s", "--work-time", "0", "--json"];
+  const server = ["--server", "--latency 50ms --jitter 0"];
+  const auto = await runCli([...args, ...server]);
+  assertEquals(auto.code, 0, auto.stderr);
+  const intervals: Json[] = jsonLines(auto.stdout.trim().split("\n")).filter((l) =>
+    l.type === "interval"
+  );
+  // The server takes at least 50 ms: 300/s needs at least 300 x 0.05 x 1.25 + 1 = 20.
+  assertEquals(intervals[0].consumers, 4);
+  assertOk(intervals.at(-1)!.consumers >= 20, JSON.stringify(intervals.map((i) => i.consumers)));
+  assertOk(/4 consumers \(up to \d+ as needed\)/.test(auto.stderr), auto.stderr);
+  const fixed = await runCli([...args, "--consumers", "4", ...server]);
+  assertEquals(fixed.code, 0, fixed.stderr);
+  assertOk(
+    /--consumers 4 cannot reach 300\/s at [\d.]+ms a request \(p90\); by Little's law about \d+ are needed/
+      .test(fixed.stderr),
+    fixed.stderr,
+  );
 });

@@ -53,7 +53,18 @@ Deno.test("serve --log writes one JSON line per request to stderr", async () => 
   const second = JSON.parse(await srv.stderr.until(/"path":"\/nope"/));
   assertEquals(second.status, 404);
   assertOk(typeof second.ms === "number");
+  // Methods with a body (or none) must not make Deno print anything else on stderr.
+  for (const method of ["POST", "PUT", "DELETE", "OPTIONS"]) {
+    await (await fetch(`http://127.0.0.1:${srv.port}/coupons`, { method })).body?.cancel();
+  }
+  await (await fetch(`http://127.0.0.1:${srv.port}/coupons`, {
+    method: "POST",
+    body: new ReadableStream({ start: (c) => (c.enqueue(new Uint8Array(3)), c.close()) }),
+  })).body?.cancel();
   assertEquals((await srv.stop()).code, 0);
+  const lines = srv.stderr.text.trim().split("\n");
+  assertEquals(lines.length, 7, srv.stderr.text);
+  for (const line of lines) assertOk(JSON.parse(line).path, line);
 });
 
 Deno.test("serve: bad flags exit 2 with one line naming the flag and what is allowed", async () => {
@@ -94,4 +105,79 @@ Deno.test("help and version exit 0", async () => {
   for (const flag of ["--capacity", "--backlog", "--coupons", "--workers", "--cache-ttl"]) {
     assertOk(stdout.includes(flag), flag);
   }
+});
+
+Deno.test("serve: a port another process holds is refused with one line, for any --workers", async () => {
+  const first = await startServe(["--workers", "2"]);
+  try {
+    for (const workers of ["1", "2"]) {
+      const { code, stdout, stderr } = await runCli([
+        "serve",
+        "--port",
+        String(first.port),
+        "--workers",
+        workers,
+      ]);
+      assertEquals(code, 1, `--workers ${workers}: ${stdout}`);
+      assertEquals(
+        stderr,
+        `Cannot start serve: address 127.0.0.1:${first.port} is already in use\n`,
+      );
+    }
+  } finally {
+    await first.stop();
+  }
+});
+
+Deno.test("serve: an address this machine cannot bind is named as '--host'", async () => {
+  const { code, stderr } = await runCli(["serve", "--host", "999.1.1.1", "--port", "0"]);
+  assertEquals(code, 1);
+  assertOk(
+    stderr.startsWith(
+      `Cannot start serve: '--host' must be an address of this machine, got "999.1.1.1"`,
+    ),
+    stderr,
+  );
+  assertEquals(stderr.trimEnd().split("\n").length, 1, stderr);
+});
+
+/** Waits until the server has `n` requests in flight (read from /stats, no sleeping). */
+async function untilInFlight(port: number, n: number) {
+  for (;;) {
+    const stats = await (await fetch(`http://127.0.0.1:${port}/stats`)).json();
+    if (stats.in_flight >= n) return;
+  }
+}
+
+Deno.test("serve: the first Ctrl-C waits for in-flight requests (--grace 1000h), a second one stops now", async () => {
+  // First: an in-flight request of 300 ms finishes though --grace is past setTimeout's limit.
+  const srv = await startServe(["--latency", "300ms", "--jitter", "0", "--grace", "1000h"]);
+  const pending = fetch(`http://127.0.0.1:${srv.port}/api/work`);
+  await untilInFlight(srv.port, 1);
+  srv.child.kill("SIGINT");
+  await srv.stdout.until(/stopping; in-flight requests may take up to 1000h/);
+  const res = await pending;
+  assertEquals(res.status, 200);
+  await res.body?.cancel();
+  const first = await srv.stop();
+  assertEquals(first.code, 0);
+  assertOk(
+    first.lines.some((l) => l.endsWith("all in-flight requests finished")),
+    first.lines.join("\n"),
+  );
+
+  // Then: a second Ctrl-C stops at once, with the summary.
+  const srv2 = await startServe(["--latency", "30s", "--jitter", "0", "--grace", "1000h"]);
+  const stuck = fetch(`http://127.0.0.1:${srv2.port}/api/work`).catch(() => undefined);
+  await untilInFlight(srv2.port, 1);
+  srv2.child.kill("SIGINT");
+  await srv2.stdout.until(/stopping/);
+  srv2.child.kill("SIGINT");
+  const second = await srv2.stop();
+  assertEquals(second.code, 0);
+  assertOk(
+    second.lines.some((l) => l.endsWith("in-flight requests cut at --grace")),
+    second.lines.join("\n"),
+  );
+  await stuck;
 });

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { formatBytes, formatDuration, parseBytes, parseDuration } from "../units.ts";
+import { parseBytes, parseDuration } from "../units.ts";
 
 /** A user mistake on the command line; `main.ts` maps it to exit code 2. */
 export class UsageError extends Error {
@@ -37,7 +37,9 @@ export class UsageError extends Error {
    * ```
    */
   static invalid(command: string, flag: string, value: string, allowed: string): UsageError {
-    return new UsageError(`Cannot start ${command}: '${flag}' must be ${allowed}, got "${value}"`, {
+    // Quoted as JSON: a value with a line break (or any control character) stays on one line.
+    const got = JSON.stringify(value);
+    return new UsageError(`Cannot start ${command}: '${flag}' must be ${allowed}, got ${got}`, {
       flag,
       value,
       allowed,
@@ -92,7 +94,8 @@ export type FlagValues<S extends FlagSpecs> =
   }
   & { help: boolean };
 
-function describe(spec: FlagSpec): string {
+/** What a flag takes, in words. */
+export function describe(spec: FlagSpec): string {
   switch (spec.type) {
     case "int":
       return "an integer";
@@ -125,7 +128,8 @@ function convert(command: string, spec: FlagSpec, flag: string, raw: string): un
       value = Number(raw);
       break;
     case "number":
-      value = raw.trim() === "" ? NaN : Number(raw);
+      // Decimal only: Number() would also take "0x10" or "1e400".
+      value = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(raw) ? Number(raw) : NaN;
       if (!Number.isFinite(value)) throw bad(describe(spec));
       break;
     case "duration": {
@@ -238,44 +242,4 @@ export function parseFlags<S extends FlagSpecs>(
     set(key, spec, convert(command, spec, flag, inline));
   }
   return values as FlagValues<S>;
-}
-
-function showDefault(s: FlagSpec): string {
-  const v = s.default as number;
-  if (s.type === "duration") return formatDuration(v);
-  if (s.type === "bytes") return formatBytes(v);
-  return String(s.default);
-}
-
-/**
- * Renders the help text for a command from its flag specs.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * const help = renderHelp("serve", "Runs the mock server.", {
- *   port: { type: "int", default: 8000, valueName: "N", help: "Port" },
- * });
- * assert.match(help, /--port N\s+Port \(default 8000\)/);
- * ```
- */
-export function renderHelp(command: string, summary: string, specs: FlagSpecs): string {
-  const rows = Object.entries(specs).map(([name, s]) => {
-    const names = [
-      ...(s.aliases ?? []).filter((a) => a.length === 1).map((a) => `-${a}`),
-      `--${name}`,
-    ].join(", ");
-    const value = s.type === "boolean"
-      ? (s.optionalValue ? `[=${s.optionalValue.join("|")}]` : "")
-      : ` ${s.valueName ?? s.type.toUpperCase()}`;
-    const def = s.default === undefined || s.default === false || s.default === ""
-      ? ""
-      : ` (default ${showDefault(s)})`;
-    return [`${names}${value}`, `${s.help}${def}`];
-  });
-  const width = Math.max(...rows.map((r) => r[0].length), 10) + 2;
-  const lines = rows.map(([l, r]) => `  ${l.padEnd(width)}${r}`);
-  return `Usage: tpsdemo ${command} [flags]\n\n${summary}\n\nFlags:\n${lines.join("\n")}\n  ${
-    "-h, --help".padEnd(width)
-  }Show this help`;
 }

@@ -23,9 +23,19 @@ import {
 import { newResult } from "../client/result.ts";
 import { type RunConfig, type RunOutcome, startRun } from "../client/run.ts";
 import { parseFlags, UsageError } from "./flags.ts";
-import { configFromFlags, parseUrl, RUN_FLAGS, RUN_HELP, splitArgs } from "./run_flags.ts";
+import {
+  configFromFlags,
+  MAX_AUTO_CONSUMERS,
+  parseUrl,
+  RUN_FLAGS,
+  RUN_HELP,
+  splitArgs,
+} from "./run_flags.ts";
 import { SERVE_FLAGS, settingsFromFlags } from "./serve_flags.ts";
-import { onInterrupt, writeLine } from "./terminal.ts";
+import { onInterrupt, openFilesAvailable, writeLine } from "./terminal.ts";
+
+/** Open files kept for the runtime, Workers and the rest, besides the consumers' sockets. */
+const FD_RESERVE = 64;
 
 /** The summary of a run's outcome. */
 export function summarize(config: RunConfig, outcome: RunOutcome): Summary {
@@ -37,6 +47,7 @@ export function summarize(config: RunConfig, outcome: RunOutcome): Summary {
     finalRate: outcome.finalRate,
     adaptive: outcome.adaptive,
     stoppedBy: outcome.stoppedBy,
+    pacer: outcome.pacer,
   });
 }
 
@@ -59,6 +70,7 @@ function warmReporters(): void {
     inFlight: 0,
     jobsSubmitted: 0,
     jobsRunning: 0,
+    jobsQueued: null,
     rate: 1,
   };
   for (let i = 0; i < 20; i++) {
@@ -80,9 +92,24 @@ function warmReporters(): void {
 
 /** Starts the embedded server from `--server`'s flags; the config's URL is set to it. */
 async function startEmbedded(serverArgs: string, config: RunConfig) {
+  const args = splitArgs(serverArgs);
+  for (const a of args) {
+    const name = a.replace(/^--?/, "").split("=")[0];
+    if (a.startsWith("-") && ["port", "host", "grace"].includes(name)) {
+      throw new UsageError(
+        `Cannot start run: in '--server', '--${name}' cannot be set: the embedded server ` +
+          "listens on a free loopback port and stops with the run",
+        {
+          flag: "--server",
+          value: serverArgs,
+          allowed: "serve's flags but --port, --host, --grace",
+        },
+      );
+    }
+  }
   let flags;
   try {
-    flags = parseFlags("serve", splitArgs(serverArgs), SERVE_FLAGS);
+    flags = parseFlags("serve", args, SERVE_FLAGS);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     throw new UsageError(
@@ -123,6 +150,20 @@ export async function runCommand(args: string[]): Promise<number> {
     return 0;
   }
   const json = v.json;
+  // One socket per consumer (two with the embedded server in this process), plus room for the
+  // runtime's own: past the open-file limit Deno would fail mid-run (or abort with a panic).
+  const perConsumer = v.url === undefined ? 2 : 1;
+  const want = (v.consumers ?? MAX_AUTO_CONSUMERS) * perConsumer + FD_RESERVE;
+  const available = openFilesAvailable(want);
+  const most = Math.max(1, Math.floor((available - FD_RESERVE) / perConsumer));
+  if (v.consumers !== undefined && available < want) {
+    throw UsageError.invalid(
+      "run",
+      "--consumers",
+      String(v.consumers),
+      `at most ${most} here (the open-file limit, ulimit -n, leaves room for ${available} files)`,
+    );
+  }
   let config: RunConfig;
   let stopServer = () => Promise.resolve(true);
   let serverNote = "";
@@ -140,6 +181,7 @@ export async function runCommand(args: string[]): Promise<number> {
     stopServer = await startEmbedded(v.server, config);
     serverNote = " (embedded mock server)";
   }
+  if (config.maxConsumers !== undefined) config.maxConsumers = Math.min(config.maxConsumers, most);
   const url = config.request.url;
   const stop = new AbortController();
   const kill = new AbortController();
@@ -160,8 +202,9 @@ export async function runCommand(args: string[]): Promise<number> {
   writeLine(
     Deno.stderr,
     `tpsdemo run: ${url.href}${serverNote} at ${rateText}` +
-      `${config.adaptive ? ` (adaptive ${config.adaptive})` : ""}, ${config.consumers} ` +
-      "consumers, " +
+      `${config.adaptive ? ` (adaptive ${config.adaptive})` : ""}, ` +
+      `${config.consumers} consumer${config.consumers === 1 ? "" : "s"}` +
+      (config.maxConsumers === undefined ? ", " : ` (up to ${config.maxConsumers} as needed), `) +
       (config.workTimeMs > 0
         ? `${config.workers} workers x ${config.workTimeMs}ms ${config.workKind} work`
         : "no CPU work"),

@@ -7,7 +7,8 @@
 
 import type { RequestSpec } from "../client/connection.ts";
 import type { RunConfig } from "../client/run.ts";
-import { type FlagSpecs, type FlagValues, renderHelp, UsageError } from "./flags.ts";
+import { type FlagSpecs, type FlagValues, UsageError } from "./flags.ts";
+import { renderHelp } from "./help.ts";
 
 /** The flags of `run`. */
 export const RUN_FLAGS = {
@@ -27,11 +28,11 @@ export const RUN_FLAGS = {
   },
   "consumers": {
     type: "int",
-    default: 4,
     min: 1,
     max: 10_000,
     valueName: "N",
-    help: "Concurrent requests in flight (one keep-alive connection each)",
+    help: "Requests in flight at most, one keep-alive connection each (default: 4 at the " +
+      "start, more as rate x latency needs them, up to 1024)",
   },
   "workers": {
     type: "int",
@@ -61,7 +62,7 @@ export const RUN_FLAGS = {
     min: 1,
     max: 1_000_000,
     valueName: "N",
-    help: "Ticks that may wait for a consumer (backpressure past it)",
+    help: "Ticks that may wait for a consumer, and CPU jobs for a Worker (backpressure past it)",
   },
   "burst": {
     type: "int",
@@ -108,12 +109,21 @@ export const RUN_FLAGS = {
   },
   "body": { type: "string", valueName: "TEXT", help: "Request body" },
   "body-file": { type: "string", valueName: "PATH", help: "Request body from a file" },
+  "precision": {
+    type: "string",
+    default: "auto",
+    choices: ["auto", "strict", "coarse"],
+    valueName: "MODE",
+    help:
+      "Pacing: auto (spin while cheap, batch above), strict (spin every tick), coarse (never spin)",
+  },
   "engine": {
     type: "string",
     default: "auto",
     choices: ["auto", "raw", "fetch"],
     valueName: "ENGINE",
-    help: "auto: built-in HTTP/1.1 client for http://, fetch for https://",
+    help: "auto: the built-in HTTP/1.1 client for http://, fetch for https://; raw: the " +
+      "built-in client; fetch: the runtime's fetch",
   },
   "server": {
     type: "string",
@@ -122,6 +132,11 @@ export const RUN_FLAGS = {
     help: "Flags of the embedded server, as for serve (e.g. '--capacity 300')",
   },
 } as const satisfies FlagSpecs;
+
+/** Consumers at the start when `--consumers` is not given. */
+export const DEFAULT_CONSUMERS = 4;
+/** Most consumers a run adds by itself when `--consumers` is not given. */
+export const MAX_AUTO_CONSUMERS = 1024;
 
 /** Parsed `run` flags. */
 export type RunFlags = FlagValues<typeof RUN_FLAGS>;
@@ -153,14 +168,18 @@ function fail(flag: string, value: string, allowed: string): never {
  * assert.deepEqual(config.request.headers, [["X-Test", "1"]]);
  * ```
  */
-export function configFromFlags(v: RunFlags, url: URL): RunConfig {
+export function configFromFlags(v: RunFlags, target: URL): RunConfig {
+  let url = target;
   const method = v.method.toUpperCase();
   if (!/^[A-Z]{1,20}$/.test(method)) fail("--method", v.method, "an HTTP method");
   const headers: [string, string][] = v.header.map((h) => {
     const i = h.indexOf(":");
     const name = i > 0 ? h.slice(0, i).trim() : "";
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) fail("--header", h, "'Name: value'");
-    return [name, h.slice(i + 1).trim()];
+    const value = h.slice(i + 1).trim();
+    // CR, LF or NUL would end the header early: another header, or a request, smuggled in.
+    if (/[\r\n\0]/.test(value)) fail("--header", h, "a value without CR, LF or NUL");
+    return [name, value];
   });
   let body: Uint8Array | undefined;
   if (v.body !== undefined && v["body-file"] !== undefined) {
@@ -186,12 +205,26 @@ export function configFromFlags(v: RunFlags, url: URL): RunConfig {
   if (v.engine === "raw" && url.protocol === "https:") {
     fail("--engine", "raw", "auto or fetch for an https:// URL");
   }
+  // Credentials in the URL are sent as Basic auth (as curl does) and never printed: the URL the
+  // run keeps, and every output shows, has none.
+  if (url.username !== "" || url.password !== "") {
+    if (!headers.some(([k]) => k.toLowerCase() === "authorization")) {
+      const user = decodeURIComponent(url.username);
+      const pass = decodeURIComponent(url.password);
+      const token = btoa(String.fromCharCode(...enc.encode(`${user}:${pass}`)));
+      headers.push(["Authorization", `Basic ${token}`]);
+    }
+    url = new URL(url.href);
+    url.username = "";
+    url.password = "";
+  }
   const request: RequestSpec = { url, method, headers, body };
   return {
     request,
     rate,
     burst: v.burst,
-    consumers: v.consumers,
+    consumers: v.consumers ?? DEFAULT_CONSUMERS,
+    maxConsumers: v.consumers === undefined ? MAX_AUTO_CONSUMERS : undefined,
     queueSize: v["queue-size"],
     workers: v.workers,
     workTimeMs: v["work-time"],
@@ -202,6 +235,7 @@ export function configFromFlags(v: RunFlags, url: URL): RunConfig {
     timeoutMs: v.timeout,
     adaptive,
     engine,
+    precision: v.precision,
   };
 }
 
@@ -216,10 +250,12 @@ export function configFromFlags(v: RunFlags, url: URL): RunConfig {
  * assert.throws(() => parseUrl("ftp://x"), UsageError);
  * ```
  */
-export function parseUrl(raw: string): URL {
+export function parseUrl(text: string): URL {
+  // Never echo credentials, even in an error.
+  const raw = text.replace(/\/\/[^/@]*@/, "//***@");
   let url: URL;
   try {
-    url = new URL(raw);
+    url = new URL(text);
   } catch {
     fail("--url", raw, "an http:// or https:// URL");
   }

@@ -6,7 +6,8 @@
  */
 
 import type { ServerSettings } from "../../server/settings.ts";
-import { type FlagSpecs, type FlagValues, renderHelp } from "./flags.ts";
+import type { FlagSpecs, FlagValues } from "./flags.ts";
+import { renderHelp } from "./help.ts";
 
 /** The flags of `serve`. */
 export const SERVE_FLAGS = {

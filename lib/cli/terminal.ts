@@ -48,3 +48,21 @@ export function onInterrupt(first: () => void, again: () => void): () => void {
     for (const s of signals) Deno.removeSignalListener(s, handler);
   };
 }
+
+/**
+ * How many more files this process can open, counted up to `want` by opening `/dev/null` that
+ * many times (and closing them again): `want` when the open-file limit (`ulimit -n`) leaves room,
+ * fewer when it does not. Infinity where there is no such limit to probe (Windows).
+ */
+export function openFilesAvailable(want: number): number {
+  if (Deno.build.os === "windows") return Infinity;
+  const files: Deno.FsFile[] = [];
+  try {
+    while (files.length < want) files.push(Deno.openSync("/dev/null"));
+  } catch {
+    /* the limit */
+  } finally {
+    for (const f of files) f.close();
+  }
+  return files.length;
+}

@@ -7,7 +7,8 @@
  * @module
  */
 
-import { BadResponse, ResponseParser } from "./http_parser.ts";
+import { BadResponse, ConnectionClosed, ResponseParser } from "./http_parser.ts";
+import { systemClock } from "../clock.ts";
 import type { ErrorKind, Result } from "./result.ts";
 import type { Watchdog } from "./watchdog.ts";
 
@@ -111,6 +112,7 @@ export function encodeRequest(spec: RequestSpec): Uint8Array {
 /** Maps a thrown error to a kind. */
 export function classifyError(err: unknown): ErrorKind {
   if (err instanceof BadResponse) return "bad_response";
+  if (err instanceof ConnectionClosed) return "reset";
   if (err instanceof Deno.errors.ConnectionRefused) return "refused";
   if (
     err instanceof Deno.errors.ConnectionReset || err instanceof Deno.errors.BrokenPipe ||
@@ -191,13 +193,16 @@ export class RawHttpConnection implements HttpConnection {
   async send<R extends SendOutcome>(into: R): Promise<R> {
     const started = this.#now();
     this.#why = undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: AbortController | undefined;
     if (this.#watchdog) this.#deadline = started + this.#timeoutMs;
     else {
-      timer = setTimeout(() => {
+      // Without a watchdog, a timer of its own (chained: any timeout, however long).
+      const t = timer = new AbortController();
+      systemClock.sleep(this.#timeoutMs, t.signal).then(() => {
+        if (t.signal.aborted) return;
         this.#why = "timeout";
         this.#drop();
-      }, this.#timeoutMs);
+      });
     }
     try {
       for (let attempt = 0;; attempt++) {
@@ -236,16 +241,14 @@ export class RawHttpConnection implements HttpConnection {
           if (this.#why) return outcome(into, sentAt, this.#now(), 0, 0, this.#why);
           // A kept-alive connection the server closed while idle: retry once on a fresh one.
           const idleClose = reused && attempt === 0 &&
-            (err instanceof BadResponse
-              ? err.message === "connection closed before a response"
-              : classifyError(err) === "reset");
+            (err instanceof ConnectionClosed ? err.beforeResponse : classifyError(err) === "reset");
           if (idleClose) continue;
           return outcome(into, sentAt, this.#now(), 0, 0, classifyError(err), message(err));
         }
       }
     } finally {
       this.#deadline = Infinity;
-      if (timer !== undefined) clearTimeout(timer);
+      timer?.abort();
     }
   }
 

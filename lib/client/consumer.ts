@@ -20,8 +20,11 @@ export interface ConsumerStage {
   conn: HttpConnection;
   /** The run's clock. */
   now(): number;
-  /** How early the pacer releases ticks, ms (the consumer spins the rest). */
-  leadMs(): number;
+  /**
+   * How early the pacer releases ticks, ms (the consumer spins the rest); absent when ticks are
+   * never early (closed loop).
+   */
+  leadMs?(): number;
   /** Gauges the consumer moves. */
   live: { sent: number; inFlight: number };
   /** Takes the result once its response or failure is known; may ask the consumer to wait. */
@@ -50,7 +53,6 @@ export interface ConsumerStage {
  *   take: () => ticks.shift(),
  *   conn,
  *   now: () => 5,
- *   leadMs: () => 0,
  *   live,
  *   finish: (r) => { done.push(r); },
  *   killed: () => false,
@@ -67,8 +69,10 @@ export async function runConsumer(stage: ConsumerStage): Promise<void> {
     if (!r) break;
     stage.taken?.();
     // Released early by the lead: spin the rest, so the write lands on the slot.
-    const due = r.scheduledAt;
-    if (due - now() <= stage.leadMs() + 0.05) { while (now() < due) { /* spin */ } }
+    if (stage.leadMs) {
+      const due = r.scheduledAt;
+      if (due - now() <= stage.leadMs() + 0.05) { while (now() < due) { /* spin */ } }
+    }
     live.sent++;
     live.inFlight++;
     await conn.send(r);

@@ -16,6 +16,7 @@ import {
   type RequestSpec,
   type SendOutcome,
 } from "./connection.ts";
+import { systemClock } from "../clock.ts";
 import type { ErrorKind } from "./result.ts";
 
 /**
@@ -56,10 +57,13 @@ export class FetchConnection implements HttpConnection {
     this.#controller = controller;
     this.#cancelled = false;
     let timedOut = false;
-    const timer = setTimeout(() => {
+    // Any timeout, however long (setTimeout alone would fire at once past 24.8 days).
+    const timer = new AbortController();
+    systemClock.sleep(this.#timeoutMs, timer.signal).then(() => {
+      if (timer.signal.aborted) return;
       timedOut = true;
       controller.abort();
-    }, this.#timeoutMs);
+    });
     const sentAt = this.#now();
     try {
       const res = await fetch(this.#spec.url, {
@@ -78,7 +82,7 @@ export class FetchConnection implements HttpConnection {
         : classifyError((err as { cause?: unknown })?.cause ?? err);
       return outcome(into, sentAt, this.#now(), 0, 0, error, message(err));
     } finally {
-      clearTimeout(timer);
+      timer.abort();
     }
   }
 

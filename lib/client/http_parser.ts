@@ -22,6 +22,22 @@ export class BadResponse extends Error {
   override name = "BadResponse";
 }
 
+/**
+ * The server closed the connection before the response was complete: a reset, not a malformed
+ * response (an overloaded server closes connections; `--adaptive` reads it as overload).
+ */
+export class ConnectionClosed extends Error {
+  override name = "ConnectionClosed";
+  /** Closed before any byte of a response (a kept-alive connection closed while idle). */
+  readonly beforeResponse: boolean;
+  constructor(beforeResponse: boolean) {
+    super(
+      beforeResponse ? "connection closed before a response" : "connection closed mid-response",
+    );
+    this.beforeResponse = beforeResponse;
+  }
+}
+
 const CR = 13;
 const LF = 10;
 const MAX_HEAD = 64 * 1024;
@@ -174,14 +190,13 @@ export class ResponseParser {
     return undefined;
   }
 
-  /** The connection closed: completes a read-until-close body, otherwise it is an error. */
+  /**
+   * The connection closed: completes a read-until-close body, otherwise throws
+   * {@linkcode ConnectionClosed}.
+   */
   end(): ParsedResponse {
     if (this.#state === "eof") return this.#done(0);
-    throw new BadResponse(
-      this.#state === "head" && this.#headLen === 0
-        ? "connection closed before a response"
-        : "connection closed mid-response",
-    );
+    throw new ConnectionClosed(this.#state === "head" && this.#headLen === 0);
   }
 
   #done(extra: number): ParsedResponse {

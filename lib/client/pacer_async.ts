@@ -36,6 +36,7 @@ export function startAsyncPacer(options: PacerOptions, clock: Clock): Pacer {
     maxDebt: options.maxDebt,
     start: clock.now(),
   });
+  const started = clock.now();
   let credits = Math.max(1, options.credits ?? 65_536);
   let size = 1024;
   while (size < credits) size *= 2;
@@ -81,7 +82,13 @@ export function startAsyncPacer(options: PacerOptions, clock: Clock): Pacer {
       }
       options.onTicks(batch);
     }
-    return { ticks: schedule.taken, spinMs: 0 };
+    return {
+      ticks: schedule.taken,
+      spinMs: 0,
+      batchedTicks: 0,
+      busyMs: 0,
+      elapsedMs: clock.now() - started,
+    };
   };
   const done = loop();
   return {

@@ -30,12 +30,22 @@ export type PacerIn = {
   maxTicks: number;
   /** Spin threshold override in ms (undefined = self-calibrating). */
   spinMs?: number;
+  precision: Precision;
   /** Ticks published at once at most (batching when behind). */
   batch: number;
 };
 
 /** Pacer Worker → main (ticks go through the ring and its PUBLISHED counter). */
-export type PacerOut = { type: "done"; ticks: number; spinMs: number };
+export type PacerOut = {
+  type: "done";
+  ticks: number;
+  spinMs: number;
+  /** Ticks released in batches (no spin). */
+  batchedTicks: number;
+  /** The loop's time not blocked in `Atomics.wait` (its CPU), and its whole life, ms. */
+  busyMs: number;
+  elapsedMs: number;
+};
 
 /** Layout of the control block (Int32 slots, then one Float64). */
 export const CONTROL = {
@@ -45,15 +55,32 @@ export const CONTROL = {
   RATE_VERSION: 3,
   /** Ticks published to the ring so far (low 32 bits). */
   PUBLISHED: 4,
+  /** 1 while the Worker releases ticks in batches (then the lead is 0). */
+  BATCHING: 5,
   BYTES: 40,
   RATE_OFFSET: 24,
   LEAD_OFFSET: 32,
 } as const;
 
-/** How a pacer ended: the ticks it released and its final spin threshold (ms). */
+/**
+ * How the pacer waits for a tick: `strict` sleeps, then spins to each tick's slot (microsecond
+ * precision, a core's worth of spinning at high rates); `coarse` never spins and releases what is
+ * due in batches, at most one wake-up per batch window; `auto` spins while that costs little and
+ * batches above the rate where it would not.
+ */
+export type Precision = "auto" | "strict" | "coarse";
+
+/** How a pacer ended. */
 export interface PacerEnd {
+  /** Ticks released. */
   ticks: number;
+  /** The spin threshold at the end, ms. */
   spinMs: number;
+  /** Ticks released in batches, without a spin. */
+  batchedTicks: number;
+  /** The pacer's own CPU (time not blocked), and its whole life, ms. */
+  busyMs: number;
+  elapsedMs: number;
 }
 
 /** Options of a pacer ({@linkcode startPacerThread}, or the in-process `startAsyncPacer`). */
@@ -66,6 +93,8 @@ export interface PacerOptions {
   credits?: number;
   /** Fixed spin threshold in ms (default: self-calibrating). */
   spinMs?: number;
+  /** How it waits (default `auto`). */
+  precision?: Precision;
   /** Most ticks published at once when behind (default 64). */
   batch?: number;
   /** Receives each batch of ticks; read them during the call (the ring is reused). */
@@ -126,6 +155,13 @@ export type PacerFactory = (options: PacerOptions) => Pacer;
 export const SEND_SPIN_BUDGET = 0.25;
 
 /**
+ * The longest the main thread spins before a send, ms: it serves every connection's I/O, so a
+ * response that arrives during a spin waits at most this long (the hand-off's 95th percentile is
+ * 30 to 100 µs here; 200 µs covers it with room, and is under the 250 µs lateness goal).
+ */
+export const MAX_SEND_SPIN_MS = 0.2;
+
+/**
  * Starts the pacer Worker (`workers/pacer.ts`). Its hand-off to this thread takes tens to
  * hundreds of µs: the handle measures it on every batch and has the Worker release each tick
  * that much early (at most {@linkcode SEND_SPIN_BUDGET} of the interval); the consumer spins the
@@ -163,14 +199,21 @@ export const startPacerThread: PacerFactory = (options) => {
     rejectDone = reject;
   });
   // The hand-off lead: measured per tick, applied when it moves by more than 5 µs.
-  const handoff = new SpinCalibrator({ quantile: 0.95, initialMs: 0.1, minMs: 0, maxMs: 1 });
+  const handoff = new SpinCalibrator({
+    quantile: 0.95,
+    initialMs: 0.1,
+    minMs: 0,
+    maxMs: MAX_SEND_SPIN_MS,
+  });
   let lead = 0;
   let currentRate = options.rate;
   const onTicks = (b: TickBatch) => {
     const receipt = performance.now();
     for (let i = 0; i < b.count; i++) handoff.observe(receipt - (b.releasedAt(i) - lead));
     options.onTicks(b);
-    const next = Math.min(handoff.thresholdMs(), (1000 * SEND_SPIN_BUDGET) / currentRate);
+    const next = Atomics.load(i32, CONTROL.BATCHING) === 1
+      ? 0
+      : Math.min(handoff.thresholdMs(), (1000 * SEND_SPIN_BUDGET) / currentRate);
     if (Math.abs(next - lead) > 0.005) {
       lead = next;
       leadCell[0] = lead;
@@ -200,7 +243,8 @@ export const startPacerThread: PacerFactory = (options) => {
     finished = true;
     pump(); // the last ticks, published before the Worker said it is done
     worker.terminate();
-    resolveDone({ ticks: m.ticks, spinMs: m.spinMs });
+    const { ticks, spinMs, batchedTicks, busyMs, elapsedMs } = m;
+    resolveDone({ ticks, spinMs, batchedTicks, busyMs, elapsedMs });
   };
   worker.onerror = (e) => {
     e.preventDefault();
@@ -221,6 +265,7 @@ export const startPacerThread: PacerFactory = (options) => {
       maxDebt: options.maxDebt ?? Infinity,
       maxTicks: options.maxTicks ?? Infinity,
       spinMs: options.spinMs,
+      precision: options.precision ?? "auto",
       batch: options.batch ?? 64,
     } satisfies PacerIn,
   );

@@ -25,10 +25,14 @@ export interface Live {
   queued: number;
   /** Requests on the wire. */
   inFlight: number;
+  /** Consumers (connections) now. */
+  consumers?: number;
   /** CPU jobs handed to the pool. */
   jobsSubmitted: number;
-  /** CPU jobs handed to the pool and not yet ended. */
+  /** CPU jobs handed to the pool and not yet ended (waiting for a Worker, or running). */
   jobsRunning: number;
+  /** CPU jobs waiting for a Worker: the job backlog (null when the run has no CPU jobs). */
+  jobsQueued: number | null;
   /** The pacer's rate now (0 in closed loop). */
   rate: number;
 }
@@ -45,7 +49,16 @@ export interface Accounting {
   timed_out: number;
   cancelled: number;
   in_flight: number;
-  jobs: { submitted: number; done: number; failed: number; cancelled: number; running: number };
+  jobs: {
+    submitted: number;
+    done: number;
+    failed: number;
+    cancelled: number;
+    /** Waiting for a Worker (the job backlog). */
+    queued: number;
+    /** On a Worker now. */
+    running: number;
+  };
 }
 
 /** One interval's figures. */
@@ -57,6 +70,10 @@ export interface IntervalSnapshot {
   queue: number;
   rate: number;
   in_flight: number;
+  /** Consumers at the end of the interval (they grow without `--consumers`). */
+  consumers: number;
+  /** CPU jobs waiting for a Worker (the backlog `--queue-size` bounds); null without jobs. */
+  jobs_queued: number | null;
   latency_ms: Percentiles;
   corrected_ms: Percentiles;
   errors: number;
@@ -83,7 +100,7 @@ export interface Totals {
  * const r = newResult(0, 0, 0);
  * Object.assign(r, { sentAt: 0, doneAt: 12, status: 200 });
  * rec.record(r);
- * const live = { scheduled: 1, sent: 1, queued: 0, inFlight: 0, jobsSubmitted: 0, jobsRunning: 0, rate: 10 };
+ * const live = { scheduled: 1, sent: 1, queued: 0, inFlight: 0, jobsSubmitted: 0, jobsRunning: 0, jobsQueued: null, rate: 10 };
  * const snap = rec.takeInterval(1000, live);
  * assert.equal(snap.api_per_s, 1);
  * assert.equal(snap.accounting.ok, 1);
@@ -154,7 +171,8 @@ export class Recorder {
         done: t.jobs.done + i.jobs.done,
         failed: t.jobs.failed + i.jobs.failed,
         cancelled: t.jobs.cancelled + i.jobs.cancelled,
-        running: live.jobsRunning,
+        queued: live.jobsQueued ?? 0,
+        running: live.jobsRunning - (live.jobsQueued ?? 0),
       },
     };
   }
@@ -171,6 +189,8 @@ export class Recorder {
       queue: live.queued,
       rate: Math.round(live.rate * 10) / 10,
       in_flight: live.inFlight,
+      consumers: live.consumers ?? 0,
+      jobs_queued: live.jobsQueued,
       latency_ms: percentilesMs(w.latency),
       corrected_ms: percentilesMs(w.corrected),
       errors: w.errors,

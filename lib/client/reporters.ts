@@ -30,7 +30,13 @@ export interface Summary {
   done_per_s: number;
   requests: Accounting;
   status: Record<string, number>;
-  errors: Partial<Record<ErrorKind, number>>;
+  /**
+   * Requests that failed, of every kind: HTTP status ≥ 400, transport failures, timeouts and
+   * cancels (the same meaning as an interval's `errors`).
+   */
+  errors: number;
+  /** Transport failures by kind (as an interval's `error_kinds`). */
+  error_kinds: Partial<Record<ErrorKind, number>>;
   bytes: number;
   /** Service time: from the write of the request to the end of the response. */
   latency_ms: Percentiles & { p999: number; mean: number };
@@ -40,6 +46,11 @@ export interface Summary {
   pacer_lateness_us: Percentiles;
   /** Request written − scheduled, µs. */
   send_lateness_us: Percentiles;
+  /**
+   * How the pacer ran: its `--precision`, the share of ticks it released in batches (without a
+   * spin), and its own CPU as a share of one core; null in closed loop.
+   */
+  pacer: { precision: string; batched_pct: number; cpu_pct: number } | null;
   /** HdrHistogram compressed base64 (µs), mergeable across runs and machines. */
   histograms: { latency_us: string; corrected_latency_us: string };
   stopped_by: string;
@@ -50,22 +61,43 @@ function fmtMs(ms: number): string {
 }
 
 /**
+ * A duration given in µs, in the unit that suits it: `850µs`, `12.3ms`, `2.35s`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(fmtUs(850), "850µs");
+ * assert.equal(fmtUs(12_345), "12.3ms");
+ * assert.equal(fmtUs(2_345_678), "2.35s");
+ * ```
+ */
+export function fmtUs(us: number): string {
+  if (us < 1000) return `${Math.round(us)}µs`;
+  if (us < 1_000_000) return `${fmtMs(us / 1000)}`;
+  return `${(us / 1_000_000).toFixed(2)}s`;
+}
+
+/**
  * The human stats line, the source demo's fields first.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { Recorder } from "./recorder.ts";
- * const live = { scheduled: 0, sent: 0, queued: 0, inFlight: 0, jobsSubmitted: 0, jobsRunning: 0, rate: 60 };
+ * const live = { scheduled: 0, sent: 0, queued: 0, inFlight: 0, jobsSubmitted: 0, jobsRunning: 0, jobsQueued: null, rate: 60 };
  * const snap = new Recorder(0).takeInterval(1000, live);
- * assert.equal(statsLine(snap), "[stats] api/s: 0 | done/s: 0 | queue: 0 | p50 0.0ms p99 0.0ms | err 0 | rate 60.0");
+ * assert.equal(statsLine(snap), "[stats] api/s: 0 | done/s: 0 | queue: 0 | p50 - p99 - | err 0 | rate 60.0");
  * ```
  */
 export function statsLine(s: IntervalSnapshot, closedLoop = false): string {
   const rate = closedLoop ? "max" : s.rate.toFixed(1);
+  // No response in the interval: no latency to show.
+  const empty = s.latency_ms.max === 0;
+  const p50 = empty ? "-" : fmtMs(s.latency_ms.p50);
+  const p99 = empty ? "-" : fmtMs(s.latency_ms.p99);
+  const jobs = s.jobs_queued === null ? "" : `jobs: ${s.jobs_queued} | `;
   return `[stats] api/s: ${Math.round(s.api_per_s)} | done/s: ${Math.round(s.done_per_s)} | ` +
-    `queue: ${s.queue} | p50 ${fmtMs(s.latency_ms.p50)} p99 ${fmtMs(s.latency_ms.p99)} | ` +
-    `err ${s.errors} | rate ${rate}`;
+    `queue: ${s.queue} | ${jobs}p50 ${p50} p99 ${p99} | err ${s.errors} | rate ${rate}`;
 }
 
 /** One interval as a JSON line. */
@@ -94,6 +126,13 @@ export function buildSummary(
     finalRate: number;
     adaptive: string | false;
     stoppedBy: string;
+    pacer?: {
+      precision: string;
+      ticks: number;
+      batchedTicks: number;
+      busyMs: number;
+      elapsedMs: number;
+    };
   },
 ): Summary {
   const secs = Math.max(1e-9, run.durationMs / 1000);
@@ -112,12 +151,21 @@ export function buildSummary(
     done_per_s: Math.round((done / secs) * 10) / 10,
     requests: a,
     status: Object.fromEntries([...w.status].map(([k, v]) => [String(k), v])),
-    errors: Object.fromEntries(w.errorKinds),
+    errors: w.errors,
+    error_kinds: Object.fromEntries(w.errorKinds),
     bytes: w.bytes,
     latency_ms: withMean(w.latency),
     corrected_latency_ms: withMean(w.corrected),
     pacer_lateness_us: percentilesUs(w.pacerLateness),
     send_lateness_us: percentilesUs(w.sendLateness),
+    pacer: run.pacer
+      ? {
+        precision: run.pacer.precision,
+        batched_pct: Math.round((run.pacer.batchedTicks / Math.max(1, run.pacer.ticks)) * 1000) /
+          10,
+        cpu_pct: Math.round((run.pacer.busyMs / Math.max(1e-9, run.pacer.elapsedMs)) * 1000) / 10,
+      }
+      : null,
     histograms: {
       latency_us: encodeHistogram(w.latency),
       corrected_latency_us: encodeHistogram(w.corrected),
@@ -136,9 +184,10 @@ export function summaryTable(s: Summary): string {
   const a = s.requests;
   const pct = (p: Percentiles & { p999?: number }) =>
     `p50 ${fmtMs(p.p50)}  p90 ${fmtMs(p.p90)}  p99 ${fmtMs(p.p99)}  max ${fmtMs(p.max)}`;
-  const us = (p: Percentiles) => `p50 ${p.p50}µs  p99 ${p.p99}µs  max ${p.max}µs`;
+  const us = (p: Percentiles) => `p50 ${fmtUs(p.p50)}  p99 ${fmtUs(p.p99)}  max ${fmtUs(p.max)}`;
   const statuses = Object.entries(s.status).map(([k, v]) => `${k}: ${v}`).join(", ") || "none";
-  const errors = Object.entries(s.errors).map(([k, v]) => `${k}: ${v}`).join(", ") || "none";
+  const kinds = Object.entries(s.error_kinds).map(([k, v]) => `${k}: ${v}`).join(", ");
+  const errors = s.errors === 0 ? "none" : `${s.errors}${kinds ? ` (${kinds})` : ""}`;
   const notSent = Object.entries(a.not_sent).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`)
     .join(", ") || "0";
   const rows: [string, string][] = [
@@ -166,6 +215,13 @@ export function summaryTable(s: Summary): string {
     ["corrected", `${pct(s.corrected_latency_ms)}  (from the scheduled time)`],
     ["pacer lateness", us(s.pacer_lateness_us)],
     ["send lateness", us(s.send_lateness_us)],
+    [
+      "pacer",
+      s.pacer
+        ? `--precision ${s.pacer.precision}: ${s.pacer.batched_pct}% of ticks in batches, ` +
+          `${s.pacer.cpu_pct}% of a core`
+        : "none (closed loop)",
+    ],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
   return ["", "Summary", ...rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`)].join("\n");

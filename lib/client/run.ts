@@ -30,7 +30,13 @@ import { openConnection } from "./fetch_connection.ts";
 import { Watchdog } from "./watchdog.ts";
 import { runConsumer } from "./consumer.ts";
 import { ResponseParser } from "./http_parser.ts";
-import { type Pacer, type PacerFactory, startPacerThread } from "./pacer_thread.ts";
+import {
+  type Pacer,
+  type PacerEnd,
+  type PacerFactory,
+  type Precision,
+  startPacerThread,
+} from "./pacer_thread.ts";
 import { BoundedQueue } from "./queue.ts";
 import { type IntervalSnapshot, type Live, Recorder, type Totals } from "./recorder.ts";
 import { newResult, notSent, type Result } from "./result.ts";
@@ -43,7 +49,13 @@ export interface RunConfig {
   rate: number;
   /** Token bucket size of the pacer (1 = uniform). */
   burst: number;
+  /** Consumers at the start. */
   consumers: number;
+  /**
+   * When set, consumers are added during the run, up to this many, while fewer than the rate
+   * times the latency (Little's law) keep the queue waiting; when not, a notice says so.
+   */
+  maxConsumers?: number;
   queueSize: number;
   /** CPU-job Workers. */
   workers: number;
@@ -58,6 +70,8 @@ export interface RunConfig {
   timeoutMs: number;
   adaptive: false | "seed" | "capacity";
   engine: "raw" | "fetch";
+  /** How the pacer waits: see {@linkcode Precision} (default `auto`). */
+  precision?: Precision;
 }
 
 /** The effects a run uses, all optional (the real ones by default). */
@@ -95,6 +109,8 @@ export interface RunOutcome {
   stoppedBy: string;
   /** What went wrong, when the run could not go on (a crashed pacer). */
   error?: string;
+  /** How the pacer ran (absent in closed loop or when it crashed). */
+  pacer?: PacerEnd & { precision: Precision };
 }
 
 const NOTICES: Record<string, string> = {
@@ -133,6 +149,7 @@ function warmUp(): void {
     inFlight: 0,
     jobsSubmitted: 0,
     jobsRunning: 0,
+    jobsQueued: null,
     rate: 1,
   };
   rec.takeWindow(2000, live);
@@ -167,12 +184,16 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
   const closedLoop = config.rate === 0;
 
   // Stop and kill: one internal signal each; the caller's signals feed them.
+  // Plain flags for the per-request checks (an AbortSignal's getter costs more), and signals
+  // for the timers.
   const stopping = new AbortController();
-  const killing = new AbortController();
+  let stopped = false;
+  let killed = false;
   let stopReason: string | undefined;
   let failure: string | undefined;
   const stop = (reason: string) => {
     stopReason ??= reason;
+    stopped = true;
     stopping.abort();
   };
 
@@ -180,6 +201,7 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
   const notice = (kind: string, message?: string) => {
     if (noticed.has(kind)) return;
     noticed.add(kind);
+    if (kind === "consumers") return deps.onNotice?.(message!);
     const url = config.request.url.href;
     const what = NOTICES[kind] ? `${NOTICES[kind]} ${url}` : `requests to ${url} fail: ${message}`;
     deps.onNotice?.(`${what} (counted as '${kind}' errors; the run goes on)`);
@@ -207,10 +229,13 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
     inFlight: 0,
     jobsSubmitted: 0,
     jobsRunning: 0,
+    jobsQueued: null,
     rate: 0,
   };
   const liveNow = () => {
     live.queued = queue.size;
+    live.jobsQueued = pool ? pool.pending : null;
+    live.consumers = conns.length;
     live.rate = closedLoop ? 0 : rate;
     return live;
   };
@@ -228,7 +253,7 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
   };
   const kill = (reason: string) => {
     stop(reason);
-    killing.abort();
+    killed = true;
     abortAll();
   };
 
@@ -261,13 +286,14 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
   };
 
   let pacer: Pacer | undefined;
-  if (!closedLoop && !stopping.signal.aborted) {
+  if (!closedLoop && !stopped) {
     pacer = (deps.pacer ?? startPacerThread)({
       rate,
       burst: config.burst,
       maxDebt: controller ? config.burst : Infinity,
       maxTicks: config.requests ?? Infinity,
       credits: config.queueSize,
+      precision: config.precision ?? "auto",
       onTicks(batch) {
         if (activeFrom === undefined) {
           // The run's clock starts with the first tick, not with the pacer's start-up.
@@ -318,26 +344,59 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
   let closedSeq = 0;
   const take = closedLoop
     ? () => {
-      if (
-        stopping.signal.aborted || (config.requests !== undefined && closedSeq >= config.requests)
-      ) return undefined;
+      if (stopped || (config.requests !== undefined && closedSeq >= config.requests)) {
+        return undefined;
+      }
       const t = now();
       live.scheduled++;
       return newResult(closedSeq++, t, t);
     }
     : () => queue.take();
-  const consumers = conns.map((conn) =>
+  const startConsumer = (conn: HttpConnection) =>
     runConsumer({
       take,
       taken: pacer ? () => pacer.credit(1) : undefined,
       conn,
       now,
-      leadMs: () => pacer?.leadMs ?? 0,
+      leadMs: pacer ? () => pacer.leadMs : undefined,
       live,
       finish,
-      killed: () => killing.signal.aborted,
-    })
-  );
+      killed: () => killed,
+    });
+  const consumers = conns.map(startConsumer);
+  // Every consumer, those added during the run too.
+  const allDone = (async () => {
+    for (let n = -1; n !== consumers.length;) {
+      n = consumers.length;
+      await Promise.all(consumers);
+    }
+  })();
+  // Little's law: reaching `rate` at a latency of W takes rate × W requests in flight. With
+  // config.maxConsumers, consumers are added when the queue waits for them; without, a notice.
+  const fitConsumers = (snap: IntervalSnapshot) => {
+    if (closedLoop || stopped || snap.latency_ms.max === 0) return;
+    const needed = Math.ceil(rate * (snap.latency_ms.p90 / 1000) * 1.25) + 1;
+    if (needed <= conns.length || (queue.size === 0 && live.inFlight < conns.length)) return;
+    if (config.maxConsumers === undefined) {
+      notice(
+        "consumers",
+        `--consumers ${conns.length} cannot reach ${Math.round(rate)}/s at ` +
+          `${snap.latency_ms.p90}ms a request (p90); by Little's law about ${needed} are needed`,
+      );
+      return;
+    }
+    const add = Math.min(needed, config.maxConsumers) - conns.length;
+    for (let i = 0; i < add; i++) {
+      const conn = connect(config.request, {
+        engine: config.engine,
+        timeoutMs: config.timeoutMs,
+        now,
+        watchdog,
+      });
+      conns.push(conn);
+      consumers.push(startConsumer(conn));
+    }
+  };
   if (closedLoop) {
     activeFrom = start;
     armDuration(start);
@@ -347,6 +406,7 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
   const emitInterval = (t: number) => {
     const snap = recorder.takeInterval(t, liveNow());
     deps.onInterval?.(snap, lastReason ? { adaptive: lastReason } : {});
+    fitConsumers(snap);
   };
   (async () => {
     let next = start + config.intervalMs;
@@ -385,12 +445,11 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
   }
 
   // Run until stopped, or until every consumer ended (--requests reached).
-  const allDone = Promise.all(consumers);
-  const stopped = new Promise<void>((r) => {
-    if (stopping.signal.aborted) r();
+  const stopSignalled = new Promise<void>((r) => {
+    if (stopped) r();
     else stopping.signal.addEventListener("abort", () => r(), { once: true });
   });
-  await Promise.race([stopped, allDone]);
+  await Promise.race([stopSignalled, allDone]);
   stop("requests");
   const stoppedAt = now();
   // The last, partial interval, so the intervals add up to the totals.
@@ -400,10 +459,10 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
   ) emitInterval(stoppedAt);
 
   // Stop the pacer; every tick it released has been delivered once it reports done.
-  if (pacer) await pacer.stop().catch(() => undefined);
+  const pacerEnd = pacer ? await pacer.stop().catch(() => undefined) : undefined;
   queue.close();
   recordNotSent();
-  if (!killing.signal.aborted) {
+  if (!killed) {
     // In-flight requests finish within the timeout, then whatever is left is cancelled.
     if (!(await settlesWithin(allDone, config.timeoutMs + 200, clock))) abortAll();
     await allDone;
@@ -427,5 +486,6 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
     adaptive: controller ? config.adaptive : false,
     stoppedBy: stopReason ?? "requests",
     ...(failure ? { error: failure } : {}),
+    ...(pacerEnd ? { pacer: { ...pacerEnd, precision: config.precision ?? "auto" } } : {}),
   };
 }

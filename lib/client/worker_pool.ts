@@ -33,6 +33,8 @@ export type JobOutcome =
 
 /** What the run needs of a pool of CPU jobs. */
 export interface JobPool {
+  /** Jobs waiting for a Worker. */
+  readonly pending: number;
   /** Queues a job of `ms`; resolves when it ends (never rejects). */
   submit(ms: number, options?: { seed?: number }): Promise<JobOutcome>;
   /** Resolves once fewer than `limit` jobs wait for a Worker. */
