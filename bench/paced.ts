@@ -23,7 +23,7 @@ const CLIENT_CPU = "0";
 const SERVER_CPU = "1";
 
 /** Starts nginx (or the bare Deno server) on the server core; returns its URL and a stop. */
-async function startTarget(): Promise<{ url: string; name: string; stop(): Promise<void> }> {
+export async function startTarget(): Promise<{ url: string; name: string; stop(): Promise<void> }> {
   const nginx = which("nginx") ??
     (Deno.statSync("/usr/sbin/nginx").isFile ? "/usr/sbin/nginx" : "");
   if (nginx) {

@@ -23,6 +23,7 @@ const LAYERS: string[][] = [
     "lib/client/http_parser.ts",
     "lib/client/watchdog.ts",
     "lib/client/window_stats.ts",
+    "lib/client/pacer_protocol.ts",
     "server/settings.ts",
     "server/faults.ts",
   ],

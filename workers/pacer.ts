@@ -8,6 +8,6 @@
 /// <reference lib="deno.worker" />
 
 import { runPacerLoop } from "../lib/client/pacer_loop.ts";
-import type { PacerIn } from "../lib/client/pacer_thread.ts";
+import type { PacerIn } from "../lib/client/pacer_protocol.ts";
 
 self.onmessage = (e: MessageEvent<PacerIn>) => self.postMessage(runPacerLoop(e.data));

@@ -228,9 +228,7 @@ export class RawHttpConnection implements HttpConnection {
           this.#parser.reset(this.#head);
           for (;;) {
             const n = await conn.read(this.#buf);
-            const res = n === null
-              ? this.#parser.end()
-              : this.#parser.feed(this.#buf.subarray(0, n));
+            const res = n === null ? this.#parser.end() : this.#parser.feed(this.#buf, n);
             if (res) {
               if (!res.keepAlive || n === null) this.#drop();
               return outcome(into, sentAt, this.#now(), res.status, res.wireBytes);

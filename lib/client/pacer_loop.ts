@@ -19,12 +19,9 @@
  * @module
  */
 
-import { CONTROL, type PacerIn, type PacerOut } from "./pacer_thread.ts";
+import { CONTROL, type PacerIn, type PacerOut } from "./pacer_protocol.ts";
 import { preciseWaitSync, SpinCalibrator } from "./precise_wait.ts";
 import { Schedule } from "./schedule.ts";
-
-/** Shortest time between two batch wake-ups, ms: at most 2,000 wake-ups a second. */
-export const BATCH_WINDOW_MS = 0.5;
 
 /** Most of a core `auto` lets per-tick spinning take before it batches. */
 export const SPIN_BUDGET = 0.1;
@@ -124,7 +121,7 @@ export function runPacerLoop(msg: PacerIn): PacerOut {
       // Nothing due: sleep to the next tick, but wake at most once per window; no spin. What is
       // due at the wake-up goes out at once.
       if (wait > 0) {
-        wait = Math.max(wait, lastWake + BATCH_WINDOW_MS - t);
+        wait = Math.max(wait, lastWake + msg.batchWindowMs - t);
         flush();
         wakeSeen = Atomics.load(i32, CONTROL.WAKE);
         if (!deps.sleep(wait)) lastWake = now();

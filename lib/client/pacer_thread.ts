@@ -10,65 +10,18 @@
  * @module
  */
 
+import {
+  BATCH_WINDOW_MS,
+  CONTROL,
+  MAX_SEND_SPIN_MS,
+  type PacerIn,
+  type PacerOut,
+  type Precision,
+  SEND_SPIN_BUDGET,
+} from "./pacer_protocol.ts";
 import { SpinCalibrator } from "./precise_wait.ts";
 
-/** Main → pacer Worker. */
-export type PacerIn = {
-  type: "start";
-  /** Control block: see {@linkcode CONTROL}. */
-  control: SharedArrayBuffer;
-  /** Tick ring: Float64 pairs (scheduled, released) at `2 * (seq & mask)`. */
-  ring: SharedArrayBuffer;
-  mask: number;
-  /** Main thread's `performance.timeOrigin`, to report times in its frame. */
-  timeOrigin: number;
-  rate: number;
-  burst: number;
-  /** Missed slots kept as debt before the schedule re-anchors (Infinity = catch up fully). */
-  maxDebt: number;
-  /** Stop after this many ticks (Infinity = until stopped). */
-  maxTicks: number;
-  /** Spin threshold override in ms (undefined = self-calibrating). */
-  spinMs?: number;
-  precision: Precision;
-  /** Ticks published at once at most (batching when behind). */
-  batch: number;
-};
-
-/** Pacer Worker → main (ticks go through the ring and its PUBLISHED counter). */
-export type PacerOut = {
-  type: "done";
-  ticks: number;
-  spinMs: number;
-  /** Ticks released in batches (no spin). */
-  batchedTicks: number;
-  /** The loop's time not blocked in `Atomics.wait` (its CPU), and its whole life, ms. */
-  busyMs: number;
-  elapsedMs: number;
-};
-
-/** Layout of the control block (Int32 slots, then one Float64). */
-export const CONTROL = {
-  STOP: 0,
-  WAKE: 1,
-  CREDITS: 2,
-  RATE_VERSION: 3,
-  /** Ticks published to the ring so far (low 32 bits). */
-  PUBLISHED: 4,
-  /** 1 while the Worker releases ticks in batches (then the lead is 0). */
-  BATCHING: 5,
-  BYTES: 40,
-  RATE_OFFSET: 24,
-  LEAD_OFFSET: 32,
-} as const;
-
-/**
- * How the pacer waits for a tick: `strict` sleeps, then spins to each tick's slot (microsecond
- * precision, a core's worth of spinning at high rates); `coarse` never spins and releases what is
- * due in batches, at most one wake-up per batch window; `auto` spins while that costs little and
- * batches above the rate where it would not.
- */
-export type Precision = "auto" | "strict" | "coarse";
+export type { Precision };
 
 /** How a pacer ended. */
 export interface PacerEnd {
@@ -95,6 +48,8 @@ export interface PacerOptions {
   spinMs?: number;
   /** How it waits (default `auto`). */
   precision?: Precision;
+  /** Shortest time between two batch wake-ups, ms (default `BATCH_WINDOW_MS`). */
+  batchWindowMs?: number;
   /** Most ticks published at once when behind (default 64). */
   batch?: number;
   /** Receives each batch of ticks; read them during the call (the ring is reused). */
@@ -149,19 +104,6 @@ export interface Pacer {
 export type PacerFactory = (options: PacerOptions) => Pacer;
 
 /**
- * Most of the main thread the send spin may take: the pacer's lead is capped at this fraction of
- * the tick interval (0.25 at 1,000/s: a 250 µs lead at most, about half of it spun on average).
- */
-export const SEND_SPIN_BUDGET = 0.25;
-
-/**
- * The longest the main thread spins before a send, ms: it serves every connection's I/O, so a
- * response that arrives during a spin waits at most this long (the hand-off's 95th percentile is
- * 30 to 100 µs here; 200 µs covers it with room, and is under the 250 µs lateness goal).
- */
-export const MAX_SEND_SPIN_MS = 0.2;
-
-/**
  * Starts the pacer Worker (`workers/pacer.ts`). Its hand-off to this thread takes tens to
  * hundreds of µs: the handle measures it on every batch and has the Worker release each tick
  * that much early (at most {@linkcode SEND_SPIN_BUDGET} of the interval); the consumer spins the
@@ -208,10 +150,14 @@ export const startPacerThread: PacerFactory = (options) => {
   let lead = 0;
   let currentRate = options.rate;
   const onTicks = (b: TickBatch) => {
-    const receipt = performance.now();
-    for (let i = 0; i < b.count; i++) handoff.observe(receipt - (b.releasedAt(i) - lead));
+    // Batched ticks are not early: no lead, nothing to calibrate.
+    const batching = Atomics.load(i32, CONTROL.BATCHING) === 1;
+    if (!batching) {
+      const receipt = performance.now();
+      for (let i = 0; i < b.count; i++) handoff.observe(receipt - (b.releasedAt(i) - lead));
+    }
     options.onTicks(b);
-    const next = Atomics.load(i32, CONTROL.BATCHING) === 1
+    const next = batching
       ? 0
       : Math.min(handoff.thresholdMs(), (1000 * SEND_SPIN_BUDGET) / currentRate);
     if (Math.abs(next - lead) > 0.005) {
@@ -266,6 +212,7 @@ export const startPacerThread: PacerFactory = (options) => {
       maxTicks: options.maxTicks ?? Infinity,
       spinMs: options.spinMs,
       precision: options.precision ?? "auto",
+      batchWindowMs: options.batchWindowMs ?? BATCH_WINDOW_MS,
       batch: options.batch ?? 64,
     } satisfies PacerIn,
   );
