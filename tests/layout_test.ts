@@ -42,13 +42,13 @@ const LAYERS: string[][] = [
     "lib/client/pacer_async.ts",
     "lib/client/fetch_connection.ts",
     "lib/client/consumer.ts",
-    "lib/client/reporters.ts",
+    "lib/client/verdict.ts",
     "server/accounting.ts",
     "lib/sim/random.ts",
     "lib/sim/heap.ts",
   ],
   // The wiring.
-  ["lib/client/run.ts", "server/listen.ts", "lib/sim/simulator.ts"],
+  ["lib/client/run.ts", "lib/client/reporters.ts", "server/listen.ts", "lib/sim/simulator.ts"],
   ["server/isolates.ts", "lib/sim/scenarios.ts"],
   // The terminal edge.
   ["lib/cli/flags.ts", "lib/cli/terminal.ts"],

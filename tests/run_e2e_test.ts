@@ -385,9 +385,8 @@ Deno.test("run: without --consumers, consumers follow rate x latency; with it, a
   const intervals: Json[] = jsonLines(auto.stdout.trim().split("\n")).filter((l) =>
     l.type === "interval"
   );
-  // The server takes at least 50 ms: 300/s needs at least 300 x 0.05 x 1.25 + 1 = 20.
-  assertEquals(intervals[0].consumers, 4);
-  assertOk(intervals.at(-1)!.consumers >= 20, JSON.stringify(intervals.map((i) => i.consumers)));
+  // The server takes at least 50 ms: 300/s keeps at least 300 x 0.05 = 15 requests in flight.
+  assertOk(intervals.at(-1)!.consumers >= 15, JSON.stringify(intervals.map((i) => i.consumers)));
   assertOk(/4 consumers \(up to \d+ as needed\)/.test(auto.stderr), auto.stderr);
   const fixed = await runCli([...args, "--consumers", "4", ...server]);
   assertEquals(fixed.code, 0, fixed.stderr);

@@ -206,3 +206,26 @@ Deno.test("the pacer Worker: an error inside it rejects done instead of a silent
   await pacer.done.catch((e: Error) => message = e.message);
   assertOk(message.startsWith("the pacer Worker crashed:"), message);
 });
+
+Deno.test("run on virtual time: without a fixed count, consumers are added as ticks wait", async () => {
+  const clock = new ManualClock();
+  // 100/s at 100 ms a request keeps 10 in flight; the run starts with 4.
+  const { outcome } = await runVirtual(
+    clock,
+    config({ consumers: 4, maxConsumers: 64, durationMs: 2000 }),
+    { connect: fakeConnector(clock, () => 100) },
+  );
+  assertComplete(outcome.totals.accounting);
+  // 10 in flight, and the Little's-law headroom (rate x p90 x 1.25 + 1 = 14) at an interval.
+  assertBetween(outcome.consumers, 10, 14, "consumers at the end");
+  // Every tick found a consumer at its slot: latency from the schedule is the service time.
+  assertBetween(percentilesMs(outcome.totals.total.corrected).max, 99.9, 100.1, "corrected");
+
+  // A fixed count stays fixed (and the queue shows it).
+  const clock2 = new ManualClock();
+  const fixed = await runVirtual(clock2, config({ consumers: 4, durationMs: 2000 }), {
+    connect: fakeConnector(clock2, () => 100),
+  });
+  assertEquals(fixed.outcome.consumers, 4);
+  assertOk(percentilesMs(fixed.outcome.totals.total.corrected).max > 200);
+});

@@ -48,6 +48,16 @@ export function summarize(config: RunConfig, outcome: RunOutcome): Summary {
     adaptive: outcome.adaptive,
     stoppedBy: outcome.stoppedBy,
     pacer: outcome.pacer,
+    config: {
+      rate: config.rate,
+      consumers: outcome.consumers,
+      consumers_fixed: config.maxConsumers === undefined,
+      workers: config.workers,
+      work_time_ms: config.workTimeMs,
+      work_kind: config.workKind,
+      queue_size: config.queueSize,
+      cores: navigator.hardwareConcurrency,
+    },
   });
 }
 

@@ -14,6 +14,7 @@ import {
 } from "../histogram.ts";
 import type { Accounting, IntervalSnapshot, Totals } from "./recorder.ts";
 import type { ErrorKind } from "./result.ts";
+import { type Bottleneck, verdict } from "./verdict.ts";
 
 /** The end-of-run summary (also the `{"type":"summary"}` JSON line). */
 export interface Summary {
@@ -54,6 +55,24 @@ export interface Summary {
   /** HdrHistogram compressed base64 (µs), mergeable across runs and machines. */
   histograms: { latency_us: string; corrected_latency_us: string };
   stopped_by: string;
+  /** The run's settings (for reports, merges and the verdict). */
+  config?: RunSettings;
+  /** The stage that limited the run, with the flag to change and the figure behind it. */
+  bottleneck?: Bottleneck;
+}
+
+/** The settings a summary records: what shaped the run. */
+export interface RunSettings {
+  rate: number;
+  /** Consumers at the end, and whether `--consumers` fixed them. */
+  consumers: number;
+  consumers_fixed: boolean;
+  workers: number;
+  work_time_ms: number;
+  work_kind: "cpu" | "sleep";
+  queue_size: number;
+  /** CPU cores of the machine that ran it. */
+  cores: number;
 }
 
 function fmtMs(ms: number): string {
@@ -133,13 +152,14 @@ export function buildSummary(
       busyMs: number;
       elapsedMs: number;
     };
+    config?: RunSettings;
   },
 ): Summary {
   const secs = Math.max(1e-9, run.durationMs / 1000);
   const a = t.accounting;
   const w = t.total;
   const done = w.counts.done;
-  return {
+  const summary: Summary = {
     type: "summary",
     url: run.url,
     duration_s: Math.round(secs * 1000) / 1000,
@@ -171,7 +191,34 @@ export function buildSummary(
       corrected_latency_us: encodeHistogram(w.corrected),
     },
     stopped_by: run.stoppedBy,
+    ...(run.config ? { config: run.config } : {}),
   };
+  if (run.config) summary.bottleneck = bottleneckOf(summary, run.config, run.finalRate);
+  return summary;
+}
+
+/** The verdict's input from a summary. */
+function bottleneckOf(s: Summary, c: RunSettings, finalRate: number): Bottleneck {
+  const statuses = Object.entries(s.status).filter(([k]) => Number(k) >= 400);
+  const detail = [...statuses, ...Object.entries(s.error_kinds)].map(([k, v]) => `${k}: ${v}`)
+    .join(", ");
+  return verdict({
+    targetRate: s.target_rate,
+    achievedRate: s.achieved_rate,
+    donePerS: s.done_per_s,
+    sent: s.requests.sent,
+    errors: s.errors,
+    errorDetail: detail,
+    latencyMeanMs: s.latency_ms.mean,
+    consumers: c.consumers,
+    consumersFixed: c.consumers_fixed,
+    workers: c.workers,
+    workTimeMs: c.work_time_ms,
+    workKind: c.work_kind,
+    cores: c.cores,
+    adaptiveRate: s.adaptive ? finalRate : undefined,
+    sendLatenessP99Us: s.send_lateness_us.p99,
+  });
 }
 
 /** The summary as one JSON line. */
@@ -223,6 +270,7 @@ export function summaryTable(s: Summary): string {
         : "none (closed loop)",
     ],
   ];
+  if (s.bottleneck) rows.push(["bottleneck", s.bottleneck.advice]);
   const w = Math.max(...rows.map((r) => r[0].length));
   return ["", "Summary", ...rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`)].join("\n");
 }

@@ -103,6 +103,8 @@ export interface RunOutcome {
   drainMs: number;
   /** The pacer's rate at the end (0 in closed loop). */
   finalRate: number;
+  /** Consumers at the end (they grow with `maxConsumers`). */
+  consumers: number;
   /** The adaptive controller in use, or false. */
   adaptive: false | "seed" | "capacity";
   /** `duration`, `requests`, the stop signal's reason, or `error`. */
@@ -305,6 +307,11 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
           live.scheduled++;
           if (!queue.push(r)) recorder.record(notSent(r, queue.closed ? "stopped" : "queue_full"));
         }
+        // Ticks wait and every consumer is on the wire: add one for each (as vegeta adds
+        // workers). Not when consumers wait on something else (the CPU-job backlog).
+        if (
+          config.maxConsumers !== undefined && queue.size > 0 && live.inFlight >= conns.length
+        ) addConsumers(Math.min(queue.size, config.maxConsumers - conns.length));
       },
     });
     pacer.done.then(
@@ -364,6 +371,18 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
       killed: () => killed,
     });
   const consumers = conns.map(startConsumer);
+  const addConsumers = (n: number) => {
+    for (let i = 0; i < n && !stopped; i++) {
+      const conn = connect(config.request, {
+        engine: config.engine,
+        timeoutMs: config.timeoutMs,
+        now,
+        watchdog,
+      });
+      conns.push(conn);
+      consumers.push(startConsumer(conn));
+    }
+  };
   // Every consumer, those added during the run too.
   const allDone = (async () => {
     for (let n = -1; n !== consumers.length;) {
@@ -385,17 +404,7 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
       );
       return;
     }
-    const add = Math.min(needed, config.maxConsumers) - conns.length;
-    for (let i = 0; i < add; i++) {
-      const conn = connect(config.request, {
-        engine: config.engine,
-        timeoutMs: config.timeoutMs,
-        now,
-        watchdog,
-      });
-      conns.push(conn);
-      consumers.push(startConsumer(conn));
-    }
+    addConsumers(Math.min(needed, config.maxConsumers) - conns.length);
   };
   if (closedLoop) {
     activeFrom = start;
@@ -483,6 +492,7 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
     durationMs: stoppedAt - (activeFrom ?? stoppedAt),
     drainMs: now() - stoppedAt,
     finalRate: closedLoop ? 0 : rate,
+    consumers: conns.length,
     adaptive: controller ? config.adaptive : false,
     stoppedBy: stopReason ?? "requests",
     ...(failure ? { error: failure } : {}),

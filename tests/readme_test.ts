@@ -1,0 +1,82 @@
+/**
+ * The README's `tpsdemo run` examples, run as written (shortened to 2 s, a started `serve` in place
+ * of their `--url`), and checked for what their text claims.
+ */
+import { assertEquals, assertOk } from "./_assert.ts";
+import { runCli, startServe } from "./_helpers.ts";
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+/** Splits a shell command line into words, honouring single and double quotes. */
+function words(line: string): string[] {
+  const out: string[] = [];
+  const re = /'([^']*)'|"([^"]*)"|(\S+)/g;
+  for (const m of line.matchAll(re)) out.push(m[1] ?? m[2] ?? m[3]);
+  return out;
+}
+
+/** The `tpsdemo run` command lines of the README's shell blocks, without comments and pipes. */
+async function examples(): Promise<string[]> {
+  const text = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const blocks = [...text.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
+  return blocks.flatMap((b) => b.split("\n"))
+    .filter((l) => l.startsWith("tpsdemo run"))
+    .map((l) => l.replace(/\s+#.*$/, "").replace(/\s+\|.*$/, "").trim());
+}
+
+/** What an example's text says of it, checked on its summary. */
+const CLAIMS: [RegExp, string, (s: Json) => void][] = [
+  [/^tpsdemo run --consumers 8$/, "the demo is limited by its CPU jobs", (s) => {
+    assertEquals(s.bottleneck.stage, "cpu_jobs");
+  }],
+  [/--rate 500 --duration/, "500/s is met", (s) => {
+    assertEquals(s.bottleneck.stage, "none", s.bottleneck.advice);
+  }],
+  [/--server --capacity 500/, "the target's capacity limits the run", (s) => {
+    assertEquals(s.bottleneck.stage, "target", s.bottleneck.advice);
+  }],
+  [/--rate 200 --duration .* --json/, "the CI gate passes on a healthy server", (s) => {
+    assertOk(s.corrected_latency_ms.p99 < 50 && s.errors === 0, JSON.stringify(s.bottleneck));
+  }],
+  [/^tpsdemo run --json$/, "intervals carry api_per_s", () => {}],
+];
+
+Deno.test("README: every `tpsdemo run` example runs and does what its text says", async () => {
+  const lines = await examples();
+  assertOk(lines.length >= 8, `found ${lines.length} examples`);
+  const srv = await startServe([]);
+  try {
+    for (const line of lines) {
+      const args = words(line).slice(2).map((w) =>
+        w === "$URL" || w.startsWith("http://127.0.0.1:8000")
+          ? `http://127.0.0.1:${srv.port}/api/work`
+          : w
+      );
+      const d = args.indexOf("--duration");
+      if (d >= 0) args.splice(d, 2);
+      args.push("--duration", "2s");
+      if (!args.includes("--json")) args.push("--json");
+      const { code, stdout, stderr } = await runCli(["run", ...args]);
+      assertEquals(code, 0, `${line}\n${stderr}`);
+      const out: Json[] = stdout.trim().split("\n").map((l) => JSON.parse(l));
+      const summary = out.at(-1);
+      assertEquals(summary.type, "summary", line);
+      const intervals = out.filter((o) => o.type === "interval");
+      assertOk(intervals.length > 0 && intervals.every((i) => typeof i.api_per_s === "number"));
+      assertOk(typeof summary.achieved_rate === "number" && typeof summary.errors === "number");
+      const a = summary.requests;
+      assertEquals(a.sent, a.ok + a.http_error + a.failed + a.timed_out + a.cancelled, line);
+      for (const [re, claim, check] of CLAIMS) {
+        if (!re.test(words(line).join(" "))) continue;
+        try {
+          check(summary);
+        } catch (err) {
+          throw new Error(`${line}: ${claim}: ${(err as Error).message}`);
+        }
+      }
+    }
+  } finally {
+    await srv.stop();
+  }
+});

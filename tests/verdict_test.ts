@@ -1,0 +1,100 @@
+import { assertEquals, assertOk } from "./_assert.ts";
+import { verdict, type VerdictInput } from "../lib/client/verdict.ts";
+
+/** A healthy run at 100/s: every field as measured, then the case's differences. */
+const run = (over: Partial<VerdictInput>): VerdictInput => ({
+  targetRate: 100,
+  achievedRate: 100,
+  donePerS: 100,
+  sent: 1000,
+  errors: 0,
+  errorDetail: "",
+  latencyMeanMs: 20,
+  consumers: 4,
+  consumersFixed: false,
+  workers: 8,
+  workTimeMs: 0,
+  workKind: "cpu",
+  cores: 2,
+  sendLatenessP99Us: 50,
+  ...over,
+});
+
+Deno.test("verdict: each stage, from the measurements, with the flag to change", () => {
+  const cases: [string, Partial<VerdictInput>, string, string | undefined, RegExp][] = [
+    [
+      "healthy",
+      {},
+      "none",
+      undefined,
+      /^none: the target rate was met \(100\/s of 100\/s, no errors\)$/,
+    ],
+    [
+      "503s",
+      { errors: 50, errorDetail: "503: 50" },
+      "target",
+      "--rate",
+      /^the target: 5% of requests failed \(503: 50\)/,
+    ],
+    [
+      "adaptive found the capacity",
+      { adaptiveRate: 480, targetRate: 2000, achievedRate: 470 },
+      "target",
+      "--rate",
+      /sustains about 480\/s/,
+    ],
+    [
+      "CPU jobs past the cores (the demo)",
+      { targetRate: 60, achievedRate: 31, donePerS: 10, workTimeMs: 200, workers: 8 },
+      "cpu_jobs",
+      "--work-time",
+      /8 Workers x 200 ms finish at most 10\/s, below 60\/s \(8 Workers on 2 cores do 2 cores' worth/,
+    ],
+    [
+      "sleeping jobs: Workers are the limit",
+      {
+        targetRate: 60,
+        achievedRate: 60,
+        donePerS: 40,
+        workTimeMs: 200,
+        workers: 8,
+        workKind: "sleep",
+      },
+      "cpu_jobs",
+      "--workers",
+      /finish at most 40\/s, below 60\/s; lower --work-time or --rate, or add --workers$/,
+    ],
+    [
+      "consumers too few (Little's law)",
+      { targetRate: 500, achievedRate: 190, consumers: 4, consumersFixed: true, latencyMeanMs: 21 },
+      "consumers",
+      "--consumers",
+      /4 at 21 ms a request carry at most 190.5\/s, below 500\/s; raise --consumers \(or leave it unset\)/,
+    ],
+    [
+      "the client cannot issue the rate",
+      {
+        targetRate: 50_000,
+        achievedRate: 30_000,
+        consumers: 64,
+        latencyMeanMs: 0.3,
+        sendLatenessP99Us: 9000,
+      },
+      "client",
+      "--precision",
+      /the client itself: it sent 30000\/s of 50000\/s \(send lateness p99 9 ms\)/,
+    ],
+    [
+      "closed loop",
+      { targetRate: 0, achievedRate: 1900, consumers: 32, latencyMeanMs: 16.8 },
+      "consumers",
+      "--consumers",
+      /by design in closed loop: 32 at 16.8 ms a request make 1900\/s/,
+    ],
+  ];
+  for (const [name, over, stage, flag, advice] of cases) {
+    const v = verdict(run(over));
+    assertEquals([v.stage, v.flag], [stage, flag], name);
+    assertOk(advice.test(v.advice), `${name}: ${v.advice}`);
+  }
+});
