@@ -1,6 +1,6 @@
 import { assertEquals, assertOk } from "./_assert.ts";
 import { decodeHistogram, newHistogram, percentilesMs } from "../lib/histogram.ts";
-import { type Accounting, type Live, Recorder } from "../lib/client/recorder.ts";
+import { type Accounting, type Live, newLive, Recorder } from "../lib/client/recorder.ts";
 import { buildSummary, statsLine, summaryTable } from "../lib/client/reporters.ts";
 import { newResult, notSent, type Result } from "../lib/client/result.ts";
 
@@ -12,17 +12,7 @@ const result = (seq: number, at: number, over: Partial<Result> = {}): Result =>
     over,
   );
 
-const live = (over: Partial<Live> = {}): Live => ({
-  scheduled: 0,
-  sent: 0,
-  queued: 0,
-  inFlight: 0,
-  jobsSubmitted: 0,
-  jobsRunning: 0,
-  jobsQueued: null,
-  rate: 10,
-  ...over,
-});
+const live = (over: Partial<Live> = {}): Live => newLive({ rate: 10, ...over });
 
 function checkAccounting(a: Accounting) {
   const notSent = a.not_sent.stopped + a.not_sent.queue_full;

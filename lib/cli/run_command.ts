@@ -10,8 +10,7 @@
 
 import { startIsolates } from "../../server/isolates.ts";
 import { ServerState } from "../../server/shared_state.ts";
-import type { Live } from "../client/recorder.ts";
-import { Recorder } from "../client/recorder.ts";
+import { newLive, Recorder } from "../client/recorder.ts";
 import {
   buildSummary,
   intervalJson,
@@ -73,16 +72,7 @@ function warmReporters(): void {
     Object.assign(r, { sentAt: i, doneAt: i + 1, status: i % 10 ? 200 : 503 });
     rec.record(r);
   }
-  const live: Live = {
-    scheduled: 200,
-    sent: 200,
-    queued: 0,
-    inFlight: 0,
-    jobsSubmitted: 0,
-    jobsRunning: 0,
-    jobsQueued: null,
-    rate: 1,
-  };
+  const live = newLive({ scheduled: 200, sent: 200, rate: 1 });
   for (let i = 0; i < 20; i++) {
     const snap = rec.takeInterval(i + 1, live);
     statsLine(snap);

@@ -37,6 +37,30 @@ export interface Live {
   rate: number;
 }
 
+/**
+ * Live gauges at zero (closed loop, no CPU jobs), with `over` applied.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(newLive({ sent: 3 }).sent, 3);
+ * assert.equal(newLive().jobsQueued, null);
+ * ```
+ */
+export function newLive(over: Partial<Live> = {}): Live {
+  return {
+    scheduled: 0,
+    sent: 0,
+    queued: 0,
+    inFlight: 0,
+    jobsSubmitted: 0,
+    jobsRunning: 0,
+    jobsQueued: null,
+    rate: 0,
+    ...over,
+  };
+}
+
 /** Cumulative request and job accounting. */
 export interface Accounting {
   scheduled: number;

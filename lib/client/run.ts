@@ -38,7 +38,7 @@ import {
   startPacerThread,
 } from "./pacer_thread.ts";
 import { BoundedQueue } from "./queue.ts";
-import { type IntervalSnapshot, type Live, Recorder, type Totals } from "./recorder.ts";
+import { type IntervalSnapshot, newLive, Recorder, type Totals } from "./recorder.ts";
 import { newResult, notSent, type Result } from "./result.ts";
 import { type JobPool, type PoolFactory, WorkerPool } from "./worker_pool.ts";
 
@@ -144,16 +144,7 @@ function warmUp(): void {
     parser.reset();
     parser.feed(canned);
   }
-  const live: Live = {
-    scheduled: 2000,
-    sent: 2000,
-    queued: 0,
-    inFlight: 0,
-    jobsSubmitted: 0,
-    jobsRunning: 0,
-    jobsQueued: null,
-    rate: 1,
-  };
+  const live = newLive({ scheduled: 2000, sent: 2000, rate: 1 });
   rec.takeWindow(2000, live);
   rec.takeInterval(2000, live);
 }
@@ -224,16 +215,7 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
   let activeFrom: number | undefined;
   const recorder = new Recorder(start, { controller: controller !== undefined });
   const queue = new BoundedQueue<Result>(config.queueSize);
-  const live: Live = {
-    scheduled: 0,
-    sent: 0,
-    queued: 0,
-    inFlight: 0,
-    jobsSubmitted: 0,
-    jobsRunning: 0,
-    jobsQueued: null,
-    rate: 0,
-  };
+  const live = newLive();
   const liveNow = () => {
     live.queued = queue.size;
     live.jobsQueued = pool ? pool.pending : null;
