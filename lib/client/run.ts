@@ -30,6 +30,7 @@ import { openConnection } from "./fetch_connection.ts";
 import { Watchdog } from "./watchdog.ts";
 import { runConsumer } from "./consumer.ts";
 import { ResponseParser } from "./http_parser.ts";
+import { BATCH_WINDOW_MS } from "./pacer_protocol.ts";
 import {
   type Pacer,
   type PacerEnd,
@@ -290,10 +291,11 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
           if (!queue.push(r)) recorder.record(notSent(r, queue.closed ? "stopped" : "queue_full"));
         }
         // Ticks wait and every consumer is on the wire: add one for each (as vegeta adds
-        // workers). Not when consumers wait on something else (the CPU-job backlog).
-        if (
-          config.maxConsumers !== undefined && queue.size > 0 && live.inFlight >= conns.length
-        ) addConsumers(Math.min(queue.size, config.maxConsumers - conns.length));
+        // workers), up to the ceiling. Not when consumers wait on something else (the CPU-job
+        // backlog).
+        if (queue.size > 0 && live.inFlight >= conns.length && conns.length < consumerCeiling) {
+          addConsumers(Math.min(queue.size, consumerCeiling - conns.length));
+        }
       },
     });
     pacer.done.then(
@@ -353,6 +355,10 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
       killed: () => killed,
     });
   const consumers = conns.map(startConsumer);
+  // How far consumers may grow (see fitConsumers); until the first interval, 32.
+  let consumerCeiling = config.maxConsumers === undefined
+    ? 0
+    : Math.min(config.maxConsumers, Math.max(conns.length, 32));
   const addConsumers = (n: number) => {
     for (let i = 0; i < n && !stopped; i++) {
       const conn = connect(config.request, {
@@ -372,21 +378,31 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
       await Promise.all(consumers);
     }
   })();
-  // Little's law: reaching `rate` at a latency of W takes rate × W requests in flight. With
-  // config.maxConsumers, consumers are added when the queue waits for them; without, a notice.
+  // Little's law: reaching `rate` at a latency of W takes rate × W requests in flight. A fixed
+  // --consumers that cannot is named in a notice. (Growing from it would feed back: a saturated
+  // client measures longer latencies, asks for more consumers and saturates further. Consumers
+  // grow only as ticks find them all on the wire, in onTicks.)
   const fitConsumers = (snap: IntervalSnapshot) => {
     if (closedLoop || stopped || snap.latency_ms.max === 0) return;
-    const needed = Math.ceil(rate * (snap.latency_ms.p90 / 1000) * 1.25) + 1;
-    if (needed <= conns.length || (queue.size === 0 && live.inFlight < conns.length)) return;
-    if (config.maxConsumers === undefined) {
-      notice(
-        "consumers",
-        `--consumers ${conns.length} cannot reach ${Math.round(rate)}/s at ` +
-          `${snap.latency_ms.p90}ms a request (p90); by Little's law about ${needed} are needed`,
+    if (config.maxConsumers !== undefined) {
+      // The ceiling for growth: Little's law on the interval's median latency (a saturated
+      // client inflates it far less than its p90), with half again as headroom, plus one batch
+      // window of ticks.
+      const inFlight = rate * (snap.latency_ms.p50 / 1000) * 1.5;
+      const burst = rate * (BATCH_WINDOW_MS / 1000);
+      consumerCeiling = Math.min(
+        config.maxConsumers,
+        Math.max(conns.length, Math.ceil(inFlight + burst) + 4),
       );
       return;
     }
-    addConsumers(Math.min(needed, config.maxConsumers) - conns.length);
+    const needed = Math.ceil(rate * (snap.latency_ms.p90 / 1000) * 1.25) + 1;
+    if (needed <= conns.length || (queue.size === 0 && live.inFlight < conns.length)) return;
+    notice(
+      "consumers",
+      `--consumers ${conns.length} cannot reach ${Math.round(rate)}/s at ` +
+        `${snap.latency_ms.p90}ms a request (p90); by Little's law about ${needed} are needed`,
+    );
   };
   if (closedLoop) {
     activeFrom = start;
