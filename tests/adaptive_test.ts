@@ -115,6 +115,38 @@ Deno.test("capacity controller: a growing client queue is a client-side cut", ()
   assertOk(d.rate < 300 * 0.95, `drains the client queue: ${d.rate}`);
 });
 
+Deno.test("capacity controller: a client-side cut settles at what the target delivered, not at what was sent", () => {
+  // The README's example: 64 consumers against a 500/s capacity. During start-up a window sent
+  // 720/s (a burst into the target's queue) while the target delivered 500/s.
+  const c = new CapacityController({ target: 2000, startRate: 500 });
+  let d = c.next(window({
+    now: 250,
+    rate: 1000,
+    durationMs: 250,
+    sent: 180,
+    completed: 125,
+    ok: 125,
+    lagP90: 80,
+    queueStart: 10,
+    queueEnd: 60,
+    inFlight: 64,
+  }));
+  assertEquals(d.reason, "cut:client");
+  // Then windows at whatever the drain asks, the target delivering 500/s, its queue drained.
+  for (let now = 500; d.reason === "drain" || d.reason === "cut:client"; now += 250) {
+    d = c.next(window({
+      now,
+      rate: d.rate,
+      sent: Math.round((d.rate * 250) / 1000),
+      ok: Math.round(Math.min(d.rate, 500) * 0.25),
+      completed: Math.round(Math.min(d.rate, 500) * 0.25),
+      inFlight: 10,
+    }));
+  }
+  assertEquals(d.reason, "settle");
+  assertOk(d.rate <= 500 * 1.1, `settles at ${d.rate}/s, over 110% of the 500/s capacity`);
+});
+
 const SEEDS = Array.from({ length: 10 }, (_, i) => i + 1);
 
 for (const scenario of acceptanceScenarios(1)) {

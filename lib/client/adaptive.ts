@@ -138,7 +138,7 @@ type Phase = "startup" | "drain" | "hold" | "probe";
  *   `settle = goodput · headroom`, then `drain`: below `settle` by what the queue it built needs
  *   (the in-flight requests beyond Little's law at the unloaded latency), window after window
  *   until that queue is gone;
- * - `hold` at `settle`, then `probe`: +2% a window up to 10% past the capacity last found, then
+ * - `hold` at `settle`, then `probe`: +2% a window up to 5% past the capacity last found, then
  *   the step doubles every four clean windows, so a capacity that grows is found in seconds while
  *   a probe past a fixed one costs little.
  * Latency alone moves nothing: a cut needs errors, or a low percentile (p10) above its baseline
@@ -290,8 +290,12 @@ export class CapacityController implements Controller {
         this.#settle = clamp(goodput * o.headroom, o.minRate, o.target);
         reason = errors ? "cut:errors" : "cut:latency";
       } else {
+        // What was sent can run past what the target delivers (a burst into its queue during
+        // start-up): settle at the lower of the two, or the drain that follows never empties the
+        // target's queue and the settle point overshoots its capacity.
+        const delivered = Math.min(sendRate, goodputNow);
         this.#clientCeiling = sendRate;
-        this.#settle = clamp(sendRate * 0.95, o.minRate, o.target);
+        this.#settle = clamp(delivered * 0.95, o.minRate, o.target);
         reason = "cut:client";
       }
       this.#enter("drain", s.now);
@@ -312,11 +316,11 @@ export class CapacityController implements Controller {
     }
     if (s.rate >= o.target) return { rate: o.target, windowMs, reason: "hold" };
     // Probing past a client ceiling we hit before goes at half the smallest step; up to 10%
-    // past the last capacity found, at the smallest step; beyond that (the capacity has grown),
+    // past the last capacity found, at the smallest step (up to 5% past it); beyond that (it grew),
     // the step doubles every four clean windows.
     const nearCeiling = s.rate >= this.#clientCeiling * 0.95;
     const known = this.#settle / o.headroom;
-    if (s.rate < known * 1.1) this.#probes = 0;
+    if (s.rate < known * 1.05) this.#probes = 0;
     const step = nearCeiling
       ? o.probeStep / 2
       : Math.min(o.maxProbeStep, o.probeStep * 2 ** Math.floor(this.#probes / 4));
