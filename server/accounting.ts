@@ -154,7 +154,7 @@ export function createHandler(app: Hono, options: HandlerOptions = {}): Fetch {
     const url = req.url;
     const method = req.method;
     // GET /api/work goes straight to its handler, past Hono and without a path string.
-    const hot = work !== undefined && method === "GET" && isHotPath(url);
+    const hot = work !== undefined && (method === "GET" || method === "HEAD") && isHotPath(url);
     const path = hot ? HOT : pathOf(url);
     if (method !== "GET" && method !== "HEAD" && req.body !== null) {
       const length = Number(req.headers.get("content-length") ?? NaN);
@@ -172,12 +172,19 @@ export function createHandler(app: Hono, options: HandlerOptions = {}): Fetch {
     }
     let res: Response | Promise<Response>;
     try {
-      res = hot ? work!(url) : inner(req, env, ctx);
+      // HEAD is answered as the GET would be, body included: Deno.serve sends its length and
+      // drops it (Hono would drop it first, and the length would read 0).
+      res = hot ? work!(url) : inner(method === "HEAD" ? asGet(req) : req, env, ctx);
     } catch (err) {
       res = internal(err);
     }
     return res instanceof Response ? finish(req, path, t0, res) : pending(req, path, t0, res);
   };
+}
+
+/** A HEAD request as the GET it asks about. */
+function asGet(req: Request): Request {
+  return new Request(req.url, { method: "GET", headers: req.headers });
 }
 
 /**

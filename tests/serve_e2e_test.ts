@@ -181,3 +181,19 @@ Deno.test("serve: the first Ctrl-C waits for in-flight requests (--grace 1000h),
   );
   await stuck;
 });
+
+Deno.test("serve: HEAD answers with the length the GET would have, and no body", async () => {
+  const srv = await startServe(["--latency", "0", "--jitter", "0"]);
+  try {
+    for (const path of ["/api/work", "/healthz"]) {
+      const get = await fetch(`http://127.0.0.1:${srv.port}${path}`);
+      const length = (await get.arrayBuffer()).byteLength;
+      const head = await fetch(`http://127.0.0.1:${srv.port}${path}`, { method: "HEAD" });
+      assertEquals(head.status, 200);
+      assertEquals(Number(head.headers.get("content-length")), length, path);
+      assertEquals((await head.arrayBuffer()).byteLength, 0);
+    }
+  } finally {
+    await srv.stop();
+  }
+});
