@@ -12,6 +12,7 @@ export const DENO_RUN = [
   "run",
   "--allow-net",
   "--allow-read",
+  "--allow-write",
   "--allow-env",
   "--allow-sys",
   "--unstable-net",

@@ -11,6 +11,7 @@ export const DENO_RUN = [
   "run",
   "--allow-net",
   "--allow-read",
+  "--allow-write",
   "--allow-env",
   "--allow-sys",
   "--unstable-net",

@@ -36,9 +36,16 @@ const CLAIMS: [RegExp, string, (s: Json) => void][] = [
   [/--server --capacity 500/, "the target's capacity limits the run", (s) => {
     assertEquals(s.bottleneck.stage, "target", s.bottleneck.advice);
   }],
-  [/--rate 200 --duration .* --json/, "the CI gate passes on a healthy server", (s) => {
+  [/--rate 200 --duration .* --json/, "the jq gate passes on a healthy server", (s) => {
     assertOk(s.corrected_latency_ms.p99 < 50 && s.errors === 0, JSON.stringify(s.bottleneck));
   }],
+  [
+    /--threshold p99<50ms --threshold errors<1%/,
+    "the threshold gate passes on a healthy server",
+    (s) => {
+      assertEquals(s.thresholds.map((t: Json) => t.pass), [true, true]);
+    },
+  ],
   [/^tpsdemo run --json$/, "intervals carry api_per_s", () => {}],
 ];
 
@@ -46,6 +53,7 @@ Deno.test("README: every `tpsdemo run` example runs and does what its text says"
   const lines = await examples();
   assertOk(lines.length >= 8, `found ${lines.length} examples`);
   const srv = await startServe([]);
+  const dir = await Deno.makeTempDir();
   try {
     for (const line of lines) {
       const args = words(line).slice(2).map((w) =>
@@ -53,6 +61,9 @@ Deno.test("README: every `tpsdemo run` example runs and does what its text says"
           ? `http://127.0.0.1:${srv.port}/api/work`
           : w
       );
+      // Files a command writes go to a temporary folder, not the working tree.
+      const junit = args.indexOf("--junit");
+      if (junit >= 0) args[junit + 1] = `${dir}/${args[junit + 1]}`;
       const d = args.indexOf("--duration");
       if (d >= 0) args.splice(d, 2);
       args.push("--duration", "2s");
@@ -78,5 +89,6 @@ Deno.test("README: every `tpsdemo run` example runs and does what its text says"
     }
   } finally {
     await srv.stop();
+    await Deno.remove(dir, { recursive: true });
   }
 });

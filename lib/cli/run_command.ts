@@ -22,6 +22,7 @@ import {
 import { newResult } from "../client/result.ts";
 import { type RunConfig, type RunOutcome, startRun } from "../client/run.ts";
 import { parseFlags, UsageError } from "./flags.ts";
+import { Gates, THRESHOLDS_FAILED } from "./gates.ts";
 import {
   configFromFlags,
   MAX_AUTO_CONSUMERS,
@@ -150,6 +151,8 @@ export async function runCommand(args: string[]): Promise<number> {
     return 0;
   }
   const json = v.json;
+  // Thresholds are read before anything starts: a bad one exits 2.
+  const gates = new Gates(v.threshold, v["rate-limit"]);
   // One socket per consumer (two with the embedded server in this process), plus room for the
   // runtime's own: past the open-file limit Deno would fail mid-run (or abort with a panic).
   const perConsumer = v.url === undefined ? 2 : 1;
@@ -223,21 +226,35 @@ export async function runCommand(args: string[]): Promise<number> {
     const outcome = await startRun(config, {
       stop: stop.signal,
       kill: kill.signal,
+      intervalHistograms: gates.windowed,
       onInterval(snap, extra) {
         say(statsLine(snap, config.rate === 0));
         if (json) out(intervalJson(snap, extra.adaptive ? { adaptive: extra.adaptive } : {}));
+        const failing = gates.interval(snap, extra.corrected);
+        if (failing.length > 0 && !stop.signal.aborted) {
+          writeLine(
+            Deno.stderr,
+            `tpsdemo run: threshold '${failing[0].text}' failed over its window; stopping`,
+          );
+          stop.abort("threshold");
+        }
       },
       onNotice(message) {
         writeLine(Deno.stderr, `tpsdemo run: ${message}`);
       },
     });
     const summary = summarize(config, outcome);
+    if (gates.thresholds.length > 0) summary.thresholds = gates.judge(summary);
     if (json) out(summaryJson(summary));
     else if (!outClosed) say(summaryTable(summary));
+    if (v.junit !== undefined && summary.thresholds) {
+      Gates.writeJunit(v.junit, summary.thresholds, summary.duration_s);
+    }
     if (outcome.error) {
       writeLine(Deno.stderr, `tpsdemo run: ${outcome.error}`);
       return 1;
     }
+    if (summary.thresholds?.some((t) => !t.pass)) return THRESHOLDS_FAILED;
   } finally {
     removeSignals();
     await stopServer();

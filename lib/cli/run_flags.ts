@@ -109,6 +109,18 @@ export const RUN_FLAGS = {
   },
   "body": { type: "string", valueName: "TEXT", help: "Request body" },
   "body-file": { type: "string", valueName: "PATH", help: "Request body from a file" },
+  "threshold": {
+    type: "string",
+    multiple: true,
+    valueName: "EXPR",
+    help: "Pass/fail gate, repeatable: 'p99<200ms', 'errors<1%', 'achieved>=99%', " +
+      "'rps>=400', 'p99<500ms over 10s abort'; a failed one exits 99 after the summary",
+  },
+  "junit": {
+    type: "string",
+    valueName: "FILE",
+    help: "Write the thresholds' outcomes as JUnit XML (one test case each)",
+  },
   "precision": {
     type: "string",
     default: "auto",

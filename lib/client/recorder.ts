@@ -201,9 +201,13 @@ export class Recorder {
     };
   }
 
-  /** Closes the interval at `now` and returns its snapshot. */
-  takeInterval(now: number, live: Live): IntervalSnapshot {
+  /**
+   * Closes the interval at `now` and returns its snapshot; `keep`, when given, sees the interval's
+   * window (counters and histograms) before it is emptied.
+   */
+  takeInterval(now: number, live: Live, keep?: (w: Window) => void): IntervalSnapshot {
     const w = this.#interval;
+    keep?.(w);
     const secs = Math.max(1e-9, (now - this.#lastInterval) / 1000);
     const snap: IntervalSnapshot = {
       t: Math.round(now - this.#start) / 1000,

@@ -59,6 +59,8 @@ export interface Summary {
   config?: RunSettings;
   /** The stage that limited the run, with the flag to change and the figure behind it. */
   bottleneck?: Bottleneck;
+  /** Each `--threshold` with its measured value and whether it passed. */
+  thresholds?: { threshold: string; pass: boolean; value: number; unit: "ms" | "%" | "/s" }[];
 }
 
 /** The settings a summary records: what shaped the run. */
@@ -271,6 +273,12 @@ export function summaryTable(s: Summary): string {
     ],
   ];
   if (s.bottleneck) rows.push(["bottleneck", s.bottleneck.advice]);
+  for (const [i, t] of (s.thresholds ?? []).entries()) {
+    rows.push([
+      i === 0 ? "thresholds" : "",
+      `${t.pass ? "pass" : "FAIL"}  ${t.threshold}  (measured ${t.value}${t.unit})`,
+    ]);
+  }
   const w = Math.max(...rows.map((r) => r[0].length));
   return ["", "Summary", ...rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`)].join("\n");
 }

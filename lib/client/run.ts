@@ -18,6 +18,7 @@
  */
 
 import { type Clock, settlesWithin, systemClock } from "../clock.ts";
+import { type Histogram, newHistogram } from "../histogram.ts";
 import { calibrateCpu } from "../cpu_work.ts";
 import {
   type Controller,
@@ -41,6 +42,7 @@ import {
 import { BoundedQueue } from "./queue.ts";
 import { type IntervalSnapshot, newLive, Recorder, type Totals } from "./recorder.ts";
 import { newResult, notSent, type Result } from "./result.ts";
+import type { Window } from "./window_stats.ts";
 import { type JobPool, type PoolFactory, WorkerPool } from "./worker_pool.ts";
 
 /** Everything a run needs; the CLI builds it from the flags. */
@@ -89,8 +91,16 @@ export interface RunDeps {
   stop?: AbortSignal;
   /** Aborted: stop at once, cancelling in-flight work. */
   kill?: AbortSignal;
-  /** Every interval's snapshot, with the adaptive controller's last decision. */
-  onInterval?(snapshot: IntervalSnapshot, extra: { adaptive?: string }): void;
+  /**
+   * Every interval's snapshot, with the adaptive controller's last decision, and (with
+   * `intervalHistograms`) a copy of the interval's corrected-latency histogram.
+   */
+  onInterval?(
+    snapshot: IntervalSnapshot,
+    extra: { adaptive?: string; corrected?: Histogram },
+  ): void;
+  /** Hand `onInterval` each interval's corrected-latency histogram (default false). */
+  intervalHistograms?: boolean;
   /** A one-line notice, the first time something goes wrong in a given way. */
   onNotice?(message: string): void;
 }
@@ -411,8 +421,18 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
 
   // Intervals, on an absolute grid.
   const emitInterval = (t: number) => {
-    const snap = recorder.takeInterval(t, liveNow());
-    deps.onInterval?.(snap, lastReason ? { adaptive: lastReason } : {});
+    let corrected: Histogram | undefined;
+    const keep = deps.intervalHistograms
+      ? (w: Window) => {
+        corrected = newHistogram();
+        corrected.add(w.corrected);
+      }
+      : undefined;
+    const snap = recorder.takeInterval(t, liveNow(), keep);
+    deps.onInterval?.(snap, {
+      ...(lastReason ? { adaptive: lastReason } : {}),
+      ...(corrected ? { corrected } : {}),
+    });
     fitConsumers(snap);
   };
   (async () => {

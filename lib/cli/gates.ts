@@ -1,0 +1,92 @@
+/**
+ * `--threshold` and `--junit` for `run`: thresholds read up front (a bad one exits 2 naming it),
+ * judged over sliding windows while the run goes (an `abort` one stops it), and over the whole
+ * run at the end (a failed one: exit 99, k6's convention).
+ *
+ * @module
+ */
+
+import type { Histogram } from "../histogram.ts";
+import { decodeHistogram } from "../histogram.ts";
+import type { IntervalSnapshot } from "../client/recorder.ts";
+import type { Summary } from "../client/reporters.ts";
+import {
+  judgeRun,
+  junitXml,
+  parseThreshold,
+  type Threshold,
+  ThresholdError,
+  type ThresholdResult,
+  WindowJudge,
+} from "../report/thresholds.ts";
+import { UsageError } from "./flags.ts";
+
+/** Exit code of a run whose thresholds failed. */
+export const THRESHOLDS_FAILED = 99;
+
+/** The thresholds of a run, and how they are judged as it goes and at its end. */
+export class Gates {
+  readonly thresholds: Threshold[];
+  #windows: WindowJudge;
+  #targetRate: number;
+
+  /** Reads `texts`; a bad one is a {@linkcode UsageError} naming it. */
+  constructor(texts: string[], targetRate: number) {
+    this.thresholds = texts.map((text) => {
+      try {
+        return parseThreshold(text);
+      } catch (err) {
+        if (!(err instanceof ThresholdError)) throw err;
+        throw new UsageError(`Cannot start run: '--threshold' ${err.message}`, {
+          flag: "--threshold",
+          value: text,
+          allowed: "a threshold expression",
+        });
+      }
+    });
+    const achieved = this.thresholds.find((t) => t.metric === "achieved");
+    if (achieved && targetRate === 0) {
+      throw UsageError.invalid(
+        "run",
+        "--threshold",
+        achieved.text,
+        "about p50-p999, max, mean, errors or rps in closed loop (achieved needs --rate above 0)",
+      );
+    }
+    this.#targetRate = targetRate;
+    this.#windows = new WindowJudge(this.thresholds, targetRate);
+  }
+
+  /** Whether the run must hand over each interval's histogram (a windowed threshold). */
+  get windowed(): boolean {
+    return this.thresholds.some((t) => t.windowMs !== undefined);
+  }
+
+  /** One interval's figures; returns the `abort` thresholds that fail over their window now. */
+  interval(s: IntervalSnapshot, corrected: Histogram | undefined): Threshold[] {
+    if (!corrected) return [];
+    return this.#windows.add({
+      latency: corrected,
+      sent: Math.round(s.api_per_s * s.interval_s),
+      errors: s.errors,
+      seconds: s.interval_s,
+      targetRate: this.#targetRate,
+    });
+  }
+
+  /** Every threshold over the whole run (and a windowed one over its worst window). */
+  judge(summary: Summary): ThresholdResult[] {
+    return judgeRun(this.thresholds, {
+      latency: decodeHistogram(summary.histograms.corrected_latency_us),
+      sent: summary.requests.sent,
+      errors: summary.errors,
+      seconds: summary.duration_s,
+      targetRate: this.#targetRate,
+    }, this.#windows);
+  }
+
+  /** Writes the outcomes as JUnit XML to `path`. */
+  static writeJunit(path: string, results: ThresholdResult[], seconds: number): void {
+    Deno.writeTextFileSync(path, junitXml(results, seconds));
+  }
+}
