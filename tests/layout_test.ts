@@ -53,7 +53,7 @@ const LAYERS: string[][] = [
   // The terminal edge.
   ["lib/cli/flags.ts", "lib/cli/terminal.ts"],
   ["lib/cli/help.ts"],
-  ["lib/cli/run_flags.ts", "lib/cli/serve_flags.ts", "lib/cli/gates.ts"],
+  ["lib/cli/run_flags.ts", "lib/cli/serve_flags.ts", "lib/cli/gates.ts", "lib/cli/run_summary.ts"],
   ["lib/cli/run_command.ts", "lib/cli/serve_command.ts"],
   // Entry points.
   ["main.ts", "workers/pacer.ts", "workers/cpu_job.ts", "workers/server_isolate.ts"],

@@ -1,5 +1,6 @@
 import { assertBetween, assertEquals, assertOk } from "./_assert.ts";
 import { DENO_RUN, jsonLines, runCli, spawnRun, startServe } from "./_helpers.ts";
+import { decodeHistogram, newHistogram } from "../lib/histogram.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -51,7 +52,8 @@ Deno.test("run --json against serve: JSON lines with the fields, every request a
     const intervals = lines.filter((l) => l.type === "interval");
     const summary = lines.at(-1) as Json;
     assertEquals(summary.type, "summary");
-    assertBetween(intervals.length, 4, 6);
+    // Five seconds, the stop's partial interval, and the drain's.
+    assertBetween(intervals.length, 4, 7);
     for (const i of intervals as Json[]) {
       for (const k of ["t", "api_per_s", "done_per_s", "queue", "rate", "errors", "status"]) {
         assertOk(k in i, `interval lacks ${k}`);
@@ -395,4 +397,43 @@ Deno.test("run: without --consumers, consumers follow rate x latency; with it, a
       .test(fixed.stderr),
     fixed.stderr,
   );
+});
+
+Deno.test("run --out: the results file beside the stats lines; interval histograms add up to the summary's", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/results.ndjson`;
+    const { code, stdout, stderr } = await runCli([
+      "run",
+      "--rate",
+      "100",
+      "--duration",
+      "2.5s",
+      "--work-time",
+      "0",
+      "--out",
+      file,
+    ]);
+    assertEquals(code, 0, stderr);
+    assertOk(stdout.includes("[stats] api/s:"), "the terminal still shows the stats lines");
+    const records: Json[] = jsonLines((await Deno.readTextFile(file)).trim().split("\n"));
+    const summary = records.at(-1);
+    assertEquals(summary.type, "summary");
+    assertEquals(new Set(records.map((r) => r.schema)), new Set([1]));
+    assertEquals(new Set(records.map((r) => r.run_id)).size, 1);
+    assertOk(summary.t_unix_ms > Date.now() - 60_000 && summary.t_unix_ms <= Date.now());
+    // Exact: the intervals' histograms merged are the run's.
+    const merged = newHistogram();
+    for (const r of records.filter((r) => r.type === "interval")) {
+      assertOk(r.t_unix_ms >= summary.t_unix_ms, "intervals after the start");
+      merged.add(decodeHistogram(r.histograms.corrected_latency_us));
+    }
+    const whole = decodeHistogram(summary.histograms.corrected_latency_us);
+    assertEquals(merged.totalCount, whole.totalCount);
+    for (const p of [50, 90, 99, 100]) {
+      assertEquals(merged.getValueAtPercentile(p), whole.getValueAtPercentile(p), `p${p}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -112,10 +112,12 @@ Deno.test("run on virtual time: every tick on its slot, every result recorded on
     "no queueing: corrected = service",
   );
   // The intervals add up to the totals.
-  assertBetween(intervals.length, 4, 5, "intervals");
+  // Four seconds' halves, and the last: the stop's partial interval, then the drain's.
+  assertBetween(intervals.length, 4, 6, "intervals");
   const sent = intervals.reduce((n, s) => n + Math.round(s.api_per_s * s.interval_s), 0);
   assertEquals(sent, a.sent);
   assertEquals(intervals.at(-1)!.accounting.sent, a.sent);
+  assertEquals(intervals.at(-1)!.accounting.ok, a.ok, "the last interval comes after the drain");
 });
 
 Deno.test("run on virtual time: a slow target fills the queue; nothing is lost at the stop", async () => {

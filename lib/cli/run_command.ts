@@ -10,17 +10,17 @@
 
 import { startIsolates } from "../../server/isolates.ts";
 import { ServerState } from "../../server/shared_state.ts";
-import { newLive, Recorder } from "../client/recorder.ts";
+import { encodeHistogram } from "../histogram.ts";
 import {
-  buildSummary,
   intervalJson,
+  RESULTS_SCHEMA,
   statsLine,
   type Summary,
   summaryJson,
   summaryTable,
 } from "../client/reporters.ts";
-import { newResult } from "../client/result.ts";
-import { type RunConfig, type RunOutcome, startRun } from "../client/run.ts";
+import { type RunConfig, startRun } from "../client/run.ts";
+import { summarize, warmReporters } from "./run_summary.ts";
 import { parseFlags, UsageError } from "./flags.ts";
 import { Gates, THRESHOLDS_FAILED } from "./gates.ts";
 import {
@@ -36,60 +36,6 @@ import { onInterrupt, openFilesAvailable, writeLine } from "./terminal.ts";
 
 /** Open files kept for the runtime, Workers and the rest, besides the consumers' sockets. */
 const FD_RESERVE = 64;
-
-/** The summary of a run's outcome. */
-export function summarize(config: RunConfig, outcome: RunOutcome): Summary {
-  return buildSummary(outcome.totals, {
-    url: config.request.url.href,
-    durationMs: outcome.durationMs,
-    drainMs: outcome.drainMs,
-    targetRate: config.rate,
-    finalRate: outcome.finalRate,
-    adaptive: outcome.adaptive,
-    stoppedBy: outcome.stoppedBy,
-    pacer: outcome.pacer,
-    config: {
-      rate: config.rate,
-      consumers: outcome.consumers,
-      consumers_fixed: config.maxConsumers === undefined,
-      workers: config.workers,
-      work_time_ms: config.workTimeMs,
-      work_kind: config.workKind,
-      queue_size: config.queueSize,
-      cores: navigator.hardwareConcurrency,
-    },
-  });
-}
-
-/**
- * Runs the reporters on throwaway data before the first tick, so the JIT compiles them then and
- * not while the first ticks wait (measured: the first interval's report stalled the main thread
- * ~6 ms, a burst of late writes).
- */
-function warmReporters(): void {
-  const rec = new Recorder(0);
-  for (let i = 0; i < 200; i++) {
-    const r = newResult(i, i, i);
-    Object.assign(r, { sentAt: i, doneAt: i + 1, status: i % 10 ? 200 : 503 });
-    rec.record(r);
-  }
-  const live = newLive({ scheduled: 200, sent: 200, rate: 1 });
-  for (let i = 0; i < 20; i++) {
-    const snap = rec.takeInterval(i + 1, live);
-    statsLine(snap);
-    intervalJson(snap);
-  }
-  const run = {
-    url: "",
-    durationMs: 1,
-    drainMs: 0,
-    targetRate: 1,
-    finalRate: 1,
-    adaptive: false as const,
-    stoppedBy: "",
-  };
-  summaryJson(buildSummary(rec.totals(live), run));
-}
 
 /** Starts the embedded server from `--server`'s flags; the config's URL is set to it. */
 async function startEmbedded(serverArgs: string, config: RunConfig) {
@@ -186,6 +132,27 @@ export async function runCommand(args: string[]): Promise<number> {
   }
   if (config.maxConsumers !== undefined) config.maxConsumers = Math.min(config.maxConsumers, most);
   const url = config.request.url;
+  // The results (NDJSON): on stdout with --json, in a file with --out; every record names the
+  // format's version and the run.
+  const header = { schema: RESULTS_SCHEMA, run_id: crypto.randomUUID() };
+  let results: Deno.FsFile | undefined;
+  if (v.out !== undefined) {
+    try {
+      results = Deno.openSync(v.out, { write: true, create: true, truncate: true });
+    } catch (err) {
+      await stopServer();
+      throw UsageError.invalid(
+        "run",
+        "--out",
+        v.out,
+        `a file that can be written (${(err as Error).name})`,
+      );
+    }
+  }
+  const record = (line: string) => {
+    if (json) out(line);
+    if (results) writeLine(results, line);
+  };
   const stop = new AbortController();
   const kill = new AbortController();
 
@@ -226,10 +193,20 @@ export async function runCommand(args: string[]): Promise<number> {
     const outcome = await startRun(config, {
       stop: stop.signal,
       kill: kill.signal,
-      intervalHistograms: gates.windowed,
+      intervalHistograms: gates.windowed || json || results !== undefined,
       onInterval(snap, extra) {
         say(statsLine(snap, config.rate === 0));
-        if (json) out(intervalJson(snap, extra.adaptive ? { adaptive: extra.adaptive } : {}));
+        if (json || results) {
+          record(intervalJson(snap, {
+            ...header,
+            t_unix_ms: Date.now(),
+            ...(extra.adaptive ? { adaptive: extra.adaptive } : {}),
+            histograms: {
+              latency_us: encodeHistogram(extra.latency!),
+              corrected_latency_us: encodeHistogram(extra.corrected!),
+            },
+          }));
+        }
         const failing = gates.interval(snap, extra.corrected);
         if (failing.length > 0 && !stop.signal.aborted) {
           writeLine(
@@ -243,10 +220,15 @@ export async function runCommand(args: string[]): Promise<number> {
         writeLine(Deno.stderr, `tpsdemo run: ${message}`);
       },
     });
-    const summary = summarize(config, outcome);
+    const summary: Summary = {
+      ...summarize(config, outcome),
+      ...header,
+      t_unix_ms: Math.round(Date.now() - outcome.durationMs - outcome.drainMs),
+    };
     if (gates.thresholds.length > 0) summary.thresholds = gates.judge(summary);
     if (json) out(summaryJson(summary));
     else if (!outClosed) say(summaryTable(summary));
+    if (results) writeLine(results, summaryJson(summary));
     if (v.junit !== undefined && summary.thresholds) {
       Gates.writeJunit(v.junit, summary.thresholds, summary.duration_s);
     }
@@ -257,6 +239,7 @@ export async function runCommand(args: string[]): Promise<number> {
     if (summary.thresholds?.some((t) => !t.pass)) return THRESHOLDS_FAILED;
   } finally {
     removeSignals();
+    results?.close();
     await stopServer();
   }
   return 0;

@@ -109,6 +109,11 @@ export const RUN_FLAGS = {
   },
   "body": { type: "string", valueName: "TEXT", help: "Request body" },
   "body-file": { type: "string", valueName: "PATH", help: "Request body from a file" },
+  "out": {
+    type: "string",
+    valueName: "FILE",
+    help: "Also write the results (the JSON lines) to FILE, for 'tpsdemo report' and the like",
+  },
   "threshold": {
     type: "string",
     multiple: true,

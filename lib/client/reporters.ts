@@ -19,6 +19,12 @@ import { type Bottleneck, verdict } from "./verdict.ts";
 /** The end-of-run summary (also the `{"type":"summary"}` JSON line). */
 export interface Summary {
   type: "summary";
+  /** The results format's version (see the README's "Results files"). */
+  schema?: number;
+  /** This run's id: every record of one run carries it. */
+  run_id?: string;
+  /** Wall-clock time of the run's first tick, ms since the epoch. */
+  t_unix_ms?: number;
   url: string;
   /** From the start to the stop (rates are over this). */
   duration_s: number;
@@ -120,6 +126,9 @@ export function statsLine(s: IntervalSnapshot, closedLoop = false): string {
   return `[stats] api/s: ${Math.round(s.api_per_s)} | done/s: ${Math.round(s.done_per_s)} | ` +
     `queue: ${s.queue} | ${jobs}p50 ${p50} p99 ${p99} | err ${s.errors} | rate ${rate}`;
 }
+
+/** The version of the results format: the NDJSON records of `run --json` and `--out`. */
+export const RESULTS_SCHEMA = 1;
 
 /** One interval as a JSON line. */
 export function intervalJson(s: IntervalSnapshot, extra: Record<string, unknown> = {}): string {

@@ -97,9 +97,9 @@ export interface RunDeps {
    */
   onInterval?(
     snapshot: IntervalSnapshot,
-    extra: { adaptive?: string; corrected?: Histogram },
+    extra: { adaptive?: string; latency?: Histogram; corrected?: Histogram },
   ): void;
-  /** Hand `onInterval` each interval's corrected-latency histogram (default false). */
+  /** Hand `onInterval` copies of each interval's latency histograms (default false). */
   intervalHistograms?: boolean;
   /** A one-line notice, the first time something goes wrong in a given way. */
   onNotice?(message: string): void;
@@ -421,9 +421,12 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
 
   // Intervals, on an absolute grid.
   const emitInterval = (t: number) => {
+    let latency: Histogram | undefined;
     let corrected: Histogram | undefined;
     const keep = deps.intervalHistograms
       ? (w: Window) => {
+        latency = newHistogram();
+        latency.add(w.latency);
         corrected = newHistogram();
         corrected.add(w.corrected);
       }
@@ -431,7 +434,7 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
     const snap = recorder.takeInterval(t, liveNow(), keep);
     deps.onInterval?.(snap, {
       ...(lastReason ? { adaptive: lastReason } : {}),
-      ...(corrected ? { corrected } : {}),
+      ...(corrected ? { latency, corrected } : {}),
     });
     fitConsumers(snap);
   };
@@ -505,6 +508,9 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
   await Promise.all([...jobs]);
   pool?.close();
   watchdog.close();
+  // What ended during the drain is one more (last) interval, so the intervals' records and
+  // histograms add up to the totals exactly.
+  if (recorder.intervalHasData(liveNow())) emitInterval(now());
   return {
     totals: recorder.totals(liveNow()),
     durationMs: stoppedAt - (activeFrom ?? stoppedAt),
