@@ -9,6 +9,7 @@ import denoJson from "./deno.json" with { type: "json" };
 import { UsageError } from "./lib/cli/flags.ts";
 import { RUN_HELP } from "./lib/cli/run_flags.ts";
 import { SERVE_HELP } from "./lib/cli/serve_flags.ts";
+import { REPORT_HELP } from "./lib/cli/report_flags.ts";
 
 /** The program's version: `deno.json`'s, the one source. */
 export const VERSION: string = denoJson.version;
@@ -23,6 +24,10 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; help:
     run: async (args) => (await import("./lib/cli/run_command.ts")).runCommand(args),
     help: RUN_HELP,
   },
+  report: {
+    run: async (args) => (await import("./lib/cli/report_command.ts")).reportCommand(args),
+    help: REPORT_HELP,
+  },
 };
 
 const USAGE = `tpsdemo ${VERSION}: paces HTTP load precisely and finds the rate a service sustains.
@@ -30,6 +35,7 @@ const USAGE = `tpsdemo ${VERSION}: paces HTTP load precisely and finds the rate 
 Usage:
   tpsdemo serve [flags]   Run the mock HTTP service (latency, 503s, capacity, cache, coupons)
   tpsdemo run [flags]     Run the paced load client (embedded mock server without --url)
+  tpsdemo report FILE...  Merge results files exactly and print the summary (thresholds too)
   tpsdemo help COMMAND    Show a command's flags
 
 Flags:

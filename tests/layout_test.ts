@@ -49,12 +49,23 @@ const LAYERS: string[][] = [
   ],
   // The wiring.
   ["lib/client/run.ts", "lib/client/reporters.ts", "server/listen.ts", "lib/sim/simulator.ts"],
-  ["server/isolates.ts", "lib/sim/scenarios.ts", "lib/report/thresholds.ts"],
+  [
+    "server/isolates.ts",
+    "lib/sim/scenarios.ts",
+    "lib/report/thresholds.ts",
+    "lib/report/merge.ts",
+  ],
   // The terminal edge.
   ["lib/cli/flags.ts", "lib/cli/terminal.ts"],
   ["lib/cli/help.ts"],
-  ["lib/cli/run_flags.ts", "lib/cli/serve_flags.ts", "lib/cli/gates.ts", "lib/cli/run_summary.ts"],
-  ["lib/cli/run_command.ts", "lib/cli/serve_command.ts"],
+  [
+    "lib/cli/run_flags.ts",
+    "lib/cli/serve_flags.ts",
+    "lib/cli/report_flags.ts",
+    "lib/cli/gates.ts",
+    "lib/cli/run_summary.ts",
+  ],
+  ["lib/cli/run_command.ts", "lib/cli/serve_command.ts", "lib/cli/report_command.ts"],
   // Entry points.
   ["main.ts", "workers/pacer.ts", "workers/cpu_job.ts", "workers/server_isolate.ts"],
 ];

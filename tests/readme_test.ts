@@ -62,8 +62,10 @@ Deno.test("README: every `tpsdemo run` example runs and does what its text says"
           : w
       );
       // Files a command writes go to a temporary folder, not the working tree.
-      const junit = args.indexOf("--junit");
-      if (junit >= 0) args[junit + 1] = `${dir}/${args[junit + 1]}`;
+      for (const flag of ["--junit", "--out"]) {
+        const at = args.indexOf(flag);
+        if (at >= 0) args[at + 1] = `${dir}/${args[at + 1]}`;
+      }
       const d = args.indexOf("--duration");
       if (d >= 0) args.splice(d, 2);
       args.push("--duration", "2s");

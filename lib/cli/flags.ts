@@ -155,8 +155,9 @@ function convert(command: string, spec: FlagSpec, flag: string, raw: string): un
 }
 
 /**
- * Parses `args` against `specs` into a typed object. Unknown flags, missing values, positional
- * arguments and bad values throw {@linkcode UsageError}. `--help`/`-h` sets `help: true`.
+ * Parses `args` against `specs` into a typed object. Unknown flags, missing values and bad values
+ * throw {@linkcode UsageError}; so do positional arguments, unless `options.positional` is given
+ * to collect them (`-` included). `--help`/`-h` sets `help: true`.
  *
  * @example
  * ```ts
@@ -176,6 +177,7 @@ export function parseFlags<S extends FlagSpecs>(
   command: string,
   args: readonly string[],
   specs: S,
+  options: { positional?: string[] } = {},
 ): FlagValues<S> {
   const byName = new Map<string, [string, FlagSpec]>();
   for (const [name, s] of Object.entries(specs)) {
@@ -192,6 +194,10 @@ export function parseFlags<S extends FlagSpecs>(
     const arg = args[i];
     if (arg === "--help" || arg === "-h") {
       values.help = true;
+      continue;
+    }
+    if (options.positional && (!arg.startsWith("-") || arg === "-")) {
+      options.positional.push(arg);
       continue;
     }
     if (!arg.startsWith("-") || arg === "-" || arg === "--") {

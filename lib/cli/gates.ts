@@ -13,6 +13,7 @@ import type { Summary } from "../client/reporters.ts";
 import {
   judgeRun,
   junitXml,
+  type Measured,
   parseThreshold,
   type Threshold,
   ThresholdError,
@@ -30,14 +31,14 @@ export class Gates {
   #windows: WindowJudge;
   #targetRate: number;
 
-  /** Reads `texts`; a bad one is a {@linkcode UsageError} naming it. */
-  constructor(texts: string[], targetRate: number) {
+  /** Reads `texts`; a bad one is a {@linkcode UsageError} naming it (for `command`). */
+  constructor(texts: string[], targetRate: number, command = "run") {
     this.thresholds = texts.map((text) => {
       try {
         return parseThreshold(text);
       } catch (err) {
         if (!(err instanceof ThresholdError)) throw err;
-        throw new UsageError(`Cannot start run: '--threshold' ${err.message}`, {
+        throw new UsageError(`Cannot start ${command}: '--threshold' ${err.message}`, {
           flag: "--threshold",
           value: text,
           allowed: "a threshold expression",
@@ -47,7 +48,7 @@ export class Gates {
     const achieved = this.thresholds.find((t) => t.metric === "achieved");
     if (achieved && targetRate === 0) {
       throw UsageError.invalid(
-        "run",
+        command,
         "--threshold",
         achieved.text,
         "about p50-p999, max, mean, errors or rps in closed loop (achieved needs --rate above 0)",
@@ -72,6 +73,11 @@ export class Gates {
       seconds: s.interval_s,
       targetRate: this.#targetRate,
     });
+  }
+
+  /** One span of a merged report (a wall-clock second); returns the failing abort thresholds. */
+  span(m: Measured): Threshold[] {
+    return this.#windows.add(m);
   }
 
   /** Every threshold over the whole run (and a windowed one over its worst window). */

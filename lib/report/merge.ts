@@ -1,0 +1,200 @@
+/**
+ * Results files read and merged exactly: the NDJSON records of `run --json` / `--out` (schema 1),
+ * from one run or many (shards, or before and after). Counts add; latency histograms add bucket
+ * by bucket (HdrHistogram), never percentiles averaged; intervals are aligned on wall-clock
+ * seconds. A merge of N files gives the totals and percentiles of one run that held all their
+ * requests.
+ *
+ * @module
+ */
+
+import { decodeHistogram, encodeHistogram, type Histogram, newHistogram } from "../histogram.ts";
+import type { Accounting, IntervalSnapshot } from "../client/recorder.ts";
+import type { Summary } from "../client/reporters.ts";
+
+/** An interval record as a results file holds it. */
+export type IntervalRecord = IntervalSnapshot & {
+  type: "interval";
+  schema?: number;
+  run_id?: string;
+  t_unix_ms?: number;
+  histograms?: { latency_us: string; corrected_latency_us: string };
+};
+
+/** What one or more results files hold. */
+export interface Results {
+  summaries: Summary[];
+  intervals: IntervalRecord[];
+}
+
+/** A results file that cannot be read: the message names the place. */
+export class ResultsError extends Error {
+  override name = "ResultsError";
+}
+
+/**
+ * Reads the records of one results file (`name` for messages).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const r = readResults('{"type":"interval","t":1}\n\n{"type":"summary","url":"x"}\n', "a");
+ * assert.equal(r.intervals.length, 1);
+ * assert.equal(r.summaries.length, 1);
+ * assert.throws(() => readResults("{oops", "b"), ResultsError);
+ * ```
+ */
+export function readResults(text: string, name: string): Results {
+  const out: Results = { summaries: [], intervals: [] };
+  for (const [i, line] of text.split("\n").entries()) {
+    if (line.trim() === "") continue;
+    let record: { type?: string; schema?: number };
+    try {
+      record = JSON.parse(line);
+    } catch {
+      throw new ResultsError(`${name}:${i + 1}: not a JSON line`);
+    }
+    if (record.schema !== undefined && record.schema !== 1) {
+      throw new ResultsError(`${name}:${i + 1}: schema ${record.schema}; this tpsdemo reads 1`);
+    }
+    if (record.type === "summary") out.summaries.push(record as Summary);
+    else if (record.type === "interval") out.intervals.push(record as IntervalRecord);
+  }
+  if (out.summaries.length === 0) {
+    throw new ResultsError(`${name}: no summary record (was the run cut short?)`);
+  }
+  return out;
+}
+
+const addAccounting = (a: Accounting, b: Accounting): Accounting => ({
+  scheduled: a.scheduled + b.scheduled,
+  sent: a.sent + b.sent,
+  queued: a.queued + b.queued,
+  not_sent: {
+    stopped: a.not_sent.stopped + b.not_sent.stopped,
+    queue_full: a.not_sent.queue_full + b.not_sent.queue_full,
+  },
+  ok: a.ok + b.ok,
+  http_error: a.http_error + b.http_error,
+  failed: a.failed + b.failed,
+  timed_out: a.timed_out + b.timed_out,
+  cancelled: a.cancelled + b.cancelled,
+  in_flight: a.in_flight + b.in_flight,
+  jobs: {
+    submitted: a.jobs.submitted + b.jobs.submitted,
+    done: a.jobs.done + b.jobs.done,
+    failed: a.jobs.failed + b.jobs.failed,
+    cancelled: a.jobs.cancelled + b.jobs.cancelled,
+    queued: (a.jobs.queued ?? 0) + (b.jobs.queued ?? 0),
+    running: a.jobs.running + b.jobs.running,
+  },
+});
+
+function addCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
+
+function latencyFigures(h: Histogram) {
+  const empty = h.totalCount === 0;
+  const ms = (v: number) => Math.round(v) / 1000;
+  const at = (p: number) => (empty ? 0 : ms(Math.min(h.getValueAtPercentile(p), h.maxValue)));
+  return {
+    p50: at(50),
+    p90: at(90),
+    p99: at(99),
+    max: empty ? 0 : ms(h.maxValue),
+    p999: at(99.9),
+    mean: empty ? 0 : ms(h.mean),
+  };
+}
+
+/** The merged run: one summary, and the intervals summed per wall-clock second. */
+export interface Merged {
+  summary: Summary;
+  /** Per wall-clock second: requests sent, errors, and the exact latency histograms. */
+  seconds: { t_unix_s: number; sent: number; errors: number; corrected: Histogram }[];
+}
+
+/**
+ * Merges every run in `results` into one summary: counts added, histograms added, rates over the
+ * wall-clock span from the first run's start to the last run's stop; target rates add (shards
+ * run side by side). Pacer and send lateness, which the summaries carry only as percentiles, are
+ * the worst run's.
+ */
+export function mergeResults(results: Results[]): Merged {
+  const summaries = results.flatMap((r) => r.summaries);
+  const intervals = results.flatMap((r) => r.intervals);
+  const latency = newHistogram();
+  const corrected = newHistogram();
+  let accounting: Accounting | undefined;
+  let status: Record<string, number> = {};
+  let kinds: Record<string, number> = {};
+  let errors = 0, bytes = 0, target = 0, done = 0;
+  let start = Infinity, end = -Infinity;
+  for (const s of summaries) {
+    latency.add(decodeHistogram(s.histograms.latency_us));
+    corrected.add(decodeHistogram(s.histograms.corrected_latency_us));
+    accounting = accounting ? addAccounting(accounting, s.requests) : structuredClone(s.requests);
+    status = addCounts(status, s.status);
+    kinds = addCounts(kinds, s.error_kinds as Record<string, number>);
+    errors += s.errors;
+    bytes += s.bytes;
+    target += s.target_rate;
+    done += s.done_per_s * s.duration_s;
+    const from = s.t_unix_ms ?? 0;
+    start = Math.min(start, from);
+    end = Math.max(end, from + s.duration_s * 1000);
+  }
+  const first = summaries[0];
+  const secs = Math.max(1e-9, (end - start) / 1000);
+  const worst = (k: "pacer_lateness_us" | "send_lateness_us") => ({
+    p50: Math.max(...summaries.map((s) => s[k].p50)),
+    p90: Math.max(...summaries.map((s) => s[k].p90)),
+    p99: Math.max(...summaries.map((s) => s[k].p99)),
+    max: Math.max(...summaries.map((s) => s[k].max)),
+  });
+  const summary: Summary = {
+    type: "summary",
+    schema: 1,
+    run_id: summaries.length === 1 ? first.run_id : "merged",
+    t_unix_ms: start,
+    url: [...new Set(summaries.map((s) => s.url))].join(" "),
+    duration_s: Math.round(secs * 1000) / 1000,
+    drain_s: Math.max(...summaries.map((s) => s.drain_s)),
+    target_rate: target,
+    final_rate: summaries.reduce((a, s) => a + s.final_rate, 0),
+    adaptive: first.adaptive,
+    achieved_rate: Math.round((accounting!.sent / secs) * 10) / 10,
+    done_per_s: Math.round((done / secs) * 10) / 10,
+    requests: accounting!,
+    status,
+    errors,
+    error_kinds: kinds,
+    bytes,
+    latency_ms: latencyFigures(latency),
+    corrected_latency_ms: latencyFigures(corrected),
+    pacer_lateness_us: worst("pacer_lateness_us"),
+    send_lateness_us: worst("send_lateness_us"),
+    pacer: null,
+    histograms: {
+      latency_us: encodeHistogram(latency),
+      corrected_latency_us: encodeHistogram(corrected),
+    },
+    stopped_by: [...new Set(summaries.map((s) => s.stopped_by))].join(" "),
+  };
+  // Intervals, aligned on wall-clock seconds.
+  const bySecond = new Map<number, Merged["seconds"][number]>();
+  for (const i of intervals) {
+    if (i.t_unix_ms === undefined || !i.histograms) continue;
+    const t = Math.floor(i.t_unix_ms / 1000);
+    let s = bySecond.get(t);
+    if (!s) bySecond.set(t, s = { t_unix_s: t, sent: 0, errors: 0, corrected: newHistogram() });
+    s.sent += Math.round(i.api_per_s * i.interval_s);
+    s.errors += i.errors;
+    s.corrected.add(decodeHistogram(i.histograms.corrected_latency_us));
+  }
+  const seconds = [...bySecond.values()].sort((a, b) => a.t_unix_s - b.t_unix_s);
+  return { summary, seconds };
+}
