@@ -17,7 +17,7 @@
  * @module
  */
 
-import { type Clock, settlesWithin, systemClock } from "../clock.ts";
+import { settlesWithin, systemClock } from "../clock.ts";
 import { type Histogram, newHistogram } from "../histogram.ts";
 import { calibrateCpu } from "../cpu_work.ts";
 import {
@@ -26,139 +26,27 @@ import {
   MAX_WINDOW_MS,
   MIN_WINDOW_COMPLETIONS,
 } from "./adaptive.ts";
-import type { Connector, HttpConnection, RequestSpec } from "./connection.ts";
-import { openConnection } from "./fetch_connection.ts";
-import { Watchdog } from "./watchdog.ts";
+import type { HttpConnection } from "./connection.ts";
+import { growthCeiling, littlesLaw } from "./consumer_sizing.ts";
 import { runConsumer } from "./consumer.ts";
-import { ResponseParser } from "./http_parser.ts";
+import { openConnection } from "./fetch_connection.ts";
+import { createJobStage } from "./job_stage.ts";
+import { createNotifier } from "./notices.ts";
 import { BATCH_WINDOW_MS } from "./pacer_protocol.ts";
-import {
-  type Pacer,
-  type PacerEnd,
-  type PacerFactory,
-  type Precision,
-  startPacerThread,
-} from "./pacer_thread.ts";
+import { type Pacer, startPacerThread } from "./pacer_thread.ts";
 import { BoundedQueue } from "./queue.ts";
-import { type IntervalSnapshot, newLive, Recorder, type Totals } from "./recorder.ts";
+import { type IntervalSnapshot, newLive, Recorder } from "./recorder.ts";
 import { newResult, notSent, type Result } from "./result.ts";
+import type { RunConfig, RunDeps, RunOutcome } from "./run_config.ts";
+import { warmUp } from "./warm_up.ts";
+import { Watchdog } from "./watchdog.ts";
 import type { Window } from "./window_stats.ts";
 import { type JobPool, type PoolFactory, WorkerPool } from "./worker_pool.ts";
 
-/** Everything a run needs; the CLI builds it from the flags. */
-export interface RunConfig {
-  request: RequestSpec;
-  /** Target requests/s; 0 = closed loop (as fast as the consumers go). */
-  rate: number;
-  /** Token bucket size of the pacer (1 = uniform). */
-  burst: number;
-  /** Consumers at the start. */
-  consumers: number;
-  /**
-   * When set, consumers are added during the run, up to this many, while fewer than the rate
-   * times the latency (Little's law) keep the queue waiting; when not, a notice says so.
-   */
-  maxConsumers?: number;
-  queueSize: number;
-  /** CPU-job Workers. */
-  workers: number;
-  /** Work per response, ms; 0 skips the job. */
-  workTimeMs: number;
-  workKind: "cpu" | "sleep";
-  /** Stop after this long (undefined: until stopped). */
-  durationMs?: number;
-  /** Stop after this many requests (undefined: no limit). */
-  requests?: number;
-  intervalMs: number;
-  timeoutMs: number;
-  adaptive: false | "seed" | "capacity";
-  engine: "raw" | "fetch";
-  /** How the pacer waits: see {@linkcode Precision} (default `auto`). */
-  precision?: Precision;
-}
-
-/** The effects a run uses, all optional (the real ones by default). */
-export interface RunDeps {
-  /** The clock every timer runs on (default the system clock). */
-  clock?: Clock;
-  /** Opens the consumers' connections (default the raw HTTP/1.1 client or fetch). */
-  connect?: Connector;
-  /** Starts the pacer (default the pacer Worker). */
-  pacer?: PacerFactory;
-  /** Creates the CPU-job pool (default Web Workers calibrated on this thread). */
-  pool?: PoolFactory;
-  /** Aborted: a graceful stop (its reason, a string, becomes `stoppedBy`). */
-  stop?: AbortSignal;
-  /** Aborted: stop at once, cancelling in-flight work. */
-  kill?: AbortSignal;
-  /**
-   * Every interval's snapshot, with the adaptive controller's last decision, and (with
-   * `intervalHistograms`) a copy of the interval's corrected-latency histogram.
-   */
-  onInterval?(
-    snapshot: IntervalSnapshot,
-    extra: { adaptive?: string; latency?: Histogram; corrected?: Histogram },
-  ): void;
-  /** Hand `onInterval` copies of each interval's latency histograms (default false). */
-  intervalHistograms?: boolean;
-  /** A one-line notice, the first time something goes wrong in a given way. */
-  onNotice?(message: string): void;
-}
-
-/** How a run ended. */
-export interface RunOutcome {
-  totals: Totals;
-  /** From the first tick to the stop (rates are over this). */
-  durationMs: number;
-  /** From the stop until in-flight requests and jobs ended. */
-  drainMs: number;
-  /** The pacer's rate at the end (0 in closed loop). */
-  finalRate: number;
-  /** Consumers at the end (they grow with `maxConsumers`). */
-  consumers: number;
-  /** The adaptive controller in use, or false. */
-  adaptive: false | "seed" | "capacity";
-  /** `duration`, `requests`, the stop signal's reason, or `error`. */
-  stoppedBy: string;
-  /** What went wrong, when the run could not go on (a crashed pacer). */
-  error?: string;
-  /** How the pacer ran (absent in closed loop or when it crashed). */
-  pacer?: PacerEnd & { precision: Precision };
-}
-
-const NOTICES: Record<string, string> = {
-  refused: "target unreachable: connection refused by",
-  reset: "connection reset by",
-  timeout: "requests time out at",
-  bad_response: "malformed HTTP response from",
-};
+export type { RunConfig, RunDeps, RunOutcome };
 
 const defaultPool: PoolFactory = (o) =>
   WorkerPool.create({ ...o, itersPerMs: o.kind === "cpu" ? calibrateCpu() : 0 });
-
-/**
- * Runs the per-request code on throwaway data before the first tick, so the JIT compiles it then
- * and not while the first ticks wait (measured: the first interval's report stalled the main
- * thread ~6 ms, a burst of late writes).
- */
-function warmUp(): void {
-  const rec = new Recorder(0, { controller: true });
-  const parser = new ResponseParser();
-  const canned = new TextEncoder().encode("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-  for (let i = 0; i < 2000; i++) {
-    const r = newResult(i, i, i);
-    r.sentAt = i;
-    r.doneAt = i + 1;
-    r.status = i % 10 ? 200 : 503;
-    r.bytes = 2;
-    rec.record(r);
-    parser.reset();
-    parser.feed(canned);
-  }
-  const live = newLive({ scheduled: 2000, sent: 2000, rate: 1 });
-  rec.takeWindow(2000, live);
-  rec.takeInterval(2000, live);
-}
 
 function reasonOf(signal: AbortSignal, fallback: string): string {
   return typeof signal.reason === "string" ? signal.reason : fallback;
@@ -201,15 +89,7 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
     stopping.abort();
   };
 
-  const noticed = new Set<string>();
-  const notice = (kind: string, message?: string) => {
-    if (noticed.has(kind)) return;
-    noticed.add(kind);
-    if (kind === "consumers") return deps.onNotice?.(message!);
-    const url = config.request.url.href;
-    const what = NOTICES[kind] ? `${NOTICES[kind]} ${url}` : `requests to ${url} fail: ${message}`;
-    deps.onNotice?.(`${what} (counted as '${kind}' errors; the run goes on)`);
-  };
+  const notice = createNotifier(config.request.url.href, (line) => deps.onNotice?.(line));
 
   // CPU jobs: calibrated on this (idle) thread, so a job is a fixed amount of work.
   const pool: JobPool | undefined = config.workTimeMs > 0
@@ -321,24 +201,19 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
   }
 
   // The CPU-job stage: a consumer waits only while the pool's backlog is a queue's worth.
-  const jobs = new Set<Promise<void>>();
-  const runJob = async (p: JobPool, r: Result) => {
-    await p.whenPendingBelow(config.queueSize);
-    live.jobsSubmitted++;
-    live.jobsRunning++;
-    const job = p.submit(config.workTimeMs, { seed: r.status ^ r.bytes }).then((o) => {
-      r.job = o.ok ? "done" : o.error;
-      live.jobsRunning--;
-      recorder.record(r);
-      jobs.delete(job);
-    });
-    jobs.add(job);
-  };
+  const jobStage = pool
+    ? createJobStage(pool, {
+      queueSize: config.queueSize,
+      workTimeMs: config.workTimeMs,
+      live,
+      record: (r) => recorder.record(r),
+    })
+    : undefined;
   const finish = (r: Result): void | Promise<void> => {
     if (r.error !== undefined) {
       if (r.error !== "cancelled") notice(r.error, r.message);
       recorder.record(r);
-    } else if (pool) return runJob(pool, r);
+    } else if (jobStage) return jobStage.submit(r);
     else recorder.record(r);
   };
 
@@ -395,18 +270,16 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
   const fitConsumers = (snap: IntervalSnapshot) => {
     if (closedLoop || stopped || snap.latency_ms.max === 0) return;
     if (config.maxConsumers !== undefined) {
-      // The ceiling for growth: Little's law on the interval's median latency (a saturated
-      // client inflates it far less than its p90), with half again as headroom, plus one batch
-      // window of ticks.
-      const inFlight = rate * (snap.latency_ms.p50 / 1000) * 1.5;
-      const burst = rate * (BATCH_WINDOW_MS / 1000);
-      consumerCeiling = Math.min(
-        config.maxConsumers,
-        Math.max(conns.length, Math.ceil(inFlight + burst) + 4),
-      );
+      consumerCeiling = growthCeiling({
+        rate,
+        p50Ms: snap.latency_ms.p50,
+        batchMs: BATCH_WINDOW_MS,
+        current: conns.length,
+        max: config.maxConsumers,
+      });
       return;
     }
-    const needed = Math.ceil(rate * (snap.latency_ms.p90 / 1000) * 1.25) + 1;
+    const needed = littlesLaw(rate, snap.latency_ms.p90, 1.25, 1);
     if (needed <= conns.length || (queue.size === 0 && live.inFlight < conns.length)) return;
     notice(
       "consumers",
@@ -498,14 +371,15 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
     await allDone;
     // Jobs not started are dropped; running ones may finish within the timeout.
     pool?.cancelPending();
-    if (jobs.size > 0 && !(await settlesWithin(Promise.all([...jobs]), config.timeoutMs, clock))) {
-      pool?.close();
-    }
+    if (
+      jobStage && jobStage.running > 0 &&
+      !(await settlesWithin(jobStage.settled(), config.timeoutMs, clock))
+    ) pool?.close();
   } else {
     abortAll();
     await allDone;
   }
-  await Promise.all([...jobs]);
+  await jobStage?.settled();
   pool?.close();
   watchdog.close();
   // What ended during the drain is one more (last) interval, so the intervals' records and

@@ -1,0 +1,94 @@
+/**
+ * What a run is given and what it gives back: {@linkcode RunConfig} (the CLI builds it from the
+ * flags), {@linkcode RunDeps} (every effect, injectable) and {@linkcode RunOutcome}.
+ *
+ * @module
+ */
+
+import type { Clock } from "../clock.ts";
+import type { Histogram } from "../histogram.ts";
+import type { Connector, RequestSpec } from "./connection.ts";
+import type { PacerEnd, PacerFactory, Precision } from "./pacer_thread.ts";
+import type { IntervalSnapshot, Totals } from "./recorder.ts";
+import type { PoolFactory } from "./worker_pool.ts";
+
+/** Everything a run needs; the CLI builds it from the flags. */
+export interface RunConfig {
+  request: RequestSpec;
+  /** Target requests/s; 0 = closed loop (as fast as the consumers go). */
+  rate: number;
+  /** Token bucket size of the pacer (1 = uniform). */
+  burst: number;
+  /** Consumers at the start. */
+  consumers: number;
+  /**
+   * When set, consumers are added during the run, up to this many, while fewer than the rate
+   * times the latency (Little's law) keep the queue waiting; when not, a notice says so.
+   */
+  maxConsumers?: number;
+  queueSize: number;
+  /** CPU-job Workers. */
+  workers: number;
+  /** Work per response, ms; 0 skips the job. */
+  workTimeMs: number;
+  workKind: "cpu" | "sleep";
+  /** Stop after this long (undefined: until stopped). */
+  durationMs?: number;
+  /** Stop after this many requests (undefined: no limit). */
+  requests?: number;
+  intervalMs: number;
+  timeoutMs: number;
+  adaptive: false | "seed" | "capacity";
+  engine: "raw" | "fetch";
+  /** How the pacer waits: see {@linkcode Precision} (default `auto`). */
+  precision?: Precision;
+}
+
+/** The effects a run uses, all optional (the real ones by default). */
+export interface RunDeps {
+  /** The clock every timer runs on (default the system clock). */
+  clock?: Clock;
+  /** Opens the consumers' connections (default the raw HTTP/1.1 client or fetch). */
+  connect?: Connector;
+  /** Starts the pacer (default the pacer Worker). */
+  pacer?: PacerFactory;
+  /** Creates the CPU-job pool (default Web Workers calibrated on this thread). */
+  pool?: PoolFactory;
+  /** Aborted: a graceful stop (its reason, a string, becomes `stoppedBy`). */
+  stop?: AbortSignal;
+  /** Aborted: stop at once, cancelling in-flight work. */
+  kill?: AbortSignal;
+  /**
+   * Every interval's snapshot, with the adaptive controller's last decision, and (with
+   * `intervalHistograms`) a copy of the interval's corrected-latency histogram.
+   */
+  onInterval?(
+    snapshot: IntervalSnapshot,
+    extra: { adaptive?: string; latency?: Histogram; corrected?: Histogram },
+  ): void;
+  /** Hand `onInterval` copies of each interval's latency histograms (default false). */
+  intervalHistograms?: boolean;
+  /** A one-line notice, the first time something goes wrong in a given way. */
+  onNotice?(message: string): void;
+}
+
+/** How a run ended. */
+export interface RunOutcome {
+  totals: Totals;
+  /** From the first tick to the stop (rates are over this). */
+  durationMs: number;
+  /** From the stop until in-flight requests and jobs ended. */
+  drainMs: number;
+  /** The pacer's rate at the end (0 in closed loop). */
+  finalRate: number;
+  /** Consumers at the end (they grow with `maxConsumers`). */
+  consumers: number;
+  /** The adaptive controller in use, or false. */
+  adaptive: false | "seed" | "capacity";
+  /** `duration`, `requests`, the stop signal's reason, or `error`. */
+  stoppedBy: string;
+  /** What went wrong, when the run could not go on (a crashed pacer). */
+  error?: string;
+  /** How the pacer ran (absent in closed loop or when it crashed). */
+  pacer?: PacerEnd & { precision: Precision };
+}
