@@ -6,7 +6,6 @@
  * @module
  */
 
-import type { Histogram } from "../histogram.ts";
 import { decodeHistogram } from "../histogram.ts";
 import type { IntervalSnapshot } from "../client/recorder.ts";
 import type { Summary } from "../client/reporters.ts";
@@ -63,11 +62,14 @@ export class Gates {
     return this.thresholds.some((t) => t.windowMs !== undefined);
   }
 
-  /** One interval's figures; returns the `abort` thresholds that fail over their window now. */
-  interval(s: IntervalSnapshot, corrected: Histogram | undefined): Threshold[] {
-    if (!corrected) return [];
+  /**
+   * One interval's figures (its corrected latency encoded, as results files hold it); returns
+   * the `abort` thresholds that fail over their window now.
+   */
+  interval(s: IntervalSnapshot, corrected: string | undefined): Threshold[] {
+    if (corrected === undefined || !this.windowed) return [];
     return this.#windows.add({
-      latency: corrected,
+      latency: decodeHistogram(corrected),
       sent: Math.round(s.api_per_s * s.interval_s),
       errors: s.errors,
       seconds: s.interval_s,

@@ -10,7 +10,6 @@
 
 import { startIsolates } from "../../server/isolates.ts";
 import { ServerState } from "../../server/shared_state.ts";
-import { encodeHistogram } from "../histogram.ts";
 import {
   intervalJson,
   RESULTS_SCHEMA,
@@ -201,13 +200,10 @@ export async function runCommand(args: string[]): Promise<number> {
             ...header,
             t_unix_ms: Date.now(),
             ...(extra.adaptive ? { adaptive: extra.adaptive } : {}),
-            histograms: {
-              latency_us: encodeHistogram(extra.latency!),
-              corrected_latency_us: encodeHistogram(extra.corrected!),
-            },
+            histograms: extra.histograms,
           }));
         }
-        const failing = gates.interval(snap, extra.corrected);
+        const failing = gates.interval(snap, extra.histograms?.corrected_latency_us);
         if (failing.length > 0 && !stop.signal.aborted) {
           writeLine(
             Deno.stderr,

@@ -18,7 +18,7 @@
  */
 
 import { settlesWithin, systemClock } from "../clock.ts";
-import { type Histogram, newHistogram } from "../histogram.ts";
+import { encodeHistogram } from "../histogram.ts";
 import { calibrateCpu } from "../cpu_work.ts";
 import {
   type Controller,
@@ -294,20 +294,20 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
 
   // Intervals, on an absolute grid.
   const emitInterval = (t: number) => {
-    let latency: Histogram | undefined;
-    let corrected: Histogram | undefined;
+    // Encoded before the interval's window is emptied: no copy of the histograms.
+    let histograms: { latency_us: string; corrected_latency_us: string } | undefined;
     const keep = deps.intervalHistograms
       ? (w: Window) => {
-        latency = newHistogram();
-        latency.add(w.latency);
-        corrected = newHistogram();
-        corrected.add(w.corrected);
+        histograms = {
+          latency_us: encodeHistogram(w.latency),
+          corrected_latency_us: encodeHistogram(w.corrected),
+        };
       }
       : undefined;
     const snap = recorder.takeInterval(t, liveNow(), keep);
     deps.onInterval?.(snap, {
       ...(lastReason ? { adaptive: lastReason } : {}),
-      ...(corrected ? { latency, corrected } : {}),
+      ...(histograms ? { histograms } : {}),
     });
     fitConsumers(snap);
   };

@@ -6,7 +6,6 @@
  */
 
 import type { Clock } from "../clock.ts";
-import type { Histogram } from "../histogram.ts";
 import type { Connector, RequestSpec } from "./connection.ts";
 import type { PacerEnd, PacerFactory, Precision } from "./pacer_thread.ts";
 import type { IntervalSnapshot, Totals } from "./recorder.ts";
@@ -60,13 +59,17 @@ export interface RunDeps {
   kill?: AbortSignal;
   /**
    * Every interval's snapshot, with the adaptive controller's last decision, and (with
-   * `intervalHistograms`) a copy of the interval's corrected-latency histogram.
+   * `intervalHistograms`) the interval's latency histograms, encoded (HdrHistogram compressed
+   * base64, as the results files hold them).
    */
   onInterval?(
     snapshot: IntervalSnapshot,
-    extra: { adaptive?: string; latency?: Histogram; corrected?: Histogram },
+    extra: {
+      adaptive?: string;
+      histograms?: { latency_us: string; corrected_latency_us: string };
+    },
   ): void;
-  /** Hand `onInterval` copies of each interval's latency histograms (default false). */
+  /** Hand `onInterval` each interval's latency histograms, encoded (default false). */
   intervalHistograms?: boolean;
   /** A one-line notice, the first time something goes wrong in a given way. */
   onNotice?(message: string): void;
