@@ -99,11 +99,6 @@ export class ManualClock implements Clock {
     });
   }
 
-  /** Timers armed and not yet due. */
-  get pending(): number {
-    return this.#timers.length;
-  }
-
   /**
    * Moves time forward by `ms`, resolving due sleeps in time order; after each, the program runs
    * until idle before time moves on.

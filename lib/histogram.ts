@@ -79,6 +79,29 @@ export function percentilesUs(h: Histogram): Percentiles {
 }
 
 /**
+ * A latency histogram (µs) as the summary reports it: percentiles, p999 and mean in ms, none
+ * above the max; zeros when empty.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const h = newHistogram();
+ * h.recordValue(48_275);
+ * const s = latencySummary(h);
+ * assert.ok(s.p999 <= s.max && s.p99 <= s.max);
+ * ```
+ */
+export function latencySummary(h: Histogram): Percentiles & { p999: number; mean: number } {
+  const p = percentilesMs(h);
+  const empty = h.totalCount === 0;
+  return {
+    ...p,
+    p999: empty ? 0 : Math.round(Math.min(h.getValueAtPercentile(99.9), h.maxValue)) / 1000,
+    mean: empty ? 0 : Math.round(h.mean) / 1000,
+  };
+}
+
+/**
  * Encodes a histogram (HdrHistogram's compressed base64; mergeable).
  *
  * @example

@@ -38,7 +38,6 @@ export function createNotifier(
   return (kind, message) => {
     if (noticed.has(kind)) return;
     noticed.add(kind);
-    if (kind === "consumers") return say(message!);
     const what = NOTICES[kind] ? `${NOTICES[kind]} ${url}` : `requests to ${url} fail: ${message}`;
     say(`${what} (counted as '${kind}' errors; the run goes on)`);
   };

@@ -5,13 +5,7 @@
  * @module
  */
 
-import {
-  encodeHistogram,
-  type Histogram,
-  type Percentiles,
-  percentilesMs,
-  percentilesUs,
-} from "../histogram.ts";
+import { encodeHistogram, latencySummary, type Percentiles, percentilesUs } from "../histogram.ts";
 import type { Accounting, IntervalSnapshot, Totals } from "./recorder.ts";
 import type { ErrorKind } from "./result.ts";
 import { type Bottleneck, verdict } from "./verdict.ts";
@@ -135,16 +129,6 @@ export function intervalJson(s: IntervalSnapshot, extra: Record<string, unknown>
   return JSON.stringify({ type: "interval", ...s, ...extra });
 }
 
-function withMean(h: Histogram): Percentiles & { p999: number; mean: number } {
-  const p = percentilesMs(h);
-  const empty = h.totalCount === 0;
-  return {
-    ...p,
-    p999: empty ? 0 : Math.round(h.getValueAtPercentile(99.9)) / 1000,
-    mean: empty ? 0 : Math.round(h.mean) / 1000,
-  };
-}
-
 /** Builds the summary from the totals. */
 export function buildSummary(
   t: Totals,
@@ -185,8 +169,8 @@ export function buildSummary(
     errors: w.errors,
     error_kinds: Object.fromEntries(w.errorKinds),
     bytes: w.bytes,
-    latency_ms: withMean(w.latency),
-    corrected_latency_ms: withMean(w.corrected),
+    latency_ms: latencySummary(w.latency),
+    corrected_latency_ms: latencySummary(w.corrected),
     pacer_lateness_us: percentilesUs(w.pacerLateness),
     send_lateness_us: percentilesUs(w.sendLateness),
     pacer: run.pacer

@@ -267,6 +267,7 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
   // --consumers that cannot is named in a notice. (Growing from it would feed back: a saturated
   // client measures longer latencies, asks for more consumers and saturates further. Consumers
   // grow only as ticks find them all on the wire, in onTicks.)
+  let consumersNoticed = false;
   const fitConsumers = (snap: IntervalSnapshot) => {
     if (closedLoop || stopped || snap.latency_ms.max === 0) return;
     if (config.maxConsumers !== undefined) {
@@ -281,8 +282,9 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
     }
     const needed = littlesLaw(rate, snap.latency_ms.p90, 1.25, 1);
     if (needed <= conns.length || (queue.size === 0 && live.inFlight < conns.length)) return;
-    notice(
-      "consumers",
+    if (consumersNoticed) return;
+    consumersNoticed = true;
+    deps.onNotice?.(
       `--consumers ${conns.length} cannot reach ${Math.round(rate)}/s at ` +
         `${snap.latency_ms.p90}ms a request (p90); by Little's law about ${needed} are needed`,
     );

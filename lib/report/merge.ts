@@ -8,7 +8,13 @@
  * @module
  */
 
-import { decodeHistogram, encodeHistogram, type Histogram, newHistogram } from "../histogram.ts";
+import {
+  decodeHistogram,
+  encodeHistogram,
+  type Histogram,
+  latencySummary,
+  newHistogram,
+} from "../histogram.ts";
 import type { Accounting, IntervalSnapshot } from "../client/recorder.ts";
 import type { Summary } from "../client/reporters.ts";
 
@@ -96,20 +102,6 @@ function addCounts(a: Record<string, number>, b: Record<string, number>): Record
   return out;
 }
 
-function latencyFigures(h: Histogram) {
-  const empty = h.totalCount === 0;
-  const ms = (v: number) => Math.round(v) / 1000;
-  const at = (p: number) => (empty ? 0 : ms(Math.min(h.getValueAtPercentile(p), h.maxValue)));
-  return {
-    p50: at(50),
-    p90: at(90),
-    p99: at(99),
-    max: empty ? 0 : ms(h.maxValue),
-    p999: at(99.9),
-    mean: empty ? 0 : ms(h.mean),
-  };
-}
-
 /** The merged run: one summary, and the intervals summed per wall-clock second. */
 export interface Merged {
   summary: Summary;
@@ -173,8 +165,8 @@ export function mergeResults(results: Results[]): Merged {
     errors,
     error_kinds: kinds,
     bytes,
-    latency_ms: latencyFigures(latency),
-    corrected_latency_ms: latencyFigures(corrected),
+    latency_ms: latencySummary(latency),
+    corrected_latency_ms: latencySummary(corrected),
     pacer_lateness_us: worst("pacer_lateness_us"),
     send_lateness_us: worst("send_lateness_us"),
     pacer: null,
