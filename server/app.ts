@@ -52,6 +52,7 @@ const ALLOW: Record<string, string> = {
   "/coupons": "POST",
   "/stats": "GET, HEAD",
   "/healthz": "GET, HEAD",
+  "/dashboard": "GET, HEAD",
 };
 
 function jsonError(c: Context, status: 400 | 404 | 405 | 413, error: string, message: string) {
@@ -186,6 +187,8 @@ export function createApp(settings: Partial<ServerSettings> = {}, deps: ServiceD
 
   app.get("/stats", (c) => c.json(state.snapshot(epochNow())));
   app.get("/healthz", (c) => c.json({ ok: true }));
+  const dashboard = deps.dashboard;
+  if (dashboard) app.get("/dashboard", async (c) => c.html(await dashboard()));
 
   app.notFound((c) => {
     const path = c.req.path;

@@ -85,6 +85,10 @@ function next(worker: Worker): Promise<ServerIsolateOut> {
  * assert.equal(state.snapshot().isolates, 2);
  * ```
  */
+/** `GET /dashboard`: the page is loaded on first request, so a server that is not asked loads none. */
+export const dashboard = async (): Promise<string> =>
+  (await import("./dashboard.ts")).dashboardPage();
+
 export async function startIsolates(
   state: ServerState,
   options: IsolatesOptions,
@@ -99,6 +103,7 @@ export async function startIsolates(
         reusePort: false,
         index: 0,
         log: options.log,
+        dashboard,
       });
     } catch (err) {
       if (err instanceof Deno.errors.AddrInUse) throw new AddrInUse(String(err));

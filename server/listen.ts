@@ -20,6 +20,8 @@ export interface ListenOptions {
   index: number;
   /** Where `--log` lines go (the caller's terminal). */
   log?: (line: string) => void;
+  /** The HTML of `GET /dashboard` (none: 404). */
+  dashboard?: () => Promise<string>;
 }
 
 /**
@@ -47,6 +49,7 @@ export function listen(
     state,
     isolate: options.index,
     log: options.log,
+    dashboard: options.dashboard,
   });
   const server = Deno.serve({
     hostname: options.hostname,

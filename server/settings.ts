@@ -62,4 +62,6 @@ export interface ServiceDeps {
   log?: (line: string) => void;
   /** This isolate's index, reported in `/api/work` bodies (default 0). */
   isolate?: number;
+  /** The HTML of `GET /dashboard` (default: no dashboard, a 404). */
+  dashboard?: () => Promise<string>;
 }

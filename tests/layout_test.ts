@@ -13,7 +13,7 @@ const ROOT = new URL("../", import.meta.url);
  * file must be listed: a new file is placed here on purpose.
  */
 const LAYERS: string[][] = [
-  ["lib/units.ts", "lib/clock.ts", "lib/cpu_work.ts", "lib/histogram.ts"],
+  ["lib/units.ts", "lib/clock.ts", "lib/cpu_work.ts", "lib/histogram.ts", "lib/report/assets.ts"],
   // The record every stage shares; the server's data.
   ["lib/client/result.ts", "server/shared_state.ts"],
   // Pure pieces the stages are made of.
@@ -51,15 +51,25 @@ const LAYERS: string[][] = [
     "server/accounting.ts",
     "lib/sim/random.ts",
     "lib/sim/heap.ts",
+    "lib/report/series.ts",
   ],
   // The wiring.
-  ["lib/client/run.ts", "lib/client/reporters.ts", "server/listen.ts", "lib/sim/simulator.ts"],
   [
-    "server/isolates.ts",
+    "lib/client/run.ts",
+    "lib/client/reporters.ts",
+    "server/listen.ts",
+    "lib/sim/simulator.ts",
+    "lib/report/page.ts",
+  ],
+  [
+    "server/dashboard.ts",
     "lib/sim/scenarios.ts",
     "lib/report/thresholds.ts",
     "lib/report/merge.ts",
   ],
+  // Results: the report page and the live dashboard; the server's isolates.
+  ["server/isolates.ts", "lib/report/html.ts"],
+  ["lib/report/dashboard.ts"],
   // The terminal edge.
   ["lib/cli/flags.ts", "lib/cli/terminal.ts"],
   ["lib/cli/help.ts"],
@@ -70,6 +80,7 @@ const LAYERS: string[][] = [
     "lib/cli/gates.ts",
     "lib/cli/run_summary.ts",
   ],
+  ["lib/cli/run_outputs.ts", "lib/cli/run_settings.ts"],
   ["lib/cli/run_command.ts", "lib/cli/serve_command.ts", "lib/cli/report_command.ts"],
   // Entry points.
   ["main.ts", "workers/pacer.ts", "workers/cpu_job.ts", "workers/server_isolate.ts"],

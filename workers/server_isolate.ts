@@ -9,7 +9,7 @@
 /// <reference lib="deno.worker" />
 
 import { settlesWithin } from "../lib/clock.ts";
-import type { ServerIsolateIn, ServerIsolateOut } from "../server/isolates.ts";
+import { dashboard, type ServerIsolateIn, type ServerIsolateOut } from "../server/isolates.ts";
 import { listen } from "../server/listen.ts";
 import { ServerState } from "../server/shared_state.ts";
 
@@ -22,7 +22,7 @@ self.onmessage = async (e: MessageEvent<ServerIsolateIn>) => {
   const msg = e.data;
   if (msg.type === "start") {
     try {
-      server = listen(msg.settings, ServerState.attach(msg.buffer), { ...msg, log });
+      server = listen(msg.settings, ServerState.attach(msg.buffer), { ...msg, log, dashboard });
       post({ type: "listening", port: server.addr.port });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

@@ -69,6 +69,8 @@ export interface FlagSpec {
   choices?: readonly string[];
   /** For a boolean flag that may also take `=value` (e.g. `--adaptive[=seed]`). */
   optionalValue?: readonly string[];
+  /** For a boolean flag that may also take any `=value` (e.g. `--dashboard[=ADDR]`). */
+  anyValue?: true;
   /** One-line help. */
   help: string;
   /** Placeholder in help, e.g. `URL`. */
@@ -80,8 +82,9 @@ export type FlagSpecs = Record<string, FlagSpec>;
 
 type ValueOf<S extends FlagSpec> = S["type"] extends "string"
   ? S extends { choices: readonly (infer C)[] } ? C : string
-  : S["type"] extends "boolean"
-    ? S extends { optionalValue: readonly (infer O)[] } ? boolean | O : boolean
+  : S["type"] extends "boolean" ? S extends { optionalValue: readonly (infer O)[] } ? boolean | O
+    : S extends { anyValue: true } ? boolean | string
+    : boolean
   : number;
 
 /** The typed result of {@linkcode parseFlags}: one field per flag, plus `help`. */
@@ -230,6 +233,8 @@ export function parseFlags<S extends FlagSpecs>(
         set(key, spec, inline);
       } else if (["true", "false"].includes(inline)) {
         set(key, spec, inline === "true");
+      } else if (spec.anyValue && inline !== "") {
+        set(key, spec, inline);
       } else {
         const allowed = `one of ${["true", "false", ...(spec.optionalValue ?? [])].join(", ")}`;
         throw UsageError.invalid(command, flag, inline, allowed);

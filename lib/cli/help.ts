@@ -55,7 +55,11 @@ export function renderHelp(command: string, summary: string, specs: FlagSpecs): 
       ...aliases.filter((a) => a.length > 1).map((a) => `--${a}`),
     ].join(", ");
     const value = s.type === "boolean"
-      ? (s.optionalValue ? `[=${s.optionalValue.join("|")}]` : "")
+      ? (s.optionalValue
+        ? `[=${s.optionalValue.join("|")}]`
+        : s.anyValue
+        ? `[=${s.valueName ?? "VALUE"}]`
+        : "")
       : ` ${s.valueName ?? s.type.toUpperCase()}`;
     const def = s.default === undefined || s.default === false || s.default === ""
       ? ""

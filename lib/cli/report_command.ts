@@ -50,9 +50,12 @@ export async function reportCommand(args: string[]): Promise<number> {
   // The thresholds' syntax is checked before any file is read.
   new Gates(v.threshold, 1, "report");
   const results = [];
+  const names: string[] = [];
   for (const file of files) {
     try {
-      results.push(readResults(await readText(file), file === "-" ? "stdin" : file));
+      const name = file === "-" ? "stdin" : file;
+      results.push(readResults(await readText(file), name));
+      names.push(name);
     } catch (err) {
       if (err instanceof ResultsError) {
         throw new UsageError(`Cannot start report: ${err.message}`, { value: file });
@@ -76,6 +79,23 @@ export async function reportCommand(args: string[]): Promise<number> {
     summary.thresholds = gates.judge(summary);
   }
   console.log(v.json ? summaryJson(summary) : summaryTable(summary));
+  if (v.html !== undefined) {
+    const { pageAssets } = await import("../report/assets.ts");
+    const { reportModel } = await import("../report/html.ts");
+    const { renderPage } = await import("../report/page.ts");
+    const inputs = results.map((r, i) => ({ name: names[i].split("/").at(-1)!, results: r }));
+    const html = renderPage(reportModel(inputs, merged), pageAssets());
+    try {
+      await Deno.writeTextFile(v.html, html);
+    } catch (err) {
+      throw UsageError.invalid(
+        "report",
+        "--html",
+        v.html,
+        `a file that can be written (${(err as Error).name})`,
+      );
+    }
+  }
   if (v.junit !== undefined && summary.thresholds) {
     Gates.writeJunit(v.junit, summary.thresholds, summary.duration_s);
   }

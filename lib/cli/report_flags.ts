@@ -10,6 +10,12 @@ import { renderHelp } from "./help.ts";
 /** The flags of `report`. */
 export const REPORT_FLAGS = {
   "json": { type: "boolean", default: false, help: "Print the merged summary as one JSON line" },
+  "html": {
+    type: "string",
+    valueName: "FILE",
+    help: "Write the offline HTML report to FILE: each run on the same charts, the merge in " +
+      "the header",
+  },
   "threshold": {
     type: "string",
     multiple: true,

@@ -10,26 +10,14 @@
 
 import { startIsolates } from "../../server/isolates.ts";
 import { ServerState } from "../../server/shared_state.ts";
-import {
-  intervalJson,
-  RESULTS_SCHEMA,
-  statsLine,
-  type Summary,
-  summaryJson,
-  summaryTable,
-} from "../client/reporters.ts";
+import { statsLine, type Summary, summaryJson, summaryTable } from "../client/reporters.ts";
 import { type RunConfig, startRun } from "../client/run.ts";
 import { summarize, warmReporters } from "./run_summary.ts";
 import { parseFlags, UsageError } from "./flags.ts";
 import { Gates, THRESHOLDS_FAILED } from "./gates.ts";
-import {
-  configFromFlags,
-  MAX_AUTO_CONSUMERS,
-  parseUrl,
-  RUN_FLAGS,
-  RUN_HELP,
-  splitArgs,
-} from "./run_flags.ts";
+import { commandLine, RunOutputs } from "./run_outputs.ts";
+import { MAX_AUTO_CONSUMERS, RUN_FLAGS, RUN_HELP } from "./run_flags.ts";
+import { configFromFlags, parseUrl, splitArgs } from "./run_settings.ts";
 import { SERVE_FLAGS, settingsFromFlags } from "./serve_flags.ts";
 import { onInterrupt, openFilesAvailable, writeLine } from "./terminal.ts";
 
@@ -131,27 +119,6 @@ export async function runCommand(args: string[]): Promise<number> {
   }
   if (config.maxConsumers !== undefined) config.maxConsumers = Math.min(config.maxConsumers, most);
   const url = config.request.url;
-  // The results (NDJSON): on stdout with --json, in a file with --out; every record names the
-  // format's version and the run.
-  const header = { schema: RESULTS_SCHEMA, run_id: crypto.randomUUID() };
-  let results: Deno.FsFile | undefined;
-  if (v.out !== undefined) {
-    try {
-      results = Deno.openSync(v.out, { write: true, create: true, truncate: true });
-    } catch (err) {
-      await stopServer();
-      throw UsageError.invalid(
-        "run",
-        "--out",
-        v.out,
-        `a file that can be written (${(err as Error).name})`,
-      );
-    }
-  }
-  const record = (line: string) => {
-    if (json) out(line);
-    if (results) writeLine(results, line);
-  };
   const stop = new AbortController();
   const kill = new AbortController();
 
@@ -179,6 +146,24 @@ export async function runCommand(args: string[]): Promise<number> {
         : "no CPU work"),
   );
 
+  let outputs: RunOutputs;
+  try {
+    outputs = await RunOutputs.open({
+      json,
+      out: v.out,
+      html: v.html,
+      dashboard: v.dashboard || false,
+      stdout: out,
+      title: `tpsdemo run: ${url.href}`,
+      header: `<p>${rateText} against <code>${url.href.replace(/[<>&"]/g, "")}</code></p>`,
+    });
+  } catch (err) {
+    await stopServer();
+    throw err;
+  }
+  if (outputs.dashboardUrl) {
+    writeLine(Deno.stderr, `tpsdemo run: dashboard at ${outputs.dashboardUrl}`);
+  }
   const removeSignals = onInterrupt(() => {
     writeLine(
       Deno.stderr,
@@ -192,17 +177,10 @@ export async function runCommand(args: string[]): Promise<number> {
     const outcome = await startRun(config, {
       stop: stop.signal,
       kill: kill.signal,
-      intervalHistograms: gates.windowed || json || results !== undefined,
+      intervalHistograms: gates.windowed || outputs.wantsRecords,
       onInterval(snap, extra) {
         say(statsLine(snap, config.rate === 0));
-        if (json || results) {
-          record(intervalJson(snap, {
-            ...header,
-            t_unix_ms: Date.now(),
-            ...(extra.adaptive ? { adaptive: extra.adaptive } : {}),
-            histograms: extra.histograms,
-          }));
-        }
+        outputs.interval(snap, extra);
         const failing = gates.interval(snap, extra.histograms?.corrected_latency_us);
         if (failing.length > 0 && !stop.signal.aborted) {
           writeLine(
@@ -218,13 +196,14 @@ export async function runCommand(args: string[]): Promise<number> {
     });
     const summary: Summary = {
       ...summarize(config, outcome),
-      ...header,
+      ...outputs.header,
+      command: commandLine(args),
       t_unix_ms: Math.round(Date.now() - outcome.durationMs - outcome.drainMs),
     };
     if (gates.thresholds.length > 0) summary.thresholds = gates.judge(summary);
     if (json) out(summaryJson(summary));
     else if (!outClosed) say(summaryTable(summary));
-    if (results) writeLine(results, summaryJson(summary));
+    outputs.summary(summary);
     if (v.junit !== undefined && summary.thresholds) {
       Gates.writeJunit(v.junit, summary.thresholds, summary.duration_s);
     }
@@ -232,10 +211,12 @@ export async function runCommand(args: string[]): Promise<number> {
       writeLine(Deno.stderr, `tpsdemo run: ${outcome.error}`);
       return 1;
     }
+    removeSignals();
+    await outputs.hold((line) => writeLine(Deno.stderr, `tpsdemo run: ${line}`));
     if (summary.thresholds?.some((t) => !t.pass)) return THRESHOLDS_FAILED;
   } finally {
     removeSignals();
-    results?.close();
+    await outputs.close();
     await stopServer();
   }
   return 0;

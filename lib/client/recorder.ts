@@ -11,7 +11,7 @@
  * @module
  */
 
-import { type Percentiles, percentilesMs } from "../histogram.ts";
+import { type Percentiles, percentilesMs, percentilesUs } from "../histogram.ts";
 import type { ErrorKind, NotSentReason, RunRecord } from "./result.ts";
 import { Window, type WindowStats } from "./window_stats.ts";
 
@@ -100,6 +100,9 @@ export interface IntervalSnapshot {
   jobs_queued: number | null;
   latency_ms: Percentiles;
   corrected_ms: Percentiles;
+  /** How late the pacer released ticks, and how late they were sent, µs. */
+  pacer_lateness_us: Percentiles;
+  send_lateness_us: Percentiles;
   errors: number;
   status: Record<string, number>;
   error_kinds: Partial<Record<ErrorKind, number>>;
@@ -221,6 +224,8 @@ export class Recorder {
       jobs_queued: live.jobsQueued,
       latency_ms: percentilesMs(w.latency),
       corrected_ms: percentilesMs(w.corrected),
+      pacer_lateness_us: percentilesUs(w.pacerLateness),
+      send_lateness_us: percentilesUs(w.sendLateness),
       errors: w.errors,
       status: Object.fromEntries([...w.status].map(([k, v]) => [String(k), v])),
       error_kinds: Object.fromEntries(w.errorKinds),

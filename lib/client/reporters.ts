@@ -57,6 +57,8 @@ export interface Summary {
   stopped_by: string;
   /** The run's settings (for reports, merges and the verdict). */
   config?: RunSettings;
+  /** The command line that ran it (credentials masked). */
+  command?: string;
   /** The stage that limited the run, with the flag to change and the figure behind it. */
   bottleneck?: Bottleneck;
   /** Each `--threshold` with its measured value and whether it passed. */

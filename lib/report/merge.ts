@@ -15,17 +15,11 @@ import {
   latencySummary,
   newHistogram,
 } from "../histogram.ts";
-import type { Accounting, IntervalSnapshot } from "../client/recorder.ts";
+import type { Accounting } from "../client/recorder.ts";
+import type { IntervalRecord } from "./series.ts";
 import type { Summary } from "../client/reporters.ts";
 
-/** An interval record as a results file holds it. */
-export type IntervalRecord = IntervalSnapshot & {
-  type: "interval";
-  schema?: number;
-  run_id?: string;
-  t_unix_ms?: number;
-  histograms?: { latency_us: string; corrected_latency_us: string };
-};
+export type { IntervalRecord };
 
 /** What one or more results files hold. */
 export interface Results {

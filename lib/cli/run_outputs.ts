@@ -1,0 +1,205 @@
+/**
+ * Where a run's results go besides the terminal: the NDJSON records (`--json` on stdout, `--out`
+ * to a file; every record carries the schema and the run's id), the HTML report (`--html`) and
+ * the live dashboard (`--dashboard`). Files are opened and the dashboard bound before the run
+ * starts, so a bad path or a busy port exits 2 with nothing run.
+ *
+ * @module
+ */
+
+import type { IntervalSnapshot } from "../client/recorder.ts";
+import { RESULTS_SCHEMA, type Summary, summaryJson } from "../client/reporters.ts";
+import type { PageAssets } from "../report/assets.ts";
+import type { DashboardServer, LiveFeed } from "../report/dashboard.ts";
+import type { IntervalRecord } from "../report/merge.ts";
+import { UsageError } from "./flags.ts";
+import { onInterrupt, writeLine } from "./terminal.ts";
+
+/** What the run command asks of its outputs. */
+export interface OutputOptions {
+  json: boolean;
+  out?: string;
+  html?: string;
+  dashboard: boolean | string;
+  /** Writes a line to stdout (false once it is closed). */
+  stdout: (line: string) => void;
+  title: string;
+  header: string;
+}
+
+function openForWrite(flag: string, path: string): Deno.FsFile {
+  try {
+    return Deno.openSync(path, { write: true, create: true, truncate: true });
+  } catch (err) {
+    throw UsageError.invalid(
+      "run",
+      flag,
+      path,
+      `a file that can be written (${(err as Error).name})`,
+    );
+  }
+}
+
+/** The run's outputs; {@linkcode RunOutputs.open} them, then feed them intervals and the summary. */
+export class RunOutputs {
+  /** Every record names the format's version and the run. */
+  readonly header = { schema: RESULTS_SCHEMA, run_id: crypto.randomUUID() };
+  #options: OutputOptions;
+  #results: Deno.FsFile | undefined;
+  #html: Deno.FsFile | undefined;
+  #feed: LiveFeed | undefined;
+  #assets: PageAssets | undefined;
+  #server: DashboardServer | undefined;
+
+  private constructor(options: OutputOptions) {
+    this.#options = options;
+  }
+
+  /** Opens the files and starts the dashboard; throws a UsageError naming the flag. */
+  static async open(options: OutputOptions): Promise<RunOutputs> {
+    const o = new RunOutputs(options);
+    if (options.out !== undefined) o.#results = openForWrite("--out", options.out);
+    if (options.html !== undefined) o.#html = openForWrite("--html", options.html);
+    if (options.html !== undefined || options.dashboard !== false) {
+      const { pageAssets } = await import("../report/assets.ts");
+      const { LiveFeed, dashboardApp, listenDashboard } = await import("../report/dashboard.ts");
+      o.#assets = pageAssets();
+      o.#feed = new LiveFeed();
+      if (options.dashboard !== false) {
+        const { hostname, port } = parseDashboard(options.dashboard);
+        const app = dashboardApp(o.#feed, {
+          title: options.title,
+          header: options.header,
+          assets: o.#assets,
+        });
+        try {
+          o.#server = listenDashboard(app, hostname, port);
+        } catch (err) {
+          await o.close();
+          throw UsageError.invalid(
+            "run",
+            "--dashboard",
+            `${hostname}:${port}`,
+            `an address this machine can listen on (${(err as Error).name})`,
+          );
+        }
+      }
+    }
+    return o;
+  }
+
+  /** Whether interval records are kept or written (the run then encodes their histograms). */
+  get wantsRecords(): boolean {
+    return this.#options.json || this.#results !== undefined || this.#feed !== undefined;
+  }
+
+  /** The dashboard's URL, when it serves one. */
+  get dashboardUrl(): string | undefined {
+    return this.#server?.url;
+  }
+
+  /** An interval: its record to stdout (`--json`), the file and the dashboard. */
+  interval(
+    snap: IntervalSnapshot,
+    extra: { adaptive?: string; histograms?: IntervalRecord["histograms"] },
+  ): void {
+    if (!this.wantsRecords) return;
+    const record: IntervalRecord = {
+      type: "interval",
+      ...snap,
+      ...this.header,
+      t_unix_ms: Date.now(),
+      ...(extra.adaptive ? { adaptive: extra.adaptive } : {}),
+      ...(extra.histograms ? { histograms: extra.histograms } : {}),
+    };
+    if (this.#options.json || this.#results) {
+      const line = JSON.stringify(record);
+      if (this.#options.json) this.#options.stdout(line);
+      if (this.#results) writeLine(this.#results, line);
+    }
+    this.#feed?.push(record);
+  }
+
+  /** The summary: to the file, the dashboard, and the HTML report. */
+  summary(summary: Summary): void {
+    if (this.#results) writeLine(this.#results, summaryJson(summary));
+    this.#feed?.finish(summary);
+    if (this.#html && this.#feed && this.#assets) {
+      writeLine(this.#html, this.#feed.report(this.#assets)!);
+    }
+  }
+
+  /**
+   * With a dashboard and no `--html`, keeps serving the final report until Ctrl-C (or SIGTERM);
+   * `notice` says so first.
+   */
+  async hold(notice: (line: string) => void): Promise<void> {
+    if (!this.#server || this.#options.html !== undefined) return;
+    notice(`the final report is at ${this.#server.url} until Ctrl-C`);
+    await new Promise<void>((resolve) => {
+      const remove = onInterrupt(() => {
+        remove();
+        resolve();
+      }, () => {});
+    });
+  }
+
+  /** Closes the files and the dashboard. */
+  async close(): Promise<void> {
+    this.#results?.close();
+    this.#html?.close();
+    this.#results = this.#html = undefined;
+    await this.#server?.close();
+    this.#server = undefined;
+  }
+}
+
+/** Where `--dashboard` listens by default: loopback, port 5665 (k6's dashboard port). */
+export const DASHBOARD_DEFAULT = { hostname: "127.0.0.1", port: 5665 };
+
+/**
+ * `--dashboard[=ADDR]`'s address: `PORT`, `HOST:PORT`, `:PORT` (loopback) or `[V6]:PORT`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { UsageError } from "./flags.ts";
+ * assert.deepEqual(parseDashboard(true), { hostname: "127.0.0.1", port: 5665 });
+ * assert.deepEqual(parseDashboard("0.0.0.0:8000"), { hostname: "0.0.0.0", port: 8000 });
+ * assert.deepEqual(parseDashboard(":0"), { hostname: "127.0.0.1", port: 0 });
+ * assert.throws(() => parseDashboard("host:99999"), UsageError);
+ * ```
+ */
+export function parseDashboard(value: string | true): { hostname: string; port: number } {
+  if (value === true) return { ...DASHBOARD_DEFAULT };
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[^:[\]]*):)?(\d{1,5})$/.exec(value);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) {
+    throw UsageError.invalid("run", "--dashboard", value, "PORT, HOST:PORT or :PORT");
+  }
+  const host = m[1] ? m[1].replace(/^\[|\]$/g, "") : DASHBOARD_DEFAULT.hostname;
+  return { hostname: host, port };
+}
+
+const SECRET_HEADER = /^\s*(authorization|proxy-authorization|cookie|x-api-key|api-key)\s*:/i;
+
+/**
+ * The command line as the results record it: credentials in URLs and secret headers masked,
+ * arguments with spaces quoted.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(
+ *   commandLine(["--url", "http://u:p@h/", "-H", "Authorization: Bearer x", "--rate", "5"]),
+ *   "tpsdemo run --url 'http://***@h/' -H 'Authorization: ***' --rate 5",
+ * );
+ * ```
+ */
+export function commandLine(args: string[]): string {
+  const shown = args.map((a) =>
+    SECRET_HEADER.test(a) ? a.replace(/:.*$/s, ": ***") : a.replace(/\/\/[^/@\s]*@/, "//***@")
+  );
+  const quote = (a: string) => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+  return ["tpsdemo", "run", ...shown.map(quote)].join(" ");
+}

@@ -1,0 +1,177 @@
+/**
+ * The live dashboard of a run (`run --dashboard`): a Hono app that serves the report page in
+ * live mode and streams each interval to it as a server-sent event; once the run ends, the page
+ * shows the final summary and `GET /` serves the full report (the same as `--html` writes).
+ * The run pushes its interval records and its summary into a {@linkcode LiveFeed}.
+ *
+ * Routes: `GET /` (the page), `GET /events` (SSE: `row` per interval, `summary` at the end; a
+ * client that connects late gets every row so far first), `GET /report.html` (the final report;
+ * 404 until the run ends).
+ *
+ * @module
+ */
+
+import { Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import type { Summary } from "../client/reporters.ts";
+import { decodeHistogram, newHistogram } from "../histogram.ts";
+import { curvesOf, headerHtml, reportModel } from "./html.ts";
+import { type IntervalRecord, mergeResults } from "./merge.ts";
+import type { PageAssets } from "./assets.ts";
+import { renderPage } from "./page.ts";
+import { emptyColumns, percentileCurve, rowOf } from "./series.ts";
+
+type Listener = (event: "row" | "summary", data: string) => void;
+
+/** What a run has reported so far, and the pages and streams that follow it. */
+export class LiveFeed {
+  readonly records: IntervalRecord[] = [];
+  summary: Summary | undefined;
+  #rows: string[] = [];
+  #final: string | undefined;
+  #listeners = new Set<Listener>();
+  #corrected = newHistogram();
+  #latency = newHistogram();
+  #curves = "";
+
+  /** Adds an interval record (with its histograms, for the running latency distribution). */
+  push(record: IntervalRecord): void {
+    this.records.push(record);
+    if (record.histograms) {
+      this.#corrected.add(decodeHistogram(record.histograms.corrected_latency_us));
+      this.#latency.add(decodeHistogram(record.histograms.latency_us));
+      this.#curves = JSON.stringify({
+        corrected: percentileCurve(this.#corrected),
+        latency: percentileCurve(this.#latency),
+      });
+    }
+    const row = JSON.stringify(rowOf(record));
+    this.#rows.push(row);
+    const data = `{"row":${row}${this.#curves ? `,"curves":${this.#curves}` : ""}}`;
+    for (const l of this.#listeners) l("row", data);
+  }
+
+  /** Ends the feed with the run's summary. */
+  finish(summary: Summary): void {
+    this.summary = summary;
+    this.#final = JSON.stringify({
+      header: headerHtml([{ label: "run", summary }]),
+      curves: curvesOf(summary),
+    });
+    for (const l of this.#listeners) l("summary", this.#final);
+  }
+
+  /**
+   * Follows the feed: calls `listener` for every row so far (the last with the running curves),
+   * then for each new one, and for the summary. Returns the unsubscribe.
+   */
+  follow(listener: Listener): () => void {
+    this.#rows.forEach((row, i) => {
+      const last = i === this.#rows.length - 1 && this.#curves;
+      listener("row", `{"row":${row}${last ? `,"curves":${this.#curves}` : ""}}`);
+    });
+    if (this.#final) {
+      listener("summary", this.#final);
+      return () => {};
+    }
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** The final report's HTML, once the run has ended. */
+  report(assets: PageAssets): string | undefined {
+    if (!this.summary) return undefined;
+    const results = { summaries: [this.summary], intervals: this.records };
+    return renderPage(
+      reportModel([{ name: "run", results }], mergeResults([results])),
+      assets,
+    );
+  }
+}
+
+/**
+ * The dashboard's app over a feed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pageAssets } from "./assets.ts";
+ * const app = dashboardApp(new LiveFeed(), { title: "t", assets: pageAssets() });
+ * const res = await app.request("/");
+ * assert.equal(res.status, 200);
+ * assert.ok((await res.text()).includes('"mode":"live"'));
+ * assert.equal((await app.request("/report.html")).status, 404);
+ * ```
+ */
+export function dashboardApp(
+  feed: LiveFeed,
+  options: { title: string; header?: string; assets: PageAssets },
+): Hono {
+  const app = new Hono();
+  const live = renderPage({
+    title: options.title,
+    mode: "live",
+    runs: [{
+      label: "run",
+      columns: emptyColumns(),
+      curves: { corrected: { p: [], ms: [] }, latency: { p: [], ms: [] } },
+    }],
+    header: options.header ?? "",
+    events: "/events",
+  }, options.assets);
+  app.get("/", (c) => c.html(feed.report(options.assets) ?? live));
+  app.get("/report.html", (c) => {
+    const html = feed.report(options.assets);
+    return html
+      ? c.html(html)
+      : c.json({ error: "not_ready", message: "the run has not ended yet" }, 404);
+  });
+  app.get("/events", (c) =>
+    streamSSE(c, async (stream) => {
+      let wake: () => void = () => {};
+      const pending: { event: string; data: string }[] = [];
+      let ended = false;
+      const stop = feed.follow((event, data) => {
+        pending.push({ event, data });
+        if (event === "summary") ended = true;
+        wake();
+      });
+      stream.onAbort(() => {
+        ended = true;
+        wake();
+      });
+      try {
+        while (!stream.aborted) {
+          while (pending.length > 0) await stream.writeSSE(pending.shift()!);
+          if (ended) break;
+          await new Promise<void>((r) => wake = r);
+        }
+      } finally {
+        stop();
+      }
+    }));
+  app.notFound((c) => c.json({ error: "not_found", message: `no route ${c.req.path}` }, 404));
+  return app;
+}
+
+/** A listening dashboard. */
+export interface DashboardServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `app` on `hostname:port` (port 0: a free one). Throws `Deno.errors.AddrInUse` and the
+ * like when it cannot bind.
+ */
+export function listenDashboard(app: Hono, hostname: string, port: number): DashboardServer {
+  const server = Deno.serve({ hostname, port, onListen() {} }, app.fetch);
+  const addr = server.addr as Deno.NetAddr;
+  const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+  return {
+    url: `http://${host}:${addr.port}/`,
+    async close() {
+      await server.shutdown();
+    },
+  };
+}

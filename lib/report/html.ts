@@ -1,0 +1,148 @@
+/**
+ * The offline HTML report of one or more results files: each run (each `run_id`) drawn on the
+ * same charts, aligned on seconds since its own start (before and after overlay), and a header
+ * with each run's summary and, for several, their exact merge. Pure: the page is rendered by
+ * `page.ts` from the model built here.
+ *
+ * @module
+ */
+
+import type { Summary } from "../client/reporters.ts";
+import { decodeHistogram } from "../histogram.ts";
+import type { Merged, Results } from "./merge.ts";
+import { escapeHtml, type PageModel, type PageRun } from "./page.ts";
+import { columnsOf, percentileCurve } from "./series.ts";
+
+/** A run's curves, from its summary's histograms. */
+export function curvesOf(summary: Summary): PageRun["curves"] {
+  return {
+    corrected: percentileCurve(decodeHistogram(summary.histograms.corrected_latency_us)),
+    latency: percentileCurve(decodeHistogram(summary.histograms.latency_us)),
+  };
+}
+
+/**
+ * The report's model: one run per summary record of the inputs (its intervals found by
+ * `run_id`), labelled by its file.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mergeResults, readResults } from "./merge.ts";
+ * const text = await Deno.readTextFile(new URL("../../tests/fixtures/results.ndjson", import.meta.url));
+ * const results = readResults(text, "a");
+ * const model = reportModel([{ name: "a.ndjson", results }], mergeResults([results]));
+ * assert.equal(model.runs.length, 1);
+ * assert.ok(model.runs[0].columns.t.length > 0);
+ * ```
+ */
+export function reportModel(
+  inputs: { name: string; results: Results }[],
+  merged: Merged,
+): PageModel {
+  const runs: (PageRun & { summary: Summary })[] = [];
+  for (const { name, results } of inputs) {
+    for (const summary of results.summaries) {
+      const own = results.intervals.filter((i) =>
+        results.summaries.length === 1 || i.run_id === summary.run_id
+      );
+      const label = results.summaries.length === 1
+        ? name
+        : `${name} (${summary.run_id?.slice(0, 8)})`;
+      runs.push({ label, summary, columns: columnsOf(own), curves: curvesOf(summary) });
+    }
+  }
+  const header = runs.length > 1 ? [...runs, { label: "merged", summary: merged.summary }] : runs;
+  const title = runs.length === 1
+    ? `tpsdemo report: ${runs[0].summary.url}`
+    : `tpsdemo report: ${runs.length} runs`;
+  return {
+    title,
+    mode: "report",
+    runs: runs.map(({ label, columns, curves }) => ({ label, columns, curves })),
+    header: headerHtml(header),
+  };
+}
+
+const fmt = (v: number, digits = 1) =>
+  Number.isFinite(v) ? v.toLocaleString("en-US", { maximumFractionDigits: digits }) : "–";
+
+/**
+ * The header: one column per run (and the merge of several), with the run's command line, its
+ * accounting, latency, thresholds and verdict.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(headerHtml([]), "");
+ * ```
+ */
+export function headerHtml(runs: { label: string; summary: Summary }[]): string {
+  if (runs.length === 0) return "";
+  const rows: [string, (s: Summary) => string][] = [
+    ["command", (s) => `<code>${escapeHtml(s.command ?? "")}</code>`],
+    ["target", (s) => escapeHtml(s.url)],
+    ["started", (s) => s.t_unix_ms ? new Date(s.t_unix_ms).toISOString() : "–"],
+    ["duration", (s) => `${fmt(s.duration_s, 3)} s (drain ${fmt(s.drain_s, 3)} s)`],
+    [
+      "rate",
+      (s) =>
+        `target ${fmt(s.target_rate)}/s${s.adaptive ? ` (adaptive ${s.adaptive})` : ""}, ` +
+        `sent ${fmt(s.achieved_rate)}/s, done ${fmt(s.done_per_s)}/s`,
+    ],
+    [
+      "requests",
+      (s) => {
+        const a = s.requests;
+        return `scheduled ${a.scheduled} = sent ${a.sent} + not sent ` +
+          `${
+            a.not_sent.stopped + a.not_sent.queue_full
+          }; ok ${a.ok}, HTTP error ${a.http_error}, ` +
+          `failed ${a.failed}, timed out ${a.timed_out}, cancelled ${a.cancelled}`;
+      },
+    ],
+    [
+      "status",
+      (s) => Object.entries(s.status).map(([k, v]) => `${escapeHtml(k)}: ${v}`).join(", ") || "–",
+    ],
+    [
+      "errors",
+      (s) => {
+        const kinds = Object.entries(s.error_kinds).map(([k, v]) => `${k} ${v}`).join(", ");
+        const share = s.requests.sent > 0 ? (100 * s.errors) / s.requests.sent : 0;
+        return `${s.errors} (${fmt(share, 2)}%)${kinds ? `: ${escapeHtml(kinds)}` : ""}`;
+      },
+    ],
+    ["latency (corrected)", (s) => latency(s.corrected_latency_ms)],
+    ["service time", (s) => latency(s.latency_ms)],
+    [
+      "send lateness",
+      (s) =>
+        `p50 ${fmt(s.send_lateness_us.p50, 0)} µs, p99 ${fmt(s.send_lateness_us.p99, 0)} µs` +
+        (s.pacer
+          ? ` (pacer ${s.pacer.precision}, ${s.pacer.batched_pct}% batched, ` +
+            `${s.pacer.cpu_pct}% of a core)`
+          : ""),
+    ],
+    [
+      "thresholds",
+      (s) =>
+        s.thresholds?.map((t) =>
+          `<span class="${t.pass ? "pass" : "fail"}">${t.pass ? "✓" : "✗"} ` +
+          `${escapeHtml(t.threshold)} (${fmt(t.value, 3)}${t.unit === "/s" ? "/s" : t.unit})</span>`
+        ).join(" ") || "–",
+    ],
+    ["verdict", (s) => s.bottleneck ? escapeHtml(s.bottleneck.advice) : "–"],
+  ];
+  const head = runs.map((r) => `<th>${escapeHtml(r.label)}</th>`).join("");
+  const body = rows.map(([name, f]) =>
+    `<tr><th>${name}</th>${runs.map((r) => `<td>${f(r.summary)}</td>`).join("")}</tr>`
+  ).join("\n");
+  return `<table class="summary"><thead><tr><th></th>${head}</tr></thead><tbody>
+${body}</tbody></table>`;
+}
+
+function latency(p: Summary["latency_ms"]): string {
+  return `p50 ${fmt(p.p50, 3)} ms, p90 ${fmt(p.p90, 3)}, p99 ${fmt(p.p99, 3)}, ` +
+    `p99.9 ${fmt(p.p999, 3)}, max ${fmt(p.max, 3)} (mean ${fmt(p.mean, 3)})`;
+}

@@ -1,0 +1,294 @@
+/**
+ * What the report's charts draw, as data: a run's interval records turned into columns (one
+ * value per interval: rates, latency percentiles, status codes and error kinds per second, queue
+ * and backlog, lateness, the controller's rate and decisions), long runs re-bucketed exactly
+ * (counts summed, latency histograms added, so a bucket's p99 is the p99 of its requests), and
+ * the latency distribution as an HDR percentile curve. Pure functions of the records: the HTML
+ * report and the live dashboard draw the same columns.
+ *
+ * @module
+ */
+
+import { decodeHistogram, type Histogram, newHistogram, percentilesMs } from "../histogram.ts";
+import type { IntervalSnapshot } from "../client/recorder.ts";
+
+/** An interval record as a results file holds it (see the README's "Results files"). */
+export type IntervalRecord = IntervalSnapshot & {
+  type: "interval";
+  schema?: number;
+  run_id?: string;
+  t_unix_ms?: number;
+  histograms?: { latency_us: string; corrected_latency_us: string };
+  /** The adaptive controller's last decision, when it made one in the interval. */
+  adaptive?: string;
+};
+
+/** One interval as the charts draw it. */
+export interface Row {
+  /** Seconds since the run's start (end of the interval). */
+  t: number;
+  /** Length of the interval, s. */
+  secs: number;
+  target: number;
+  sent: number;
+  done: number;
+  /** Service time and corrected latency percentiles, ms. */
+  lat: [p50: number, p90: number, p99: number, max: number];
+  cor: [p50: number, p90: number, p99: number, max: number];
+  queue: number;
+  jobs: number | null;
+  inFlight: number;
+  consumers: number;
+  /** Responses per status code, and failures per error kind, in the interval. */
+  status: Record<string, number>;
+  kinds: Record<string, number>;
+  /** Pacer and send lateness p50/p99, µs. */
+  pacer: [p50: number, p99: number];
+  send: [p50: number, p99: number];
+  /** The adaptive controller's last decision, when it made one. */
+  decision?: string;
+}
+
+/** A run's rows as columns (`status` and `kinds`: per second, by code or kind). */
+export interface Columns {
+  t: number[];
+  target: number[];
+  sent: number[];
+  done: number[];
+  lat: number[][];
+  cor: number[][];
+  queue: number[];
+  jobs: number[];
+  inFlight: number[];
+  pacer: number[][];
+  send: number[][];
+  status: Record<string, number[]>;
+  kinds: Record<string, number[]>;
+  decisions: { t: number; text: string }[];
+}
+
+const quad = (p: { p50: number; p90: number; p99: number; max: number }) =>
+  [p.p50, p.p90, p.p99, p.max] as Row["lat"];
+
+/**
+ * One interval record as a row.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const p = { p50: 1, p90: 2, p99: 3, max: 4 };
+ * const row = rowOf({
+ *   type: "interval", t: 2, interval_s: 1, api_per_s: 10, done_per_s: 9, queue: 0, rate: 10,
+ *   in_flight: 1, consumers: 4, jobs_queued: null, latency_ms: p, corrected_ms: p,
+ *   pacer_lateness_us: p, send_lateness_us: p, errors: 0, status: { "200": 9 }, error_kinds: {},
+ *   accounting: {} as never,
+ * });
+ * assert.deepEqual(row.cor, [1, 2, 3, 4]);
+ * assert.equal(row.status["200"], 9);
+ * ```
+ */
+export function rowOf(r: IntervalRecord): Row {
+  const zero = { p50: 0, p90: 0, p99: 0, max: 0 };
+  const pacer = r.pacer_lateness_us ?? zero, send = r.send_lateness_us ?? zero;
+  return {
+    t: r.t,
+    secs: r.interval_s,
+    target: r.rate,
+    sent: r.api_per_s,
+    done: r.done_per_s,
+    lat: quad(r.latency_ms),
+    cor: quad(r.corrected_ms),
+    queue: r.queue,
+    jobs: r.jobs_queued,
+    inFlight: r.in_flight,
+    consumers: r.consumers,
+    status: r.status,
+    kinds: r.error_kinds as Record<string, number>,
+    pacer: [pacer.p50, pacer.p99],
+    send: [send.p50, send.p99],
+    ...(r.adaptive ? { decision: r.adaptive } : {}),
+  };
+}
+
+/** Most points a chart draws per run; longer runs are re-bucketed. */
+export const MAX_POINTS = 1200;
+
+/**
+ * Columns of a run's intervals, at most `maxPoints` of them: a long run's consecutive intervals
+ * are merged into buckets, exactly where the records carry histograms (rates from summed counts,
+ * percentiles from added histograms), and by the worst value where they do not (gauges, lateness,
+ * old records' percentiles).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const p = { p50: 1, p90: 2, p99: 3, max: 4 };
+ * const rec = (t: number) => ({
+ *   type: "interval" as const, t, interval_s: 1, api_per_s: 10, done_per_s: 10, queue: t,
+ *   rate: 10, in_flight: 0, consumers: 4, jobs_queued: null, latency_ms: p, corrected_ms: p,
+ *   pacer_lateness_us: p, send_lateness_us: p, errors: 0, status: { "200": 10 },
+ *   error_kinds: {}, accounting: {} as never,
+ * });
+ * const c = columnsOf([1, 2, 3, 4].map(rec), 2);
+ * assert.deepEqual(c.t, [2, 4]);
+ * assert.deepEqual(c.sent, [10, 10]);
+ * assert.deepEqual(c.queue, [2, 4]); // the worst of each bucket
+ * assert.deepEqual(c.status["200"], [10, 10]); // per second
+ * ```
+ */
+export function columnsOf(
+  records: IntervalRecord[],
+  maxPoints = MAX_POINTS,
+): Columns {
+  const cols = emptyColumns();
+  // The last interval of a run is its drain (from the stop until in-flight requests end): a
+  // fraction of a second, whose rates would spike. It joins the interval before it.
+  const groups = records.map((r) => [r]);
+  const n = groups.length;
+  if (n > 1 && records[n - 1].interval_s < 0.5 * records[n - 2].interval_s) {
+    groups[n - 2].push(...groups.pop()!);
+  }
+  const per = Math.max(1, Math.ceil(groups.length / maxPoints));
+  for (let i = 0; i < groups.length; i += per) {
+    const bucket = groups.slice(i, i + per).flat();
+    appendRow(cols, bucket.length === 1 ? rowOf(bucket[0]) : mergeRows(bucket));
+    for (const r of bucket) {
+      if (r.adaptive) cols.decisions.push({ t: r.t, text: r.adaptive });
+    }
+  }
+  return cols;
+}
+
+/** Empty columns, to append rows to. */
+export function emptyColumns(): Columns {
+  return {
+    t: [],
+    target: [],
+    sent: [],
+    done: [],
+    lat: [[], [], [], []],
+    cor: [[], [], [], []],
+    queue: [],
+    jobs: [],
+    inFlight: [],
+    pacer: [[], []],
+    send: [[], []],
+    status: {},
+    kinds: {},
+    decisions: [],
+  };
+}
+
+/**
+ * Appends a row to columns (the live dashboard does this in the page, with the same layout).
+ * Status codes and error kinds become per-second rates; a code first seen late is zero before.
+ */
+export function appendRow(c: Columns, row: Row): void {
+  const n = c.t.length;
+  c.t.push(row.t);
+  c.target.push(row.target);
+  c.sent.push(row.sent);
+  c.done.push(row.done);
+  row.lat.forEach((v, k) => c.lat[k].push(v));
+  row.cor.forEach((v, k) => c.cor[k].push(v));
+  c.queue.push(row.queue);
+  c.jobs.push(row.jobs ?? 0);
+  c.inFlight.push(row.inFlight);
+  row.pacer.forEach((v, k) => c.pacer[k].push(v));
+  row.send.forEach((v, k) => c.send[k].push(v));
+  const perSecond = (into: Record<string, number[]>, counts: Record<string, number>) => {
+    for (const k of Object.keys(counts)) into[k] ??= new Array(n).fill(0);
+    for (const [k, col] of Object.entries(into)) {
+      col.push(Math.round(((counts[k] ?? 0) / Math.max(1e-9, row.secs)) * 10) / 10);
+    }
+  };
+  perSecond(c.status, row.status);
+  perSecond(c.kinds, row.kinds);
+}
+
+function mergeRows(bucket: IntervalRecord[]): Row {
+  const rows = bucket.map(rowOf);
+  const secs = rows.reduce((a, r) => a + r.secs, 0);
+  const rate = (f: (r: Row) => number) =>
+    Math.round((rows.reduce((a, r) => a + f(r) * r.secs, 0) / Math.max(1e-9, secs)) * 10) / 10;
+  const worst = <K extends "pacer" | "send" | "lat" | "cor">(k: K) =>
+    rows[0][k].map((_, j) => Math.max(...rows.map((r) => r[k][j]))) as Row[K];
+  const add = (f: (r: Row) => Record<string, number>) => {
+    const out: Record<string, number> = {};
+    for (const r of rows) for (const [k, v] of Object.entries(f(r))) out[k] = (out[k] ?? 0) + v;
+    return out;
+  };
+  // Exact percentiles from the bucket's histograms, where every record has them.
+  const exact = (k: "latency_us" | "corrected_latency_us"): Row["lat"] | undefined => {
+    if (!bucket.every((r) => r.histograms)) return undefined;
+    const h: Histogram = newHistogram();
+    for (const r of bucket) h.add(decodeHistogram(r.histograms![k]));
+    return quad(percentilesMs(h));
+  };
+  const last = rows[rows.length - 1];
+  return {
+    t: last.t,
+    secs,
+    target: rate((r) => r.target),
+    sent: rate((r) => r.sent),
+    done: rate((r) => r.done),
+    lat: exact("latency_us") ?? worst("lat"),
+    cor: exact("corrected_latency_us") ?? worst("cor"),
+    queue: Math.max(...rows.map((r) => r.queue)),
+    jobs: Math.max(...rows.map((r) => r.jobs ?? 0)),
+    inFlight: Math.max(...rows.map((r) => r.inFlight)),
+    consumers: last.consumers,
+    status: add((r) => r.status),
+    kinds: add((r) => r.kinds),
+    pacer: worst("pacer"),
+    send: worst("send"),
+  };
+}
+
+/** The HDR percentile plot's points: percentile levels and the latency at each, ms. */
+export interface PercentileCurve {
+  /** Percentiles (0 to 100). */
+  p: number[];
+  /** Latency at each, ms. */
+  ms: number[];
+}
+
+/**
+ * The latency distribution as an HDR percentile curve: levels that halve the distance to 100%
+ * (50, 75, 87.5, … with 5 steps per halving), up to the largest recorded value.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { newHistogram } from "../histogram.ts";
+ * const h = newHistogram();
+ * for (let v = 1; v <= 1000; v++) h.recordValue(v * 1000); // 1 to 1000 ms
+ * const c = percentileCurve(h);
+ * assert.equal(c.p[0], 0);
+ * assert.ok(Math.abs(c.ms[c.p.indexOf(50)] - 500) < 1);
+ * assert.equal(c.ms.at(-1), 1000);
+ * ```
+ */
+export function percentileCurve(h: Histogram): PercentileCurve {
+  const out: PercentileCurve = { p: [], ms: [] };
+  if (h.totalCount === 0) return out;
+  const max = h.maxValue;
+  const push = (p: number) => {
+    out.p.push(Math.round(p * 1e6) / 1e6);
+    out.ms.push(Math.min(h.getValueAtPercentile(p), max) / 1000);
+  };
+  // Up to the percentile of one request: beyond it, every level is the max.
+  const last = 100 * (1 - 1 / h.totalCount);
+  for (let k = 0; k < 40; k++) {
+    const from = 100 - 100 / 2 ** k, to = 100 - 100 / 2 ** (k + 1);
+    if (from >= last) break;
+    for (let s = 0; s < 5; s++) {
+      const p = from + ((to - from) * s) / 5;
+      if (p >= last) break;
+      push(p);
+    }
+  }
+  out.p.push(Math.round(last * 1e6) / 1e6);
+  out.ms.push(max / 1000);
+  return out;
+}

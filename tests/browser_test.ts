@@ -1,0 +1,172 @@
+/**
+ * The pages, tested in a real headless Chromium: the offline HTML report (`report --html`, one
+ * run and an overlay of two), the live dashboard of a run (`run --dashboard`) and `serve`'s
+ * `GET /dashboard`. Each page must draw every chart with data (it logs "tpsdemo: N charts
+ * drawn" and sets `data-charts`) and log no error. With `TPSDEMO_SCREENSHOTS=DIR` it also writes
+ * a PNG of each page there (`deno task screenshots` refreshes the ones in docs/).
+ *
+ * @module
+ */
+
+import { assertEquals, assertOk } from "./_assert.ts";
+import { type BrowserTab, errorsOf, launchBrowser } from "./_browser.ts";
+import { jsonLines, runCli, spawnRun, startServe } from "./_helpers.ts";
+
+const SHOTS = Deno.env.get("TPSDEMO_SCREENSHOTS");
+const REPORT_CHARTS = 7;
+const SERVE_CHARTS = 5;
+
+async function shot(tab: BrowserTab, name: string) {
+  if (SHOTS) await Deno.writeFile(`${SHOTS}/${name}.png`, await tab.screenshot());
+}
+
+function assertNoErrors(tab: BrowserTab, page: string) {
+  const errors = errorsOf(tab.messages);
+  assertEquals(errors, [], `${page}: console errors`);
+}
+
+/** A run against the embedded server that writes its results; returns the file. */
+async function results(dir: string, name: string, args: string[]): Promise<string> {
+  const file = `${dir}/${name}.ndjson`;
+  const r = await runCli([
+    "run",
+    "--duration",
+    "3s",
+    "--work-time",
+    "1ms",
+    "--out",
+    file,
+    ...args,
+  ]);
+  assertEquals(r.code, 0, r.stderr);
+  return file;
+}
+
+Deno.test("browser: the HTML report draws every chart, for one run and for two overlaid", async () => {
+  const dir = await Deno.makeTempDir();
+  const browser = await launchBrowser();
+  try {
+    const a = await results(dir, "before", ["--rate", "200"]);
+    const b = await results(dir, "after", ["--rate", "300", "--server", "--error-rate 0.05"]);
+    for (const [name, files] of [["report", [a]], ["report-overlay", [a, b]]] as const) {
+      const html = `${dir}/${name}.html`;
+      const r = await runCli(["report", ...files, "--html", html]);
+      assertEquals(r.code, 0, r.stderr);
+      const size = (await Deno.stat(html)).size;
+      assertOk(size > 50_000 && size < 500_000, `${name}.html is ${size} bytes`);
+      const tab = await browser.newTab(1400, 900);
+      await tab.open(`file://${html}`);
+      await tab.waitForMessage(new RegExp(`tpsdemo: ${REPORT_CHARTS} charts drawn`), 10_000);
+      assertEquals(await tab.evaluate<string>("document.body.dataset.charts"), `${REPORT_CHARTS}`);
+      // Every series of a run is there: two runs, twice the legend entries of the rate chart.
+      const legend = await tab.evaluate<number>(
+        "document.querySelectorAll('#chart-rate .u-legend .u-series').length",
+      );
+      assertEquals(legend, 1 + 3 * files.length, `${name}: rate legend entries`);
+      const header = await tab.evaluate<string>("document.getElementById('summary').textContent");
+      assertOk(header.includes("tpsdemo run --duration 3s"), `${name}: the command line`);
+      if (files.length === 2) assertOk(header.includes("merged"), "the merge's column");
+      assertNoErrors(tab, name);
+      await shot(tab, name);
+    }
+  } finally {
+    await browser.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("browser: a run's live dashboard draws as it runs, then shows the summary", async () => {
+  const dir = await Deno.makeTempDir();
+  const browser = await launchBrowser();
+  const run = spawnRun([
+    "--duration",
+    "4s",
+    "--rate",
+    "200",
+    "--work-time",
+    "1ms",
+    "--dashboard=127.0.0.1:0",
+    "--html",
+    `${dir}/final.html`,
+    "--json",
+  ]);
+  try {
+    const line = await run.stderr.until(/dashboard at /);
+    const url = /dashboard at (\S+)/.exec(line)![1];
+    const tab = await browser.newTab(1400, 900);
+    await tab.open(url);
+    // Live: drawn from the streamed intervals while the run goes on.
+    await tab.waitForMessage(new RegExp(`tpsdemo: ${REPORT_CHARTS} charts drawn`), 10_000);
+    const status = await tab.evaluate<string>("document.getElementById('controls').textContent");
+    assertOk(/^live: \d+ s$/.test(status), `live status: ${status}`);
+    const [lines] = await Promise.all([run.stdout.rest(), run.stderr.rest()]);
+    assertEquals((await run.child.status).code, 0);
+    // The summary event ends the page: the header is the run's, the status says finished.
+    const finished = await tab.evaluate<string>(
+      "new Promise((r) => { const f = () => { const t = document.getElementById('controls')" +
+        ".textContent; t.startsWith('finished') ? r(t) : setTimeout(f, 50); }; f(); })",
+    );
+    assertOk(finished.startsWith("finished after"), finished);
+    const summary = jsonLines(lines).at(-1)!;
+    const rows = await tab.evaluate<number>(
+      "document.querySelectorAll('#chart-rate .u-over').length",
+    );
+    assertEquals(rows, 1);
+    const header = await tab.evaluate<string>("document.getElementById('summary').textContent");
+    const sent = (summary.requests as { sent: number }).sent;
+    assertOk(header.includes(`sent ${sent}`), `header shows sent ${sent}: ${header}`);
+    assertNoErrors(tab, "dashboard");
+    await shot(tab, "dashboard");
+    // --html wrote the final report, which draws too.
+    const final = await browser.newTab();
+    await final.open(`file://${dir}/final.html`);
+    await final.waitForMessage(new RegExp(`tpsdemo: ${REPORT_CHARTS} charts drawn`), 10_000);
+    assertNoErrors(final, "final report");
+  } finally {
+    try {
+      run.child.kill("SIGTERM");
+    } catch { /* ended */ }
+    await run.child.status;
+    await browser.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("browser: serve's /dashboard shows its /stats live", async () => {
+  const server = await startServe(["--latency", "0", "--jitter", "0"]);
+  const browser = await launchBrowser();
+  try {
+    const base = `http://127.0.0.1:${server.port}`;
+    const get = async (path: string, init?: RequestInit) =>
+      await (await fetch(`${base}${path}`, init)).body?.cancel();
+    for (const path of ["/api/work", "/cached", "/cached", "/slow"]) await get(path);
+    await get("/coupons", { method: "POST" });
+    // Traffic while the page polls: a request every 20 ms until the page has drawn 4 times.
+    let drawn = false;
+    const traffic = (async () => {
+      for (let i = 0; !drawn && i < 1000; i++) {
+        await get(i % 3 === 0 ? "/cached" : "/api/work");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    const tab = await browser.newTab(1400, 900);
+    await tab.open(`${base}/dashboard`);
+    await tab.waitForMessage(new RegExp(`tpsdemo: ${SERVE_CHARTS} charts drawn`), 10_000);
+    // It goes on drawing each second: wait for the 4th drawing (3 points per chart).
+    const draws = await tab.evaluate<number>(
+      "new Promise((r) => { const f = () => Number(document.body.dataset.draws) >= 4 ? " +
+        "r(Number(document.body.dataset.draws)) : setTimeout(f, 50); f(); })",
+    );
+    drawn = true;
+    await traffic;
+    assertOk(draws >= 4, `draws ${draws}`);
+    const header = await tab.evaluate<string>("document.getElementById('summary').textContent");
+    assertOk(/1 issued of \d+/.test(header), `coupons in the header: ${header}`);
+    assertOk(/\d+ hits, 1 misses/.test(header), `cache in the header: ${header}`);
+    assertNoErrors(tab, "serve dashboard");
+    await shot(tab, "serve-dashboard");
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+});
