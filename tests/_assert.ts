@@ -8,12 +8,14 @@ import assert from "node:assert/strict";
 
 /** Deep equality. */
 export function assertEquals<T>(actual: T, expected: T, message?: string): void {
-  assert.deepStrictEqual(actual, expected, message);
+  if (message === undefined) assert.deepStrictEqual(actual, expected);
+  else assert.deepStrictEqual(actual, expected, message);
 }
 
 /** Truthiness. */
 export function assertOk(value: unknown, message?: string): asserts value {
-  assert.ok(value, message);
+  if (message === undefined) assert.ok(value);
+  else assert.ok(value, message);
 }
 
 /** `lo <= actual <= hi`. */

@@ -81,28 +81,39 @@ Deno.test("report: three runs merged give the counts and percentiles of their hi
   }
 });
 
-Deno.test("report: bad input exits 2 with one line naming it", async () => {
+const FIXTURE = new URL("./fixtures/results.ndjson", import.meta.url).pathname;
+
+Deno.test("report and run: bad input exits 2 with one line naming it", async () => {
   const dir = await Deno.makeTempDir();
+  const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   try {
     await Deno.writeTextFile(`${dir}/bad.ndjson`, '{"type":"interval"}\nnot json\n');
     await Deno.writeTextFile(`${dir}/cut.ndjson`, '{"type":"interval","t":1}\n');
     await Deno.writeTextFile(`${dir}/v2.ndjson`, '{"type":"summary","schema":2}\n');
-    const cases: [string[], string][] = [
+    const cases: [string[], string][] = ([
       [[], "give one or more results files"],
       [[`${dir}/none.ndjson`], `'FILE' must be a readable results file (NotFound), got`],
       [[`${dir}/bad.ndjson`], `${dir}/bad.ndjson:2: not a JSON line`],
       [[`${dir}/cut.ndjson`], "no summary record (was the run cut short?)"],
       [[`${dir}/v2.ndjson`], "schema 2; this tpsdemo reads 1"],
       [[`${dir}/bad.ndjson`, "--threshold", "p42<1ms"], `unknown metric "p42"`],
-    ];
+      [[FIXTURE, "--html", `${dir}/no/such/dir/r.html`], `'--html' must be a file that can be`],
+    ] as [string[], string][]).map(([args, want]) => [["report", ...args], want]);
+    // The run's page outputs are checked before it starts.
+    cases.push(
+      [["run", "--dashboard=nowhere"], `'--dashboard' must be PORT, HOST:PORT or :PORT`],
+      [["run", `--dashboard=${busy.addr.port}`], "'--dashboard' must be an address this machine"],
+      [["run", "--html", `${dir}/no/such/dir/r.html`], `'--html' must be a file that can be`],
+    );
     for (const [args, want] of cases) {
-      const { code, stderr } = await runCli(["report", ...args]);
+      const { code, stderr } = await runCli(args);
       assertEquals(code, 2, args.join(" "));
       const lines = stderr.trimEnd().split("\n");
       assertEquals(lines.length, 1, stderr);
       assertOk(lines[0].includes(want), `${lines[0]} lacks ${want}`);
     }
   } finally {
+    busy.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -101,8 +101,6 @@ export async function runCommand(args: string[]): Promise<number> {
     );
   }
   let config: RunConfig;
-  let stopServer = () => Promise.resolve(true);
-  let serverNote = "";
   if (v.url !== undefined) {
     if (v.server !== "") {
       throw new UsageError(
@@ -114,7 +112,24 @@ export async function runCommand(args: string[]): Promise<number> {
   } else {
     // Every flag is checked before the server starts; the URL is known once it listens.
     config = configFromFlags(v, new URL("http://127.0.0.1/"));
-    stopServer = await startEmbedded(v.server, config);
+  }
+  // The files and the dashboard before anything starts: a bad path or a busy port exits 2.
+  const outputs = await RunOutputs.open({
+    json,
+    out: v.out,
+    html: v.html,
+    dashboard: v.dashboard || false,
+    stdout: (line) => out(line),
+  });
+  let stopServer = () => Promise.resolve(true);
+  let serverNote = "";
+  if (v.url === undefined) {
+    try {
+      stopServer = await startEmbedded(v.server, config);
+    } catch (err) {
+      await outputs.close();
+      throw err;
+    }
     serverNote = " (embedded mock server)";
   }
   if (config.maxConsumers !== undefined) config.maxConsumers = Math.min(config.maxConsumers, most);
@@ -146,21 +161,10 @@ export async function runCommand(args: string[]): Promise<number> {
         : "no CPU work"),
   );
 
-  let outputs: RunOutputs;
-  try {
-    outputs = await RunOutputs.open({
-      json,
-      out: v.out,
-      html: v.html,
-      dashboard: v.dashboard || false,
-      stdout: out,
-      title: `tpsdemo run: ${url.href}`,
-      header: `<p>${rateText} against <code>${url.href.replace(/[<>&"]/g, "")}</code></p>`,
-    });
-  } catch (err) {
-    await stopServer();
-    throw err;
-  }
+  outputs.describe(
+    `tpsdemo run: ${url.href}`,
+    `<p>${rateText} against <code>${url.href.replace(/[<>&"]/g, "")}</code></p>`,
+  );
   if (outputs.dashboardUrl) {
     writeLine(Deno.stderr, `tpsdemo run: dashboard at ${outputs.dashboardUrl}`);
   }

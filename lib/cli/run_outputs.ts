@@ -21,10 +21,8 @@ export interface OutputOptions {
   out?: string;
   html?: string;
   dashboard: boolean | string;
-  /** Writes a line to stdout (false once it is closed). */
+  /** Writes a line to stdout. */
   stdout: (line: string) => void;
-  title: string;
-  header: string;
 }
 
 function openForWrite(flag: string, path: string): Deno.FsFile {
@@ -50,6 +48,7 @@ export class RunOutputs {
   #feed: LiveFeed | undefined;
   #assets: PageAssets | undefined;
   #server: DashboardServer | undefined;
+  #page = { title: "tpsdemo run", header: "" };
 
   private constructor(options: OutputOptions) {
     this.#options = options;
@@ -67,11 +66,7 @@ export class RunOutputs {
       o.#feed = new LiveFeed();
       if (options.dashboard !== false) {
         const { hostname, port } = parseDashboard(options.dashboard);
-        const app = dashboardApp(o.#feed, {
-          title: options.title,
-          header: options.header,
-          assets: o.#assets,
-        });
+        const app = dashboardApp(o.#feed, o.#page, o.#assets);
         try {
           o.#server = listenDashboard(app, hostname, port);
         } catch (err) {
@@ -86,6 +81,12 @@ export class RunOutputs {
       }
     }
     return o;
+  }
+
+  /** Names the run on the dashboard's page, once its target is known. */
+  describe(title: string, header: string): void {
+    this.#page.title = title;
+    this.#page.header = header;
   }
 
   /** Whether interval records are kept or written (the run then encodes their histograms). */

@@ -33,6 +33,7 @@ export class LiveFeed {
   #corrected = newHistogram();
   #latency = newHistogram();
   #curves = "";
+  #report: string | undefined;
 
   /** Adds an interval record (with its histograms, for the running latency distribution). */
   push(record: IntervalRecord): void {
@@ -82,7 +83,7 @@ export class LiveFeed {
   report(assets: PageAssets): string | undefined {
     if (!this.summary) return undefined;
     const results = { summaries: [this.summary], intervals: this.records };
-    return renderPage(
+    return this.#report ??= renderPage(
       reportModel([{ name: "run", results }], mergeResults([results])),
       assets,
     );
@@ -96,7 +97,7 @@ export class LiveFeed {
  * ```ts
  * import assert from "node:assert/strict";
  * import { pageAssets } from "./assets.ts";
- * const app = dashboardApp(new LiveFeed(), { title: "t", assets: pageAssets() });
+ * const app = dashboardApp(new LiveFeed(), { title: "t" }, pageAssets());
  * const res = await app.request("/");
  * assert.equal(res.status, 200);
  * assert.ok((await res.text()).includes('"mode":"live"'));
@@ -105,23 +106,26 @@ export class LiveFeed {
  */
 export function dashboardApp(
   feed: LiveFeed,
-  options: { title: string; header?: string; assets: PageAssets },
+  page: { title: string; header?: string },
+  assets: PageAssets,
 ): Hono {
   const app = new Hono();
-  const live = renderPage({
-    title: options.title,
-    mode: "live",
-    runs: [{
-      label: "run",
-      columns: emptyColumns(),
-      curves: { corrected: { p: [], ms: [] }, latency: { p: [], ms: [] } },
-    }],
-    header: options.header ?? "",
-    events: "/events",
-  }, options.assets);
-  app.get("/", (c) => c.html(feed.report(options.assets) ?? live));
+  // The live page, rendered per request: the run may name itself after the app is made.
+  const live = () =>
+    renderPage({
+      title: page.title,
+      mode: "live",
+      runs: [{
+        label: "run",
+        columns: emptyColumns(),
+        curves: { corrected: { p: [], ms: [] }, latency: { p: [], ms: [] } },
+      }],
+      header: page.header ?? "",
+      events: "/events",
+    }, assets);
+  app.get("/", (c) => c.html(feed.report(assets) ?? live()));
   app.get("/report.html", (c) => {
-    const html = feed.report(options.assets);
+    const html = feed.report(assets);
     return html
       ? c.html(html)
       : c.json({ error: "not_ready", message: "the run has not ended yet" }, 404);

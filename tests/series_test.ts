@@ -1,0 +1,152 @@
+/**
+ * The report's data: columns from interval records (exact re-bucketing, the drain interval, late
+ * status codes), the percentile curve, the report model of several runs, and the live feed and
+ * dashboard app (replay, then live rows, then the summary, over server-sent events).
+ *
+ * @module
+ */
+
+import { assertEquals, assertOk } from "./_assert.ts";
+import { decodeHistogram, newHistogram, percentilesMs } from "../lib/histogram.ts";
+import { pageAssets } from "../lib/report/assets.ts";
+import { dashboardApp, LiveFeed } from "../lib/report/dashboard.ts";
+import { reportModel } from "../lib/report/html.ts";
+import { type IntervalRecord, mergeResults, readResults } from "../lib/report/merge.ts";
+import {
+  appendRow,
+  columnsOf,
+  emptyColumns,
+  percentileCurve,
+  rowOf,
+} from "../lib/report/series.ts";
+
+const FIXTURE = await Deno.readTextFile(new URL("./fixtures/results.ndjson", import.meta.url));
+const results = readResults(FIXTURE, "fixture");
+
+function record(t: number, overrides: Partial<IntervalRecord> = {}): IntervalRecord {
+  const p = { p50: 1, p90: 2, p99: 3, max: 4 };
+  return {
+    type: "interval",
+    t,
+    interval_s: 1,
+    api_per_s: 100,
+    done_per_s: 100,
+    queue: 0,
+    rate: 100,
+    in_flight: 1,
+    consumers: 4,
+    jobs_queued: null,
+    latency_ms: p,
+    corrected_ms: p,
+    pacer_lateness_us: p,
+    send_lateness_us: p,
+    errors: 0,
+    status: { "200": 100 },
+    error_kinds: {},
+    accounting: {} as IntervalRecord["accounting"],
+    ...overrides,
+  };
+}
+
+Deno.test("series: a bucket's percentiles are those of its intervals' histograms added", () => {
+  const intervals = results.intervals.slice(0, 4); // whole seconds, each with histograms
+  assertOk(intervals.every((i) => i.histograms), "the fixture has interval histograms");
+  const cols = columnsOf(intervals, 2);
+  assertEquals(cols.t.length, 2);
+  for (let b = 0; b < 2; b++) {
+    const h = newHistogram();
+    for (const i of intervals.slice(2 * b, 2 * b + 2)) {
+      h.add(decodeHistogram(i.histograms!.corrected_latency_us));
+    }
+    const p = percentilesMs(h);
+    assertEquals(cols.cor.map((c) => c[b]), [p.p50, p.p90, p.p99, p.max], `bucket ${b}`);
+  }
+  // Rates are the bucket's counts over its time: two 1-s intervals of 100 and 300 are 200/s.
+  const two = columnsOf([
+    record(1, { api_per_s: 100 }),
+    record(2, { api_per_s: 300, queue: 7 }),
+  ], 1);
+  assertEquals(two.sent, [200]);
+  assertEquals(two.queue, [7], "gauges keep the bucket's worst");
+});
+
+Deno.test("series: the short drain interval joins the one before it", () => {
+  const cols = columnsOf([
+    record(1),
+    record(2),
+    record(2.03, { interval_s: 0.03, api_per_s: 0, done_per_s: 200 }),
+  ]);
+  assertEquals(cols.t, [1, 2.03]);
+  // (100 × 1 s + 0 × 0.03 s) / 1.03 s
+  assertEquals(cols.sent, [100, Math.round((100 / 1.03) * 10) / 10]);
+});
+
+Deno.test("series: a status code first seen late is zero before, in per-second units", () => {
+  const cols = emptyColumns();
+  appendRow(cols, rowOf(record(1)));
+  appendRow(cols, rowOf(record(2, { interval_s: 0.5, status: { "200": 50, "503": 5 } })));
+  assertEquals(cols.status["200"], [100, 100]);
+  assertEquals(cols.status["503"], [0, 10]);
+});
+
+Deno.test("series: the percentile curve rises to the max, one point per level", () => {
+  const summary = results.summaries[0];
+  const h = decodeHistogram(summary.histograms.corrected_latency_us);
+  const c = percentileCurve(h);
+  assertEquals(c.p.length, c.ms.length);
+  assertOk(c.p.every((p, i) => i === 0 || p > c.p[i - 1]), "levels increase");
+  assertOk(c.ms.every((v, i) => i === 0 || v >= c.ms[i - 1]), "latency never falls");
+  assertEquals(c.ms.at(-1), h.maxValue / 1000);
+  assertEquals(percentileCurve(newHistogram()), { p: [], ms: [] });
+});
+
+Deno.test("html: several runs are drawn side by side, the header has their merge", () => {
+  const second = readResults(FIXTURE.replaceAll(results.summaries[0].run_id!, "second"), "b");
+  const model = reportModel(
+    [{ name: "a.ndjson", results }, { name: "b.ndjson", results: second }],
+    mergeResults([results, second]),
+  );
+  assertEquals(model.runs.map((r) => r.label), ["a.ndjson", "b.ndjson"]);
+  assertOk(model.header.includes("<th>merged</th>"), model.header);
+  assertEquals(model.runs[0].columns.t, model.runs[1].columns.t);
+});
+
+/** Reads a server-sent events body into its events. */
+async function events(res: Response): Promise<{ event: string; data: string }[]> {
+  const text = await res.text();
+  return text.split("\n\n").filter((b) => b.trim() !== "").map((block) => {
+    const lines = block.split("\n");
+    return {
+      event: lines.find((l) => l.startsWith("event: "))!.slice(7),
+      data: lines.filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n"),
+    };
+  });
+}
+
+Deno.test("dashboard: a late client gets every row, then the summary; / becomes the report", async () => {
+  const feed = new LiveFeed();
+  const app = dashboardApp(feed, { title: "t" }, pageAssets());
+  assertOk((await (await app.request("/")).text()).includes('"mode":"live"'));
+  const live = results.intervals.slice(0, 3);
+  for (const r of live) feed.push(r);
+
+  // A client that follows from now: the rows so far, then the rest as they come.
+  const following = app.request("/events");
+  for (const r of results.intervals.slice(3)) feed.push(r);
+  feed.finish(results.summaries[0]);
+  const seen = await events(await following);
+  assertEquals(
+    seen.map((e) => e.event),
+    [...results.intervals.map(() => "row"), "summary"],
+  );
+  assertEquals(JSON.parse(seen[0].data).row.t, results.intervals[0].t);
+  assertOk(JSON.parse(seen.at(-2)!.data).curves.corrected.p.length > 0, "running curves");
+  assertOk(JSON.parse(seen.at(-1)!.data).header.includes("scheduled"), "the summary's header");
+
+  // After the end: / and /report.html serve the final report.
+  const page = await (await app.request("/")).text();
+  assertOk(page.includes('"mode":"report"'), "the final report");
+  assertEquals((await app.request("/report.html")).status, 200);
+  const late = await events(await app.request("/events"));
+  assertEquals(late.at(-1)!.event, "summary");
+});
