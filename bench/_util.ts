@@ -130,7 +130,7 @@ export async function startServer(
 /** Renders rows as an aligned text table. */
 export function table(rows: Record<string, unknown>[]): string {
   if (rows.length === 0) return "(no rows)";
-  const cols = Object.keys(rows[0]);
+  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const cell = (v: unknown) =>
     typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : String(v ?? "");
   const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));

@@ -1,5 +1,5 @@
 /**
- * `deno task bench [adaptive|pacer|serve|client|pool ...]`: runs the benchmarks (all by default),
+ * `deno task bench [adaptive|pacer|serve|client|pool|paced|report ...]`: runs the benchmarks (all by default),
  * prints a table for each and writes JSON under `bench/results/`.
  *
  * @module
@@ -10,6 +10,7 @@ import { benchClient } from "./client.ts";
 import { benchPacer } from "./pacer.ts";
 import { benchPaced } from "./paced.ts";
 import { benchPool } from "./pool.ts";
+import { benchReport } from "./report.ts";
 import { benchServe } from "./serve.ts";
 
 const ALL: Record<string, () => unknown> = {
@@ -19,6 +20,7 @@ const ALL: Record<string, () => unknown> = {
   client: () => benchClient(5, 60),
   pool: () => benchPool(8, 0.1),
   paced: () => benchPaced(8),
+  report: () => benchReport(),
 };
 
 const names = Deno.args.length > 0 ? Deno.args : Object.keys(ALL);

@@ -70,15 +70,16 @@ Deno.test("series: a bucket's percentiles are those of its intervals' histograms
   assertEquals(two.queue, [7], "gauges keep the bucket's worst");
 });
 
-Deno.test("series: the short drain interval joins the one before it", () => {
+Deno.test("series: the short intervals at the end (stop, drain) join the one before them", () => {
   const cols = columnsOf([
     record(1),
     record(2),
-    record(2.03, { interval_s: 0.03, api_per_s: 0, done_per_s: 200 }),
+    record(2.02, { interval_s: 0.02, api_per_s: 50 }),
+    record(2.05, { interval_s: 0.03, api_per_s: 0, done_per_s: 200 }),
   ]);
-  assertEquals(cols.t, [1, 2.03]);
-  // (100 × 1 s + 0 × 0.03 s) / 1.03 s
-  assertEquals(cols.sent, [100, Math.round((100 / 1.03) * 10) / 10]);
+  assertEquals(cols.t, [1, 2.05]);
+  // (100 × 1 s + 50 × 0.02 s + 0 × 0.03 s) / 1.05 s
+  assertEquals(cols.sent, [100, Math.round((101 / 1.05) * 10) / 10]);
 });
 
 Deno.test("series: a status code first seen late is zero before, in per-second units", () => {

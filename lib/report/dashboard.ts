@@ -19,7 +19,7 @@ import { curvesOf, headerHtml, reportModel } from "./html.ts";
 import { type IntervalRecord, mergeResults } from "./merge.ts";
 import type { PageAssets } from "./assets.ts";
 import { renderPage } from "./page.ts";
-import { emptyColumns, percentileCurve, rowOf } from "./series.ts";
+import { columnsOf, emptyColumns, percentileCurve, rowOf } from "./series.ts";
 
 type Listener = (event: "row" | "summary", data: string) => void;
 
@@ -58,6 +58,9 @@ export class LiveFeed {
     this.#final = JSON.stringify({
       header: headerHtml([{ label: "run", summary }]),
       curves: curvesOf(summary),
+      // The page ends on the report's columns (the end's short intervals merged, long runs
+      // re-bucketed), so it looks like the report it becomes.
+      columns: columnsOf(this.records),
     });
     for (const l of this.#listeners) l("summary", this.#final);
   }

@@ -112,6 +112,8 @@ export function rowOf(r: IntervalRecord): Row {
 
 /** Most points a chart draws per run; longer runs are re-bucketed. */
 export const MAX_POINTS = 1200;
+/** Most controller decisions a report lists per run (the last ones). */
+export const MAX_DECISIONS = 1000;
 
 /**
  * Columns of a run's intervals, at most `maxPoints` of them: a long run's consecutive intervals
@@ -141,20 +143,28 @@ export function columnsOf(
   maxPoints = MAX_POINTS,
 ): Columns {
   const cols = emptyColumns();
-  // The last interval of a run is its drain (from the stop until in-flight requests end): a
-  // fraction of a second, whose rates would spike. It joins the interval before it.
+  // A run ends with short intervals (up to the stop, then the drain until in-flight requests
+  // end): fractions of a second whose rates would spike. They join the interval before them.
   const groups = records.map((r) => [r]);
-  const n = groups.length;
-  if (n > 1 && records[n - 1].interval_s < 0.5 * records[n - 2].interval_s) {
-    groups[n - 2].push(...groups.pop()!);
+  const full = Math.max(0, ...records.map((r) => r.interval_s));
+  const secs = (g: IntervalRecord[]) => g.reduce((a, r) => a + r.interval_s, 0);
+  while (groups.length > 1 && secs(groups.at(-1)!) < 0.5 * full) {
+    const last = groups.pop()!;
+    groups.at(-1)!.push(...last);
   }
   const per = Math.max(1, Math.ceil(groups.length / maxPoints));
   for (let i = 0; i < groups.length; i += per) {
     const bucket = groups.slice(i, i + per).flat();
     appendRow(cols, bucket.length === 1 ? rowOf(bucket[0]) : mergeRows(bucket));
     for (const r of bucket) {
-      if (r.adaptive) cols.decisions.push({ t: r.t, text: r.adaptive });
+      // A decision is listed when it changes; a long run keeps its last MAX_DECISIONS.
+      if (r.adaptive && r.adaptive !== cols.decisions.at(-1)?.text) {
+        cols.decisions.push({ t: r.t, text: r.adaptive });
+      }
     }
+  }
+  if (cols.decisions.length > MAX_DECISIONS) {
+    cols.decisions.splice(0, cols.decisions.length - MAX_DECISIONS);
   }
   return cols;
 }
