@@ -44,6 +44,13 @@ Deno.test("verdict: each stage, from the measurements, with the flag to change",
       /sustains about 480\/s/,
     ],
     [
+      "adaptive reached its ceiling (its ramp lowers the average, not the client)",
+      { adaptiveRate: 100, achievedRate: 78 },
+      "none",
+      undefined,
+      /^none: --adaptive reached its ceiling, 100\/s \(it sent 78\/s on average/,
+    ],
+    [
       "CPU jobs past the cores (the demo)",
       { targetRate: 60, achievedRate: 31, donePerS: 10, workTimeMs: 200, workers: 8 },
       "cpu_jobs",

@@ -89,7 +89,12 @@ export function verdict(m: VerdictInput): Bottleneck {
         `(--adaptive settled there, below ${m.targetRate}/s)`,
     };
   }
-  const short = closedLoop ? false : m.achievedRate < 0.95 * m.targetRate;
+  // With --adaptive the controller shapes the schedule (its ramp from a low start included):
+  // an average below the ceiling is its doing, not the client's, unless sends ran late.
+  const adaptive = m.adaptiveRate !== undefined;
+  const short = closedLoop
+    ? false
+    : m.achievedRate < 0.95 * m.targetRate && (!adaptive || m.sendLatenessP99Us > 10_000);
   if (m.workTimeMs > 0) {
     const parallel = m.workKind === "cpu" ? Math.min(m.workers, m.cores) : m.workers;
     const capacity = parallel / (m.workTimeMs / 1000);
@@ -135,6 +140,15 @@ export function verdict(m: VerdictInput): Bottleneck {
       advice: `the client itself: it sent ${r1(m.achievedRate)}/s of ${m.targetRate}/s ` +
         `(send lateness p99 ${r1(m.sendLatenessP99Us / 1000)} ms); give it a core ` +
         "(--precision coarse spends least), or split the load in shards",
+    };
+  }
+  if (adaptive) {
+    return {
+      stage: "none",
+      figure: `--adaptive reached ${r1(m.adaptiveRate!)}/s of ${m.targetRate}/s, ` +
+        `${m.errors} errors`,
+      advice: `none: --adaptive reached its ceiling, ${m.targetRate}/s (it sent ` +
+        `${r1(m.achievedRate)}/s on average, its ramp included); raise --rate to look higher`,
     };
   }
   return {
