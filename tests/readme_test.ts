@@ -62,9 +62,15 @@ Deno.test("README: every `tpsdemo run` example runs and does what its text says"
           : w
       );
       // Files a command writes go to a temporary folder, not the working tree.
-      for (const flag of ["--junit", "--out"]) {
+      for (const flag of ["--junit", "--out", "--html"]) {
         const at = args.indexOf(flag);
         if (at >= 0) args[at + 1] = `${dir}/${args[at + 1]}`;
+      }
+      // A dashboard on a free port, writing its report so it does not wait for Ctrl-C.
+      const dash = args.findIndex((a) => a.startsWith("--dashboard"));
+      if (dash >= 0) {
+        args[dash] = "--dashboard=127.0.0.1:0";
+        if (!args.includes("--html")) args.push("--html", `${dir}/dashboard.html`);
       }
       const d = args.indexOf("--duration");
       if (d >= 0) args.splice(d, 2);
