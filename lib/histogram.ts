@@ -123,3 +123,50 @@ export function decodeHistogram(text: string): Histogram {
   const bytes = Uint8Array.from(atob(text.trim()), (c) => c.charCodeAt(0));
   return doDecode(decompress(bytes)) as Histogram;
 }
+
+/** The HDR percentile plot's points: percentile levels and the latency at each, ms. */
+export interface PercentileCurve {
+  /** Percentiles (0 to 100). */
+  p: number[];
+  /** Latency at each, ms. */
+  ms: number[];
+}
+
+/**
+ * The latency distribution as an HDR percentile curve: levels that halve the distance to 100%
+ * (50, 75, 87.5, … with 5 steps per halving), up to the largest recorded value.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const h = newHistogram();
+ * for (let v = 1; v <= 1000; v++) h.recordValue(v * 1000); // 1 to 1000 ms
+ * const c = percentileCurve(h);
+ * assert.equal(c.p[0], 0);
+ * assert.ok(Math.abs(c.ms[c.p.indexOf(50)] - 500) < 1);
+ * assert.equal(c.ms.at(-1), 1000);
+ * ```
+ */
+export function percentileCurve(h: Histogram): PercentileCurve {
+  const out: PercentileCurve = { p: [], ms: [] };
+  if (h.totalCount === 0) return out;
+  const max = h.maxValue;
+  const push = (p: number) => {
+    out.p.push(Math.round(p * 1e6) / 1e6);
+    out.ms.push(Math.min(h.getValueAtPercentile(p), max) / 1000);
+  };
+  // Up to the percentile of one request: beyond it, every level is the max.
+  const last = 100 * (1 - 1 / h.totalCount);
+  for (let k = 0; k < 40; k++) {
+    const from = 100 - 100 / 2 ** k, to = 100 - 100 / 2 ** (k + 1);
+    if (from >= last) break;
+    for (let s = 0; s < 5; s++) {
+      const p = from + ((to - from) * s) / 5;
+      if (p >= last) break;
+      push(p);
+    }
+  }
+  out.p.push(Math.round(last * 1e6) / 1e6);
+  out.ms.push(max / 1000);
+  return out;
+}

@@ -14,12 +14,12 @@
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { Summary } from "../client/reporters.ts";
-import { decodeHistogram, newHistogram } from "../histogram.ts";
+import { decodeHistogram, newHistogram, percentileCurve } from "../histogram.ts";
 import { curvesOf, headerHtml, reportModel } from "./html.ts";
 import { type IntervalRecord, mergeResults } from "./merge.ts";
 import type { PageAssets } from "./assets.ts";
 import { renderPage } from "./page.ts";
-import { columnsOf, emptyColumns, percentileCurve, rowOf } from "./series.ts";
+import { columnsOf, emptyColumns, rowOf } from "./series.ts";
 
 type Listener = (event: "row" | "summary", data: string) => void;
 

@@ -8,10 +8,10 @@
  */
 
 import type { Summary } from "../client/reporters.ts";
-import { decodeHistogram } from "../histogram.ts";
+import { decodeHistogram, percentileCurve } from "../histogram.ts";
 import type { Merged, Results } from "./merge.ts";
 import { escapeHtml, type PageModel, type PageRun } from "./page.ts";
-import { columnsOf, percentileCurve } from "./series.ts";
+import { columnsOf } from "./series.ts";
 
 /** A run's curves, from its summary's histograms. */
 export function curvesOf(summary: Summary): PageRun["curves"] {

@@ -9,7 +9,8 @@
  */
 
 import type { PageAssets } from "./assets.ts";
-import { appendRow, type Columns, emptyColumns, type PercentileCurve } from "./series.ts";
+import type { PercentileCurve } from "../histogram.ts";
+import { appendRow, type Columns, emptyColumns } from "./series.ts";
 
 /** One run on the page. */
 export interface PageRun {
