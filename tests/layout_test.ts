@@ -23,11 +23,12 @@ const LAYERS: string[][] = [
     "lib/client/http_parser.ts",
     "lib/client/watchdog.ts",
     "lib/client/window_stats.ts",
-    "lib/client/pacer_protocol.ts",
     "server/settings.ts",
     "server/faults.ts",
   ],
   // The stages, in pipeline order: pacer, queue, connection, job pool; the recorder; the app.
+  ["lib/client/stages.ts"],
+  ["lib/client/pacer_protocol.ts"],
   [
     "lib/client/pacer_thread.ts",
     "lib/client/queue.ts",
@@ -37,6 +38,7 @@ const LAYERS: string[][] = [
     "lib/client/recorder.ts",
     "server/app.ts",
   ],
+  ["lib/client/control.ts"],
   [
     "lib/client/pacer_loop.ts",
     "lib/client/pacer_async.ts",
@@ -48,6 +50,7 @@ const LAYERS: string[][] = [
     "lib/client/notices.ts",
     "lib/client/job_stage.ts",
     "lib/client/consumer_sizing.ts",
+    "lib/client/run_loops.ts",
     "server/accounting.ts",
     "lib/sim/random.ts",
     "lib/sim/heap.ts",
@@ -80,7 +83,8 @@ const LAYERS: string[][] = [
     "lib/cli/gates.ts",
     "lib/cli/run_summary.ts",
   ],
-  ["lib/cli/run_outputs.ts", "lib/cli/run_settings.ts"],
+  ["lib/cli/run_outputs.ts", "lib/cli/stages_flag.ts"],
+  ["lib/cli/run_settings.ts"],
   ["lib/cli/run_command.ts", "lib/cli/serve_command.ts", "lib/cli/report_command.ts"],
   // Entry points.
   ["main.ts", "workers/pacer.ts", "workers/cpu_job.ts", "workers/server_isolate.ts"],

@@ -16,6 +16,7 @@ function fixed(rate: number): Controller & { seen: WindowStats[] } {
       seen.push(s);
       return { rate, windowMs: 250, reason: "hold" };
     },
+    setTarget() {},
   };
 }
 

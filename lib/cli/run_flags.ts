@@ -83,6 +83,12 @@ export const RUN_FLAGS = {
     optionalValue: ["seed"],
     help: "Adapt the rate to what the target and the client sustain (=seed: the source's EWMA)",
   },
+  "stages": {
+    type: "string",
+    valueName: "PLAN",
+    help: "Load shape instead of --rate: '30s:100,2m:100,0s:500,1m:500,30s:0' ramps to each " +
+      "rate over its duration (0s jumps); '100..1000/100@30s' steps; the run ends with it",
+  },
   "json": { type: "boolean", default: false, help: "One JSON object per line on stdout" },
   "interval": {
     type: "duration",

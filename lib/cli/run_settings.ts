@@ -8,7 +8,9 @@
 
 import type { RequestSpec } from "../client/connection.ts";
 import type { RunConfig } from "../client/run.ts";
+import type { Stage } from "../client/stages.ts";
 import { UsageError } from "./flags.ts";
+import { parseStages, StagesError } from "./stages_flag.ts";
 import { DEFAULT_CONSUMERS, MAX_AUTO_CONSUMERS, type RunFlags } from "./run_flags.ts";
 
 const enc = new TextEncoder();
@@ -57,7 +59,21 @@ export function configFromFlags(v: RunFlags, target: URL): RunConfig {
       fail("--body-file", bodyFile, `a readable file (${(err as Error).name})`);
     }
   }
-  const rate = v["rate-limit"];
+  let rate = v["rate-limit"];
+  let stages: Stage[] | undefined;
+  if (v.stages !== undefined) {
+    try {
+      stages = parseStages(v.stages);
+    } catch (err) {
+      if (!(err instanceof StagesError)) throw err;
+      throw new UsageError(`Cannot start run: '--stages' ${err.message}`, {
+        flag: "--stages",
+        value: v.stages,
+        allowed: "DURATION:RATE or FROM..TO/STEP@DURATION entries, comma-separated",
+      });
+    }
+    rate = Math.max(1, ...stages.map((s) => s.rate));
+  }
   const adaptive = v.adaptive === "seed" ? "seed" : v.adaptive === true ? "capacity" : false;
   if (adaptive && rate === 0) {
     throw new UsageError(
@@ -99,6 +115,7 @@ export function configFromFlags(v: RunFlags, target: URL): RunConfig {
     adaptive,
     engine,
     precision: v.precision,
+    ...(stages ? { stages } : {}),
   };
 }
 

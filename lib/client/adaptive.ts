@@ -36,6 +36,8 @@ export interface Controller {
   readonly cuts: number;
   /** Next rate from the last window's statistics. */
   next(stats: WindowStats): Decision;
+  /** Moves the ceiling (run-time control, or a `--stages` plan): never above it from now on. */
+  setTarget(target: number): void;
 }
 
 /** Options shared by the controllers. */
@@ -87,6 +89,10 @@ export class SeedController implements Controller {
 
   get cuts(): number {
     return this.#cuts;
+  }
+
+  setTarget(target: number): void {
+    this.#target = Math.max(this.#min, target);
   }
 
   next(s: WindowStats): Decision {
@@ -187,6 +193,10 @@ export class CapacityController implements Controller {
 
   get cuts(): number {
     return this.#cuts;
+  }
+
+  setTarget(target: number): void {
+    this.#o.target = Math.max(this.#o.minRate, target);
   }
 
   /** The current phase. */

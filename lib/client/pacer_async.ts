@@ -8,7 +8,7 @@
 
 import type { Clock } from "../clock.ts";
 import { type Pacer, type PacerEnd, type PacerOptions, TickBatch } from "./pacer_thread.ts";
-import { Schedule } from "./schedule.ts";
+import { scheduleFor } from "./stages.ts";
 
 /**
  * Starts an in-process pacer on `clock`.
@@ -30,11 +30,12 @@ import { Schedule } from "./schedule.ts";
  * ```
  */
 export function startAsyncPacer(options: PacerOptions, clock: Clock): Pacer {
-  const schedule = new Schedule({
+  const schedule = scheduleFor({
     rate: options.rate,
     burst: options.burst,
     maxDebt: options.maxDebt,
     start: clock.now(),
+    stages: options.stages,
   });
   const started = clock.now();
   let credits = Math.max(1, options.credits ?? 65_536);
@@ -53,7 +54,7 @@ export function startAsyncPacer(options: PacerOptions, clock: Clock): Pacer {
   };
 
   const loop = async (): Promise<PacerEnd> => {
-    while (!stopped && schedule.taken < maxTicks) {
+    while (!stopped && schedule.taken < maxTicks && !schedule.done) {
       const wait = schedule.wait(clock.now());
       if (wait > 0) {
         wake = new AbortController();
@@ -94,6 +95,18 @@ export function startAsyncPacer(options: PacerOptions, clock: Clock): Pacer {
   return {
     setRate(rate) {
       schedule.setRate(rate, clock.now());
+      interrupt();
+    },
+    setScale(scale) {
+      schedule.setScale(scale);
+      interrupt();
+    },
+    pause() {
+      schedule.pause(clock.now());
+      interrupt();
+    },
+    resume() {
+      schedule.resume(clock.now());
       interrupt();
     },
     leadMs: 0,

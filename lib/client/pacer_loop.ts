@@ -21,7 +21,7 @@
 
 import { CONTROL, type PacerIn, type PacerOut } from "./pacer_protocol.ts";
 import { preciseWaitSync, SpinCalibrator } from "./precise_wait.ts";
-import { Schedule } from "./schedule.ts";
+import { scheduleFor } from "./stages.ts";
 
 /** Most of a core `auto` lets per-tick spinning take before it batches. */
 export const SPIN_BUDGET = 0.1;
@@ -46,8 +46,9 @@ export function autoBatches(rate: number, spinMs: number): boolean {
  * Blocks its thread: call it only in a Worker.
  */
 export function runPacerLoop(msg: PacerIn): PacerOut {
-  const i32 = new Int32Array(msg.control, 0, 6);
+  const i32 = new Int32Array(msg.control, 0, CONTROL.INT32_SLOTS);
   const rateCell = new Float64Array(msg.control, CONTROL.RATE_OFFSET, 1);
+  const scaleCell = new Float64Array(msg.control, CONTROL.SCALE_OFFSET, 1);
   const leadCell = new Float64Array(msg.control, CONTROL.LEAD_OFFSET, 1);
   // Times are reported in the main thread's performance.now() frame.
   const offset = performance.timeOrigin - msg.timeOrigin;
@@ -61,12 +62,14 @@ export function runPacerLoop(msg: PacerIn): PacerOut {
       : { quantile: 0.5, marginMs: 0.01, initialMs: 0.08 },
   );
   const started = now();
-  const schedule = new Schedule({
+  const schedule = scheduleFor({
     rate: msg.rate,
     burst: msg.burst,
     maxDebt: msg.maxDebt,
     start: started,
+    stages: msg.stages,
   });
+  let paused = false;
   let wakeSeen = Atomics.load(i32, CONTROL.WAKE);
   let rateVersion = Atomics.load(i32, CONTROL.RATE_VERSION);
   // Time spent blocked in Atomics.wait: the rest of the loop's life is its CPU.
@@ -104,7 +107,14 @@ export function runPacerLoop(msg: PacerIn): PacerOut {
   let batchedTicks = 0;
   let lastWake = -Infinity;
 
-  while (Atomics.load(i32, CONTROL.STOP) === 0 && schedule.taken < msg.maxTicks) {
+  while (
+    Atomics.load(i32, CONTROL.STOP) === 0 && schedule.taken < msg.maxTicks && !schedule.done
+  ) {
+    if ((Atomics.load(i32, CONTROL.PAUSED) === 1) !== paused) {
+      paused = !paused;
+      if (paused) schedule.pause(now());
+      else schedule.resume(now());
+    }
     // The schedule runs `lead` ms ahead of the clock: ticks go out that much early, so they
     // reach the main thread in time (see Pacer.leadMs; 0 while batching).
     const lead = batched ? 0 : leadCell[0];
@@ -112,6 +122,7 @@ export function runPacerLoop(msg: PacerIn): PacerOut {
     if (version !== rateVersion) {
       rateVersion = version;
       schedule.setRate(rateCell[0], now() + lead);
+      schedule.setScale(scaleCell[0]);
       batched = batching();
       Atomics.store(i32, CONTROL.BATCHING, batched ? 1 : 0);
     }
@@ -125,6 +136,11 @@ export function runPacerLoop(msg: PacerIn): PacerOut {
         flush();
         wakeSeen = Atomics.load(i32, CONTROL.WAKE);
         if (!deps.sleep(wait)) lastWake = now();
+        // A rate plan may slow down: see whether spinning is cheap again.
+        if (msg.precision === "auto" && msg.stages && !batching()) {
+          batched = false;
+          Atomics.store(i32, CONTROL.BATCHING, 0);
+        }
         continue;
       }
     } else if (wait > 0) {

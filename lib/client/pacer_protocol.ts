@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { Stage } from "./stages.ts";
+
 /**
  * How the pacer waits for a tick: `strict` sleeps, then spins to each tick's slot (microsecond
  * precision, a core's worth of spinning at high rates); `coarse` never spins and releases what is
@@ -37,6 +39,8 @@ export type PacerIn = {
   batchWindowMs: number;
   /** Ticks published at once at most (batching when behind). */
   batch: number;
+  /** A rate plan (`--stages`) instead of the constant `rate`. */
+  stages?: Stage[];
 };
 
 /** Pacer Worker → main (ticks go through the ring and its PUBLISHED counter). */
@@ -51,19 +55,25 @@ export type PacerOut = {
   elapsedMs: number;
 };
 
-/** Layout of the control block (Int32 slots, then one Float64). */
+/** Layout of the control block (Int32 slots, then Float64 cells). */
 export const CONTROL = {
   STOP: 0,
   WAKE: 1,
   CREDITS: 2,
+  /** Bumped when the rate or the plan's scale changes. */
   RATE_VERSION: 3,
   /** Ticks published to the ring so far (low 32 bits). */
   PUBLISHED: 4,
   /** 1 while the Worker releases ticks in batches (then the lead is 0). */
   BATCHING: 5,
-  BYTES: 40,
-  RATE_OFFSET: 24,
-  LEAD_OFFSET: 32,
+  /** 1 while paused (no ticks; a plan's clock stops). */
+  PAUSED: 6,
+  INT32_SLOTS: 8,
+  BYTES: 56,
+  RATE_OFFSET: 32,
+  LEAD_OFFSET: 40,
+  /** The scale on a rate plan (`--stages`). */
+  SCALE_OFFSET: 48,
 } as const;
 
 /**

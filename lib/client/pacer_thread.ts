@@ -20,6 +20,7 @@ import {
   SEND_SPIN_BUDGET,
 } from "./pacer_protocol.ts";
 import { SpinCalibrator } from "./precise_wait.ts";
+import type { Stage } from "./stages.ts";
 
 export type { Precision };
 
@@ -54,6 +55,8 @@ export interface PacerOptions {
   batch?: number;
   /** Receives each batch of ticks; read them during the call (the ring is reused). */
   onTicks: (batch: TickBatch) => void;
+  /** A rate plan (`--stages`) instead of the constant `rate`; the pacer ends with it. */
+  stages?: Stage[];
 }
 
 /**
@@ -84,6 +87,11 @@ export class TickBatch {
 export interface Pacer {
   /** Changes the rate (re-anchored at the pacer's next step). */
   setRate(rate: number): void;
+  /** Scales a rate plan (`stages`) from the next tick on. */
+  setScale(scale: number): void;
+  /** Stops releasing ticks (a plan's clock stops too) until `resume()`. */
+  pause(): void;
+  resume(): void;
   /**
    * How early ticks are released ahead of their scheduled time (ms): the consumer spins the rest
    * so the write lands on the slot. 0 for a pacer on the consumers' own thread.
@@ -121,8 +129,10 @@ export type PacerFactory = (options: PacerOptions) => Pacer;
  */
 export const startPacerThread: PacerFactory = (options) => {
   const control = new SharedArrayBuffer(CONTROL.BYTES);
-  const i32 = new Int32Array(control, 0, 6);
+  const i32 = new Int32Array(control, 0, CONTROL.INT32_SLOTS);
   const rate = new Float64Array(control, CONTROL.RATE_OFFSET, 1);
+  const scale = new Float64Array(control, CONTROL.SCALE_OFFSET, 1);
+  scale[0] = 1;
   const leadCell = new Float64Array(control, CONTROL.LEAD_OFFSET, 1);
   const credits = Math.max(1, Math.min(options.credits ?? 65_536, 2 ** 24));
   i32[CONTROL.CREDITS] = credits;
@@ -214,6 +224,7 @@ export const startPacerThread: PacerFactory = (options) => {
       precision: options.precision ?? "auto",
       batchWindowMs: options.batchWindowMs ?? BATCH_WINDOW_MS,
       batch: options.batch ?? 64,
+      stages: options.stages,
     } satisfies PacerIn,
   );
   const wake = () => {
@@ -225,6 +236,19 @@ export const startPacerThread: PacerFactory = (options) => {
       rate[0] = r;
       currentRate = r;
       Atomics.add(i32, CONTROL.RATE_VERSION, 1);
+      wake();
+    },
+    setScale(s) {
+      scale[0] = s;
+      Atomics.add(i32, CONTROL.RATE_VERSION, 1);
+      wake();
+    },
+    pause() {
+      Atomics.store(i32, CONTROL.PAUSED, 1);
+      wake();
+    },
+    resume() {
+      Atomics.store(i32, CONTROL.PAUSED, 0);
       wake();
     },
     get leadMs() {

@@ -20,13 +20,10 @@
 import { settlesWithin, systemClock } from "../clock.ts";
 import { encodeHistogram } from "../histogram.ts";
 import { calibrateCpu } from "../cpu_work.ts";
-import {
-  type Controller,
-  createController,
-  MAX_WINDOW_MS,
-  MIN_WINDOW_COMPLETIONS,
-} from "./adaptive.ts";
+import { type Controller, createController } from "./adaptive.ts";
 import type { HttpConnection } from "./connection.ts";
+import { Steering } from "./control.ts";
+import { runLoops } from "./run_loops.ts";
 import { growthCeiling, littlesLaw } from "./consumer_sizing.ts";
 import { runConsumer } from "./consumer.ts";
 import { openConnection } from "./fetch_connection.ts";
@@ -99,10 +96,20 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
   const controller: Controller | undefined = config.adaptive && !closedLoop
     ? createController(config.adaptive, { target: config.rate })
     : undefined;
-  let rate = controller ? controller.initialRate : config.rate;
   let lastReason: string | undefined;
 
   const start = now();
+  // The rate as the plan, the controller and the user's commands make it.
+  const staged = config.stages !== undefined && !controller;
+  const steering = new Steering({
+    rate: closedLoop ? 0 : config.rate,
+    stages: config.stages,
+    controller,
+    now,
+    start,
+    stop,
+    onEvent: (e) => deps.onEvent?.(e),
+  });
   let activeFrom: number | undefined;
   const recorder = new Recorder(start, { controller: controller !== undefined });
   const queue = new BoundedQueue<Result>(config.queueSize);
@@ -111,7 +118,7 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
     live.queued = queue.size;
     live.jobsQueued = pool ? pool.pending : null;
     live.consumers = conns.length;
-    live.rate = closedLoop ? 0 : rate;
+    live.rate = steering.rate;
     return live;
   };
   const watchdog = new Watchdog(Math.min(50, Math.max(5, config.timeoutMs / 10)), clock);
@@ -163,7 +170,8 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
   let pacer: Pacer | undefined;
   if (!closedLoop && !stopped) {
     pacer = (deps.pacer ?? startPacerThread)({
-      rate,
+      rate: staged ? Math.max(1, config.rate) : steering.rate,
+      stages: staged ? config.stages : undefined,
       burst: config.burst,
       maxDebt: controller ? config.burst : Infinity,
       maxTicks: config.requests ?? Infinity,
@@ -188,10 +196,12 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
         }
       },
     });
+    steering.pacer = pacer;
     pacer.done.then(
       // --requests N: the pacer ends by itself; the queue then drains and the consumers finish.
       () => {
-        if (config.requests !== undefined) queue.close();
+        if (staged && !stopped) stop("stages");
+        if (config.requests !== undefined || staged) queue.close();
       },
       (err: Error) => {
         failure = err.message;
@@ -272,7 +282,7 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
     if (closedLoop || stopped || snap.latency_ms.max === 0) return;
     if (config.maxConsumers !== undefined) {
       consumerCeiling = growthCeiling({
-        rate,
+        rate: steering.rate,
         p50Ms: snap.latency_ms.p50,
         batchMs: BATCH_WINDOW_MS,
         current: conns.length,
@@ -280,6 +290,7 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
       });
       return;
     }
+    const rate = steering.rate;
     const needed = littlesLaw(rate, snap.latency_ms.p90, 1.25, 1);
     if (needed <= conns.length || (queue.size === 0 && live.inFlight < conns.length)) return;
     if (consumersNoticed) return;
@@ -313,41 +324,21 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
     });
     fitConsumers(snap);
   };
-  (async () => {
-    let next = start + config.intervalMs;
-    for (;;) {
-      await clock.sleep(next - now(), stopping.signal);
-      if (stopping.signal.aborted) return;
-      emitInterval(now());
-      next += config.intervalMs;
-      if (next <= now()) next = now() + config.intervalMs; // stalled: no burst of intervals
-    }
-  })();
-
-  // Adaptive windows: at least MIN_WINDOW_COMPLETIONS completions each.
-  if (controller) {
-    (async () => {
-      let wait = 250;
-      let windowStart = start;
-      for (;;) {
-        await clock.sleep(wait, stopping.signal);
-        if (stopping.signal.aborted) return;
-        const t = now();
-        if (recorder.windowCompleted < MIN_WINDOW_COMPLETIONS && t - windowStart < MAX_WINDOW_MS) {
-          wait = 50;
-          continue;
-        }
-        const d = controller.next(recorder.takeWindow(t, liveNow()));
-        windowStart = t;
-        lastReason = d.reason;
-        if (d.rate !== rate) {
-          rate = d.rate;
-          pacer?.setRate(rate);
-        }
-        wait = d.windowMs;
-      }
-    })();
-  }
+  runLoops({
+    clock,
+    signal: stopping.signal,
+    start,
+    intervalMs: config.intervalMs,
+    emitInterval,
+    controller,
+    recorder,
+    steering,
+    live: liveNow,
+    decided: (reason) => lastReason = reason,
+    planEnded: () => stop("stages"),
+    stages: config.stages !== undefined,
+  });
+  deps.control?.attach((c, source) => steering.apply(c, source));
 
   // Run until stopped, or until every consumer ended (--requests reached).
   const stopSignalled = new Promise<void>((r) => {
@@ -356,6 +347,7 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
   });
   await Promise.race([stopSignalled, allDone]);
   stop("requests");
+  deps.control?.detach();
   const stoppedAt = now();
   // The last, partial interval, so the intervals add up to the totals.
   if (
@@ -391,7 +383,7 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
     totals: recorder.totals(liveNow()),
     durationMs: stoppedAt - (activeFrom ?? stoppedAt),
     drainMs: now() - stoppedAt,
-    finalRate: closedLoop ? 0 : rate,
+    finalRate: closedLoop ? 0 : steering.rate,
     consumers: conns.length,
     adaptive: controller ? config.adaptive : false,
     stoppedBy: stopReason ?? "requests",

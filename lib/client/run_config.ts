@@ -6,6 +6,8 @@
  */
 
 import type { Clock } from "../clock.ts";
+import type { ControlEvent, RunControl } from "./control.ts";
+import type { Stage } from "./stages.ts";
 import type { Connector, RequestSpec } from "./connection.ts";
 import type { PacerEnd, PacerFactory, Precision } from "./pacer_thread.ts";
 import type { IntervalSnapshot, Totals } from "./recorder.ts";
@@ -41,6 +43,11 @@ export interface RunConfig {
   engine: "raw" | "fetch";
   /** How the pacer waits: see {@linkcode Precision} (default `auto`). */
   precision?: Precision;
+  /**
+   * A rate plan (`--stages`): the pacer follows it instead of `rate` (then its peak), and the run
+   * ends with it; with `adaptive`, it is the controller's ceiling.
+   */
+  stages?: Stage[];
 }
 
 /** The effects a run uses, all optional (the real ones by default). */
@@ -73,6 +80,10 @@ export interface RunDeps {
   intervalHistograms?: boolean;
   /** A one-line notice, the first time something goes wrong in a given way. */
   onNotice?(message: string): void;
+  /** Steers the run while it goes (keys, the dashboard's API): the run attaches to it. */
+  control?: RunControl;
+  /** Each change a command made, as the results record it. */
+  onEvent?(event: ControlEvent): void;
 }
 
 /** How a run ended. */
@@ -88,7 +99,7 @@ export interface RunOutcome {
   consumers: number;
   /** The adaptive controller in use, or false. */
   adaptive: false | "seed" | "capacity";
-  /** `duration`, `requests`, the stop signal's reason, or `error`. */
+  /** `duration`, `requests`, `stages`, `control`, the stop signal's reason, or `error`. */
   stoppedBy: string;
   /** What went wrong, when the run could not go on (a crashed pacer). */
   error?: string;

@@ -76,6 +76,7 @@ export class Schedule {
   #seq = 0;
   #lastScheduled = -Infinity;
   #skipped = 0;
+  #pausedAt: number | undefined;
 
   constructor(options: ScheduleOptions) {
     if (!(options.rate > 0)) throw new RangeError(`rate must be > 0, got ${options.rate}`);
@@ -101,9 +102,33 @@ export class Schedule {
     return this.#skipped;
   }
 
-  /** When the next tick is due (ms). */
+  /** When the next tick is due (ms; Infinity while paused). */
   nextDue(): number {
+    if (this.#pausedAt !== undefined) return Infinity;
     return this.#anchorAt + paceWait(0, this.#seq - this.#anchorSeq, this.#rate);
+  }
+
+  /** A constant rate never ends by itself. */
+  readonly done = false;
+
+  /** Only a rate plan has a scale (`StagedSchedule`): a constant rate is set directly. */
+  setScale(_scale: number): void {}
+
+  /** Stops releasing ticks at `now`. */
+  pause(now: number): void {
+    this.#pausedAt ??= now;
+  }
+
+  /**
+   * Releases ticks again from `now`: the schedule moves on by the paused time, so the ticks it
+   * would have released meanwhile are not owed.
+   */
+  resume(now: number): void {
+    if (this.#pausedAt === undefined) return;
+    const shift = Math.max(0, now - this.#pausedAt);
+    this.#anchorAt += shift;
+    this.#lastScheduled += shift;
+    this.#pausedAt = undefined;
   }
 
   /** How long to wait at `now` before the next tick may go (0: now). */
@@ -136,6 +161,14 @@ export class Schedule {
     if (!(rate > 0)) throw new RangeError(`rate must be > 0, got ${rate}`);
     if (rate === this.#rate) return;
     const interval = 1000 / rate;
+    const paused = this.#pausedAt;
+    if (paused !== undefined) {
+      // Re-anchored as of the pause; resume() moves it on.
+      this.resume(paused);
+      this.setRate(rate, paused);
+      this.pause(paused);
+      return;
+    }
     const due = this.nextDue();
     const next = this.#seq === 0
       ? due
