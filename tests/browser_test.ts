@@ -99,6 +99,14 @@ Deno.test("browser: a run's live dashboard draws as it runs, then shows the summ
     await tab.waitForMessage(new RegExp(`tpsdemo: ${REPORT_CHARTS} charts drawn`), 10_000);
     const status = await tab.evaluate<string>("document.getElementById('controls').textContent");
     assertOk(/^live: \d+ s$/.test(status), `live status: ${status}`);
+    // The page steers the run: +10% through the run's API; the change comes back as an event.
+    await tab.evaluate("document.querySelector('#steer button[title=faster]').click()");
+    await tab.evaluate(
+      "new Promise((r) => { const f = () => document.querySelector('#decisions li') ? r(1) : " +
+        "setTimeout(f, 50); f(); })",
+    );
+    const listed = await tab.evaluate<string>("document.getElementById('decisions').textContent");
+    assertOk(listed.includes("rate → 220/s (api)"), listed);
     const [lines] = await Promise.all([run.stdout.rest(), run.stderr.rest()]);
     assertEquals((await run.child.status).code, 0);
     // The summary event ends the page: the header is the run's, the status says finished.
@@ -107,7 +115,10 @@ Deno.test("browser: a run's live dashboard draws as it runs, then shows the summ
         ".textContent; t.startsWith('finished') ? r(t) : setTimeout(f, 50); }; f(); })",
     );
     assertOk(finished.startsWith("finished after"), finished);
-    const summary = jsonLines(lines).at(-1)!;
+    const records = jsonLines(lines);
+    const summary = records.at(-1)!;
+    const events = records.filter((r) => r.type === "event");
+    assertEquals(events.map((e) => [e.event, e.rate, e.source]), [["rate", 220, "api"]]);
     const rows = await tab.evaluate<number>(
       "document.querySelectorAll('#chart-rate .u-over').length",
     );

@@ -7,6 +7,7 @@
  */
 
 import { assertEquals, assertOk } from "./_assert.ts";
+import { RunControl } from "../lib/client/control.ts";
 import { decodeHistogram, newHistogram, percentileCurve, percentilesMs } from "../lib/histogram.ts";
 import { pageAssets } from "../lib/report/assets.ts";
 import { dashboardApp, LiveFeed } from "../lib/report/dashboard.ts";
@@ -144,4 +145,43 @@ Deno.test("dashboard: a late client gets every row, then the summary; / becomes 
   assertEquals((await app.request("/report.html")).status, 200);
   const late = await events(await app.request("/events"));
   assertEquals(late.at(-1)!.event, "summary");
+});
+
+Deno.test("dashboard API: steers the run, refuses what cannot apply, loopback only", async () => {
+  const control = new RunControl();
+  const asked: string[] = [];
+  control.attach((c) =>
+    c.type === "resume"
+      ? { ok: false, status: 409, message: "not paused" }
+      : { ok: true, event: { type: "event", t: 1, event: "pause", source: "api" } }
+  );
+  const app = dashboardApp(new LiveFeed(), { title: "t" }, pageAssets(), { control });
+  const call = async (method: string, path: string, body?: string, from = "127.0.0.1") => {
+    const info = { remoteAddr: { transport: "tcp", hostname: from, port: 1 } };
+    const res = await app.request(path, { method, body }, info);
+    asked.push(`${method} ${path} ${res.status}`);
+    return await res.json();
+  };
+  assertEquals((await call("POST", "/pause")).ok, true);
+  assertEquals((await call("POST", "/resume")).message, "not paused");
+  assertEquals((await call("PUT", "/rate", "{}")).error, "bad_request");
+  assertEquals((await call("PUT", "/rate", '{"rate": 50}')).ok, true);
+  assertEquals((await call("POST", "/pause", undefined, "10.1.2.3")).error, "forbidden");
+  assertEquals(asked, [
+    "POST /pause 200",
+    "POST /resume 409",
+    "PUT /rate 400",
+    "PUT /rate 200",
+    "POST /pause 403",
+  ]);
+  // Asked to, it lets other hosts steer.
+  const open = dashboardApp(new LiveFeed(), { title: "t" }, pageAssets(), {
+    control,
+    remote: true,
+  });
+  const info = { remoteAddr: { transport: "tcp", hostname: "10.1.2.3", port: 1 } };
+  assertEquals((await open.request("/pause", { method: "POST" }, info)).status, 200);
+  // Without a control, there is no API.
+  const none = dashboardApp(new LiveFeed(), { title: "t" }, pageAssets());
+  assertEquals((await none.request("/pause", { method: "POST" })).status, 404);
 });

@@ -15,7 +15,10 @@ import { type RunConfig, startRun } from "../client/run.ts";
 import { summarize, warmReporters } from "./run_summary.ts";
 import { parseFlags, UsageError } from "./flags.ts";
 import { Gates, THRESHOLDS_FAILED } from "./gates.ts";
-import { commandLine, RunOutputs } from "./run_outputs.ts";
+import type { ControlCommand } from "../client/control.ts";
+import { RunControl } from "../client/control.ts";
+import { KEYS_HINT, listenKeys } from "./keys.ts";
+import { commandLine, eventLine, RunOutputs } from "./run_outputs.ts";
 import { MAX_AUTO_CONSUMERS, RUN_FLAGS, RUN_HELP } from "./run_flags.ts";
 import { configFromFlags, parseUrl, splitArgs } from "./run_settings.ts";
 import { SERVE_FLAGS, settingsFromFlags } from "./serve_flags.ts";
@@ -113,8 +116,18 @@ export async function runCommand(args: string[]): Promise<number> {
     // Every flag is checked before the server starts; the URL is known once it listens.
     config = configFromFlags(v, new URL("http://127.0.0.1/"));
   }
+  if (v.stages !== undefined && args.some((a) => /^--rate(-limit)?(=|$)/.test(a))) {
+    throw new UsageError(
+      "Cannot start run: '--stages' sets the rate over time: drop '--rate' (with '--adaptive', " +
+        "the stages are its ceiling)",
+      { flag: "--stages", value: v.stages, allowed: "without --rate" },
+    );
+  }
+  const control = new RunControl();
   // The files and the dashboard before anything starts: a bad path or a busy port exits 2.
   const outputs = await RunOutputs.open({
+    control,
+    remoteControl: v["remote-control"],
     json,
     out: v.out,
     html: v.html,
@@ -149,7 +162,11 @@ export async function runCommand(args: string[]): Promise<number> {
     if (json) writeLine(Deno.stderr, line);
     else out(line);
   };
-  const rateText = config.rate === 0 ? "max rate (closed loop)" : `${config.rate}/s`;
+  const rateText = config.stages
+    ? `stages ${v.stages}`
+    : config.rate === 0
+    ? "max rate (closed loop)"
+    : `${config.rate}/s`;
   writeLine(
     Deno.stderr,
     `tpsdemo run: ${url.href}${serverNote} at ${rateText}` +
@@ -176,6 +193,17 @@ export async function runCommand(args: string[]): Promise<number> {
     );
     stop.abort("signal");
   }, () => kill.abort("signal"));
+  // Keys on a terminal steer the run; each change (and the dashboard's) is one line here.
+  const steer = (c: ControlCommand, source: string) => {
+    const r = control.apply(c, source);
+    if (!r.ok) writeLine(Deno.stderr, `tpsdemo run: ${c.type}: ${r.message}`);
+  };
+  const stopKeys = listenKeys((c) => steer(c, "key"), () => {
+    try {
+      Deno.kill(Deno.pid, "SIGINT");
+    } catch { /* no signals here */ }
+  });
+  if (stopKeys) writeLine(Deno.stderr, `tpsdemo run: ${KEYS_HINT}`);
   warmReporters();
   try {
     const outcome = await startRun(config, {
@@ -197,7 +225,13 @@ export async function runCommand(args: string[]): Promise<number> {
       onNotice(message) {
         writeLine(Deno.stderr, `tpsdemo run: ${message}`);
       },
+      control,
+      onEvent(e) {
+        writeLine(Deno.stderr, `tpsdemo run: ${eventLine(e)}`);
+        outputs.event(e);
+      },
     });
+    stopKeys?.();
     const summary: Summary = {
       ...summarize(config, outcome),
       ...outputs.header,
@@ -219,6 +253,7 @@ export async function runCommand(args: string[]): Promise<number> {
     await outputs.hold((line) => writeLine(Deno.stderr, `tpsdemo run: ${line}`));
     if (summary.thresholds?.some((t) => !t.pass)) return THRESHOLDS_FAILED;
   } finally {
+    stopKeys?.();
     removeSignals();
     await outputs.close();
     await stopServer();

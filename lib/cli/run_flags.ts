@@ -130,6 +130,11 @@ export const RUN_FLAGS = {
     help: "Serve a live dashboard (default 127.0.0.1:0, port printed); it keeps the final " +
       "report until Ctrl-C",
   },
+  "remote-control": {
+    type: "boolean",
+    default: false,
+    help: "Let clients not on loopback steer the run through the dashboard's API",
+  },
   "threshold": {
     type: "string",
     multiple: true,

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { ControlEvent, RunControl } from "../client/control.ts";
 import type { IntervalSnapshot } from "../client/recorder.ts";
 import { RESULTS_SCHEMA, type Summary, summaryJson } from "../client/reporters.ts";
 import type { PageAssets } from "../report/assets.ts";
@@ -23,6 +24,10 @@ export interface OutputOptions {
   dashboard: boolean | string;
   /** Writes a line to stdout. */
   stdout: (line: string) => void;
+  /** What the dashboard's API steers. */
+  control?: RunControl;
+  /** Let clients that are not on loopback steer the run through the dashboard's API. */
+  remoteControl?: boolean;
 }
 
 function openForWrite(flag: string, path: string): Deno.FsFile {
@@ -66,7 +71,10 @@ export class RunOutputs {
       o.#feed = new LiveFeed();
       if (options.dashboard !== false) {
         const { hostname, port } = parseDashboard(options.dashboard);
-        const app = dashboardApp(o.#feed, o.#page, o.#assets);
+        const app = dashboardApp(o.#feed, o.#page, o.#assets, {
+          control: options.control,
+          remote: options.remoteControl ?? false,
+        });
         try {
           o.#server = listenDashboard(app, hostname, port);
         } catch (err) {
@@ -119,6 +127,17 @@ export class RunOutputs {
       if (this.#results) writeLine(this.#results, line);
     }
     this.#feed?.push(record);
+  }
+
+  /** A change made by a command: its record to stdout (`--json`), the file and the dashboard. */
+  event(e: ControlEvent): void {
+    const record = { ...e, ...this.header, t_unix_ms: Date.now() };
+    if (this.#options.json || this.#results) {
+      const line = JSON.stringify(record);
+      if (this.#options.json) this.#options.stdout(line);
+      if (this.#results) writeLine(this.#results, line);
+    }
+    this.#feed?.event(record);
   }
 
   /** The summary: to the file, the dashboard, and the HTML report. */
@@ -203,4 +222,27 @@ export function commandLine(args: string[]): string {
   );
   const quote = (a: string) => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
   return ["tpsdemo", "run", ...shown.map(quote)].join(" ");
+}
+
+/**
+ * A command's change as the terminal says it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(
+ *   eventLine({ type: "event", t: 3, event: "rate", rate: 110, source: "key" }),
+ *   "rate 110/s (key, at 3 s)",
+ * );
+ * ```
+ */
+export function eventLine(e: ControlEvent): string {
+  const what = e.event === "rate"
+    ? `rate ${e.rate}/s${e.scale !== undefined ? ` (the stages x${e.scale})` : ""}`
+    : e.event === "pause"
+    ? "paused"
+    : e.event === "resume"
+    ? `resumed at ${e.rate}/s`
+    : "stopping";
+  return `${what} (${e.source}, at ${e.t} s)`;
 }

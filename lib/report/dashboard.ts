@@ -11,7 +11,8 @@
  * @module
  */
 
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
+import type { ControlCommand, ControlEvent, RunControl } from "../client/control.ts";
 import { streamSSE } from "hono/streaming";
 import type { Summary } from "../client/reporters.ts";
 import { decodeHistogram, newHistogram, percentileCurve } from "../histogram.ts";
@@ -21,11 +22,15 @@ import type { PageAssets } from "./assets.ts";
 import { renderPage } from "./page.ts";
 import { columnsOf, emptyColumns, rowOf } from "./series.ts";
 
-type Listener = (event: "row" | "summary", data: string) => void;
+type Listener = (event: "row" | "event" | "summary", data: string) => void;
+
+/** A command's change as the results hold it. */
+export type EventRecord = ControlEvent & { schema?: number; run_id?: string; t_unix_ms?: number };
 
 /** What a run has reported so far, and the pages and streams that follow it. */
 export class LiveFeed {
   readonly records: IntervalRecord[] = [];
+  readonly events: EventRecord[] = [];
   summary: Summary | undefined;
   #rows: string[] = [];
   #final: string | undefined;
@@ -47,9 +52,17 @@ export class LiveFeed {
       });
     }
     const row = JSON.stringify(rowOf(record));
-    this.#rows.push(row);
+    this.#rows.push(`{"row":${row}}`);
     const data = `{"row":${row}${this.#curves ? `,"curves":${this.#curves}` : ""}}`;
     for (const l of this.#listeners) l("row", data);
+  }
+
+  /** Adds a command's change (a marker on the charts). */
+  event(record: EventRecord): void {
+    this.events.push(record);
+    const data = JSON.stringify(record);
+    this.#rows.push(`{"event":${data}}`);
+    for (const l of this.#listeners) l("event", data);
   }
 
   /** Ends the feed with the run's summary. */
@@ -60,7 +73,7 @@ export class LiveFeed {
       curves: curvesOf(summary),
       // The page ends on the report's columns (the end's short intervals merged, long runs
       // re-bucketed), so it looks like the report it becomes.
-      columns: columnsOf(this.records),
+      columns: columnsOf(this.records, undefined, this.events),
     });
     for (const l of this.#listeners) l("summary", this.#final);
   }
@@ -70,9 +83,14 @@ export class LiveFeed {
    * then for each new one, and for the summary. Returns the unsubscribe.
    */
   follow(listener: Listener): () => void {
-    this.#rows.forEach((row, i) => {
-      const last = i === this.#rows.length - 1 && this.#curves;
-      listener("row", `{"row":${row}${last ? `,"curves":${this.#curves}` : ""}}`);
+    const lastRow = this.#rows.findLastIndex((r) => r.startsWith('{"row"'));
+    this.#rows.forEach((entry, i) => {
+      if (entry.startsWith('{"event"')) {
+        listener("event", entry.slice(9, -1));
+        return;
+      }
+      const curves = i === lastRow && this.#curves ? `,"curves":${this.#curves}` : "";
+      listener("row", `${entry.slice(0, -1)}${curves}}`);
     });
     if (this.#final) {
       listener("summary", this.#final);
@@ -85,7 +103,7 @@ export class LiveFeed {
   /** The final report's HTML, once the run has ended. */
   report(assets: PageAssets): string | undefined {
     if (!this.summary) return undefined;
-    const results = { summaries: [this.summary], intervals: this.records };
+    const results = { summaries: [this.summary], intervals: this.records, events: this.events };
     return this.#report ??= renderPage(
       reportModel([{ name: "run", results }], mergeResults([results])),
       assets,
@@ -111,8 +129,10 @@ export function dashboardApp(
   feed: LiveFeed,
   page: { title: string; header?: string },
   assets: PageAssets,
+  steer: { control?: RunControl; remote?: boolean } = {},
 ): Hono {
   const app = new Hono();
+  if (steer.control) controlRoutes(app, steer.control, steer.remote ?? false);
   // The live page, rendered per request: the run may name itself after the app is made.
   const live = () =>
     renderPage({
@@ -125,6 +145,7 @@ export function dashboardApp(
       }],
       header: page.header ?? "",
       events: "/events",
+      control: steer.control !== undefined,
     }, assets);
   app.get("/", (c) => c.html(feed.report(assets) ?? live()));
   app.get("/report.html", (c) => {
@@ -181,4 +202,41 @@ export function listenDashboard(app: Hono, hostname: string, port: number): Dash
       await server.shutdown();
     },
   };
+}
+
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+
+/**
+ * The run-time control API: `PUT /rate` (`{"rate": N}`), `POST /pause`, `/resume`, `/faster`,
+ * `/slower`, `/stop`. Each answers the change made (`{"ok": true, "event": …}`), or a 4xx JSON
+ * error; clients not on loopback get 403 unless `remote`.
+ */
+function controlRoutes(app: Hono, control: RunControl, remote: boolean): void {
+  const answer = (c: Context, command: ControlCommand) => {
+    const info = c.env as unknown as Deno.ServeHandlerInfo | undefined;
+    const addr = info?.remoteAddr;
+    const from = addr && "hostname" in addr ? addr.hostname : "127.0.0.1";
+    if (!remote && !LOOPBACK.test(from)) {
+      return c.json({
+        error: "forbidden",
+        message: "run control is for loopback clients; start the run with --remote-control",
+      }, 403);
+    }
+    const r = control.apply(command, "api");
+    return r.ok ? c.json(r) : c.json({ error: "conflict", message: r.message }, r.status);
+  };
+  app.put("/rate", async (c) => {
+    let rate = NaN;
+    try {
+      const body = await c.req.json();
+      rate = typeof body?.rate === "number" ? body.rate : NaN;
+    } catch { /* below */ }
+    if (!Number.isFinite(rate)) {
+      return c.json({ error: "bad_request", message: 'send {"rate": N}, N requests/s' }, 400);
+    }
+    return answer(c, { type: "rate", rate });
+  });
+  for (const type of ["pause", "resume", "faster", "slower", "stop"] as const) {
+    app.post(`/${type}`, (c) => answer(c, { type }));
+  }
 }

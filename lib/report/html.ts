@@ -43,13 +43,17 @@ export function reportModel(
   const runs: (PageRun & { summary: Summary })[] = [];
   for (const { name, results } of inputs) {
     for (const summary of results.summaries) {
-      const own = results.intervals.filter((i) =>
-        results.summaries.length === 1 || i.run_id === summary.run_id
-      );
+      const mine = (r: { run_id?: string }) =>
+        results.summaries.length === 1 || r.run_id === summary.run_id;
       const label = results.summaries.length === 1
         ? name
         : `${name} (${summary.run_id?.slice(0, 8)})`;
-      runs.push({ label, summary, columns: columnsOf(own), curves: curvesOf(summary) });
+      const columns = columnsOf(
+        results.intervals.filter(mine),
+        undefined,
+        (results.events ?? []).filter(mine),
+      );
+      runs.push({ label, summary, columns, curves: curvesOf(summary) });
     }
   }
   const header = runs.length > 1 ? [...runs, { label: "merged", summary: merged.summary }] : runs;

@@ -16,7 +16,7 @@ import {
   newHistogram,
 } from "../histogram.ts";
 import type { Accounting } from "../client/recorder.ts";
-import type { IntervalRecord } from "./series.ts";
+import type { ControlEventLike, IntervalRecord } from "./series.ts";
 import type { Summary } from "../client/reporters.ts";
 
 export type { IntervalRecord };
@@ -25,6 +25,8 @@ export type { IntervalRecord };
 export interface Results {
   summaries: Summary[];
   intervals: IntervalRecord[];
+  /** Run-time commands (`{"type":"event"}`), when the runs were steered. */
+  events?: (ControlEventLike & { run_id?: string })[];
 }
 
 /** A results file that cannot be read: the message names the place. */
@@ -45,7 +47,7 @@ export class ResultsError extends Error {
  * ```
  */
 export function readResults(text: string, name: string): Results {
-  const out: Results = { summaries: [], intervals: [] };
+  const out: Results = { summaries: [], intervals: [], events: [] };
   for (const [i, line] of text.split("\n").entries()) {
     if (line.trim() === "") continue;
     let record: { type?: string; schema?: number };
@@ -59,6 +61,7 @@ export function readResults(text: string, name: string): Results {
     }
     if (record.type === "summary") out.summaries.push(record as Summary);
     else if (record.type === "interval") out.intervals.push(record as IntervalRecord);
+    else if (record.type === "event") out.events!.push(record as unknown as ControlEventLike);
   }
   if (out.summaries.length === 0) {
     throw new ResultsError(`${name}: no summary record (was the run cut short?)`);

@@ -10,7 +10,7 @@
 
 import type { PageAssets } from "./assets.ts";
 import type { PercentileCurve } from "../histogram.ts";
-import { appendRow, type Columns, emptyColumns } from "./series.ts";
+import { appendRow, type Columns, emptyColumns, eventText } from "./series.ts";
 
 /** One run on the page. */
 export interface PageRun {
@@ -30,6 +30,8 @@ export interface PageModel {
   header: string;
   /** Live mode: the server-sent events URL; control endpoints sit beside it. */
   events?: string;
+  /** Live mode: the page shows the run-time controls (the run's API answers them). */
+  control?: boolean;
 }
 
 /** Escapes text for HTML. */
@@ -72,6 +74,7 @@ drag on a chart to zoom, double-click to reset</footer>
 <script>
 const appendRow = ${appendRow.toString()};
 const emptyColumns = ${emptyColumns.toString()};
+const eventText = ${eventText.toString()};
 ${assets.pageJs}
 </script>
 </body></html>

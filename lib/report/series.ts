@@ -65,6 +65,8 @@ export interface Columns {
   status: Record<string, number[]>;
   kinds: Record<string, number[]>;
   decisions: { t: number; text: string }[];
+  /** Run-time commands (`{"type":"event"}` records): when, and what they changed. */
+  events: { t: number; text: string }[];
 }
 
 const quad = (p: { p50: number; p90: number; p99: number; max: number }) =>
@@ -141,8 +143,10 @@ export const MAX_DECISIONS = 1000;
 export function columnsOf(
   records: IntervalRecord[],
   maxPoints = MAX_POINTS,
+  events: ControlEventLike[] = [],
 ): Columns {
   const cols = emptyColumns();
+  cols.events = events.map((e) => ({ t: e.t, text: eventText(e) }));
   // A run ends with short intervals (up to the stop, then the drain until in-flight requests
   // end): fractions of a second whose rates would spike. They join the interval before them.
   const groups = records.map((r) => [r]);
@@ -186,6 +190,7 @@ export function emptyColumns(): Columns {
     status: {},
     kinds: {},
     decisions: [],
+    events: [],
   };
 }
 
@@ -253,4 +258,33 @@ function mergeRows(bucket: IntervalRecord[]): Row {
     pacer: worst("pacer"),
     send: worst("send"),
   };
+}
+
+/** What a run-time command record holds (`lib/client/control.ts`'s ControlEvent). */
+export interface ControlEventLike {
+  t: number;
+  event: string;
+  rate?: number;
+  scale?: number;
+  source?: string;
+}
+
+/**
+ * A command's change in words, for the charts' markers.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(eventText({ t: 1, event: "rate", rate: 110, source: "key" }), "rate → 110/s (key)");
+ * ```
+ */
+export function eventText(e: ControlEventLike): string {
+  const what = e.event === "rate"
+    ? `rate → ${e.rate}/s`
+    : e.event === "resume"
+    ? `resume at ${e.rate}/s`
+    : e.event;
+  return `${what}${e.scale !== undefined ? ` (stages ×${e.scale})` : ""}${
+    e.source ? ` (${e.source})` : ""
+  }`;
 }

@@ -3,7 +3,7 @@
 // #tpsdemo-data: once (report), as server-sent events arrive (live), or by polling /stats
 // (serve). It sets data-charts on <body> to the number of charts drawn with data, and
 // data-errors when a script error happens.
-/* global uPlot, appendRow, emptyColumns */
+/* global uPlot, appendRow, emptyColumns, eventText */
 "use strict";
 
 const data = JSON.parse(document.getElementById("tpsdemo-data").textContent);
@@ -20,9 +20,13 @@ const main = document.getElementById("charts");
 /** A chart: id, title, y unit, and per run the series [{label, values, points?}] over `x`. */
 function chartSpecs(run) {
   const c = run.columns;
-  const decisions = c.t.map((t, i) =>
-    c.decisions.some((d) => d.t > (i > 0 ? c.t[i - 1] : -Infinity) && d.t <= t) ? c.target[i] : null
-  );
+  // A marker at the first point at or after each decision or command.
+  const markers = (list, values) =>
+    c.t.map((t, i) =>
+      list.some((d) => d.t > (i > 0 ? c.t[i - 1] : -Infinity) && d.t <= t) ? values[i] : null
+    );
+  const decisions = markers(c.decisions, c.target);
+  const commands = markers(c.events ?? [], c.target);
   const several = data.runs.length > 1;
   const latency = several
     ? [["corrected p50", c.cor[0]], ["corrected p99", c.cor[2]], ["service p99", c.lat[2]]]
@@ -41,7 +45,12 @@ function chartSpecs(run) {
       title: "Rate: target, sent and done per second",
       unit: "/s",
       x: c.t,
-      series: [["target", c.target], ["sent/s", c.sent], ["done/s", c.done]],
+      series: [
+        ["target", c.target],
+        ["sent/s", c.sent],
+        ["done/s", c.done],
+        ["command", commands, true],
+      ],
     },
     {
       id: "latency",
@@ -195,21 +204,25 @@ function resize() {
 addEventListener("resize", resize);
 
 function showDecisions() {
-  const all = data.runs.flatMap((r) =>
-    r.columns.decisions.map((d) => `${r.label} t=${d.t}s: ${d.text}`)
-  );
   const box = document.getElementById("decisions");
   box.replaceChildren();
-  if (all.length === 0) return;
-  const h = document.createElement("h2");
-  h.textContent = "Controller decisions";
-  const list = document.createElement("ol");
-  for (const text of all.slice(-200)) {
-    const li = document.createElement("li");
-    li.textContent = text;
-    list.append(li);
+  const lists = [
+    ["Run-time commands", (r) => r.columns.events ?? []],
+    ["Controller decisions", (r) => r.columns.decisions],
+  ];
+  for (const [title, of] of lists) {
+    const all = data.runs.flatMap((r) => of(r).map((d) => `${r.label} t=${d.t}s: ${d.text}`));
+    if (all.length === 0) continue;
+    const h = document.createElement("h2");
+    h.textContent = title;
+    const list = document.createElement("ol");
+    for (const text of all.slice(-200)) {
+      const li = document.createElement("li");
+      li.textContent = text;
+      list.append(li);
+    }
+    box.append(h, list);
   }
-  box.append(h, list);
 }
 
 function setStatus(text) {
@@ -221,6 +234,7 @@ function startLive() {
   run.columns = emptyColumns();
   setStatus("live: connecting…");
   const events = new EventSource(data.events);
+  if (data.control) addControls();
   events.addEventListener("row", (e) => {
     const m = JSON.parse(e.data);
     appendRow(run.columns, m.row);
@@ -229,6 +243,12 @@ function startLive() {
     draw([chartSpecs(run)]);
     showDecisions();
     setStatus(`live: ${Math.round(m.row.t)} s`);
+  });
+  events.addEventListener("event", (e) => {
+    const m = JSON.parse(e.data);
+    run.columns.events.push({ t: m.t, text: eventText(m) });
+    if (run.columns.t.length > 0) draw([chartSpecs(run)]);
+    showDecisions();
   });
   events.addEventListener("summary", (e) => {
     const m = JSON.parse(e.data);
@@ -240,6 +260,43 @@ function startLive() {
     events.close();
   });
   events.onerror = () => setStatus(`disconnected after ${Math.round(run.columns.t.at(-1) ?? 0)} s`);
+}
+
+/** The run-time controls: the run's API (PUT /rate, POST /pause, /resume, /faster, …). */
+function addControls() {
+  const bar = document.createElement("div");
+  bar.id = "steer";
+  const say = document.createElement("span");
+  const call = async (method, path, body) => {
+    const res = await fetch(path, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const r = await res.json();
+    say.textContent = r.ok ? eventText(r.event) : r.message;
+  };
+  const button = (text, title, action) => {
+    const b = document.createElement("button");
+    b.textContent = text;
+    b.title = title;
+    b.onclick = () => action().catch((err) => say.textContent = String(err));
+    bar.append(b);
+  };
+  button("−10%", "slower", () => call("POST", "/slower"));
+  button("+10%", "faster", () => call("POST", "/faster"));
+  button("pause", "pause", () => call("POST", "/pause"));
+  button("resume", "resume", () => call("POST", "/resume"));
+  const input = document.createElement("input");
+  input.type = "number";
+  input.min = "1";
+  input.placeholder = "rate/s";
+  input.size = 8;
+  bar.append(input);
+  button("set rate", "PUT /rate", () => call("PUT", "/rate", { rate: Number(input.value) }));
+  button("stop", "stop gracefully", () => call("POST", "/stop"));
+  bar.append(say);
+  document.querySelector("header").append(bar);
 }
 
 /** serve's dashboard: /stats every second, as rates by route and status. */
