@@ -10,6 +10,7 @@ import { UsageError } from "./lib/cli/flags.ts";
 import { RUN_HELP } from "./lib/cli/run_flags.ts";
 import { SERVE_HELP } from "./lib/cli/serve_flags.ts";
 import { REPORT_HELP } from "./lib/cli/report_flags.ts";
+import { CAPACITY_HELP } from "./lib/cli/capacity_flags.ts";
 
 /** The program's version: `deno.json`'s, the one source. */
 export const VERSION: string = denoJson.version;
@@ -28,6 +29,10 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; help:
     run: async (args) => (await import("./lib/cli/report_command.ts")).reportCommand(args),
     help: REPORT_HELP,
   },
+  capacity: {
+    run: async (args) => (await import("./lib/cli/capacity_command.ts")).capacityCommand(args),
+    help: CAPACITY_HELP,
+  },
 };
 
 const USAGE = `tpsdemo ${VERSION}: paces HTTP load precisely and finds the rate a service sustains.
@@ -36,6 +41,7 @@ Usage:
   tpsdemo serve [flags]   Run the mock HTTP service (latency, 503s, capacity, cache, coupons)
   tpsdemo run [flags]     Run the paced load client (embedded mock server without --url)
   tpsdemo report FILE...  Merge results files exactly and print the summary (thresholds too)
+  tpsdemo capacity --slo EXPR  Find the highest rate at which every objective holds
   tpsdemo help COMMAND    Show a command's flags
 
 Flags:
@@ -45,6 +51,8 @@ Flags:
 Examples:
   tpsdemo serve --capacity 300
   tpsdemo run --consumers 8 --duration 10s
+  tpsdemo run --stages 30s:100,1m:100,0s:500,1m:500 --dashboard
+  tpsdemo capacity --url http://127.0.0.1:8000/api/work --slo 'p99<50ms' --slo 'errors<1%'
   tpsdemo run --url http://127.0.0.1:8000/api/work --adaptive --json |
     jq 'select(.type == "interval") | .api_per_s'`;
 

@@ -70,8 +70,10 @@ const LAYERS: string[][] = [
     "lib/report/thresholds.ts",
     "lib/report/merge.ts",
   ],
-  // Results: the report page and the live dashboard; the server's isolates.
-  ["server/isolates.ts", "lib/report/html.ts"],
+  ["lib/capacity/search.ts"],
+  ["lib/capacity/report.ts"],
+  // Results: the report page and the live dashboard; the server's isolates; the capacity search.
+  ["server/isolates.ts", "lib/report/html.ts", "lib/capacity/find.ts"],
   ["lib/report/dashboard.ts"],
   // The terminal edge.
   ["lib/cli/flags.ts", "lib/cli/terminal.ts"],
@@ -85,7 +87,13 @@ const LAYERS: string[][] = [
   ],
   ["lib/cli/run_outputs.ts", "lib/cli/stages_flag.ts"],
   ["lib/cli/run_settings.ts"],
-  ["lib/cli/run_command.ts", "lib/cli/serve_command.ts", "lib/cli/report_command.ts"],
+  ["lib/cli/embedded.ts", "lib/cli/keys.ts", "lib/cli/capacity_flags.ts"],
+  [
+    "lib/cli/run_command.ts",
+    "lib/cli/serve_command.ts",
+    "lib/cli/report_command.ts",
+    "lib/cli/capacity_command.ts",
+  ],
   // Entry points.
   ["main.ts", "workers/pacer.ts", "workers/cpu_job.ts", "workers/server_isolate.ts"],
 ];

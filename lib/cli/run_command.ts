@@ -8,8 +8,6 @@
  * @module
  */
 
-import { startIsolates } from "../../server/isolates.ts";
-import { ServerState } from "../../server/shared_state.ts";
 import { statsLine, type Summary, summaryJson, summaryTable } from "../client/reporters.ts";
 import { type RunConfig, startRun } from "../client/run.ts";
 import { summarize, warmReporters } from "./run_summary.ts";
@@ -20,56 +18,12 @@ import { RunControl } from "../client/control.ts";
 import { KEYS_HINT, listenKeys } from "./keys.ts";
 import { commandLine, eventLine, RunOutputs } from "./run_outputs.ts";
 import { MAX_AUTO_CONSUMERS, RUN_FLAGS, RUN_HELP } from "./run_flags.ts";
-import { configFromFlags, parseUrl, splitArgs } from "./run_settings.ts";
-import { SERVE_FLAGS, settingsFromFlags } from "./serve_flags.ts";
+import { configFromFlags, parseUrl } from "./run_settings.ts";
+import { startEmbedded } from "./embedded.ts";
 import { onInterrupt, openFilesAvailable, writeLine } from "./terminal.ts";
 
 /** Open files kept for the runtime, Workers and the rest, besides the consumers' sockets. */
 const FD_RESERVE = 64;
-
-/** Starts the embedded server from `--server`'s flags; the config's URL is set to it. */
-async function startEmbedded(serverArgs: string, config: RunConfig) {
-  const args = splitArgs(serverArgs);
-  for (const a of args) {
-    const name = a.replace(/^--?/, "").split("=")[0];
-    if (a.startsWith("-") && ["port", "host", "grace"].includes(name)) {
-      throw new UsageError(
-        `Cannot start run: in '--server', '--${name}' cannot be set: the embedded server ` +
-          "listens on a free loopback port and stops with the run",
-        {
-          flag: "--server",
-          value: serverArgs,
-          allowed: "serve's flags but --port, --host, --grace",
-        },
-      );
-    }
-  }
-  let flags;
-  try {
-    flags = parseFlags("serve", args, SERVE_FLAGS);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    throw new UsageError(
-      err.message.replace("Cannot start serve:", "Cannot start run: in '--server',"),
-      err,
-    );
-  }
-  if (flags.help) {
-    throw new UsageError(
-      "Cannot start run: '--server' takes serve's flags; see 'tpsdemo serve --help'",
-      { flag: "--server", value: serverArgs, allowed: "serve's flags" },
-    );
-  }
-  const state = ServerState.create({ coupons: flags.coupons });
-  const iso = await startIsolates(state, {
-    hostname: "127.0.0.1",
-    port: 0,
-    count: flags.workers,
-    settings: settingsFromFlags(flags),
-  });
-  config.request.url = new URL(`http://127.0.0.1:${iso.port}/api/work`);
-  return () => iso.shutdown(1000);
-}
 
 /**
  * Runs `tpsdemo run`; returns the exit code.

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { CapacityReport } from "../capacity/report.ts";
 import type { Summary } from "../client/reporters.ts";
 import { decodeHistogram, percentileCurve } from "../histogram.ts";
 import type { Merged, Results } from "./merge.ts";
@@ -149,4 +150,79 @@ ${body}</tbody></table>`;
 function latency(p: Summary["latency_ms"]): string {
   return `p50 ${fmt(p.p50, 3)} ms, p90 ${fmt(p.p90, 3)}, p99 ${fmt(p.p99, 3)}, ` +
     `p99.9 ${fmt(p.p999, 3)}, max ${fmt(p.max, 3)} (mean ${fmt(p.mean, 3)})`;
+}
+
+/**
+ * The capacity report's page: its answer and evidence in the header, the steps in a table, and
+ * charts by rate (goodput, latency, Little's law).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { capacityReport } from "../capacity/report.ts";
+ * const r = capacityReport([], { slos: ["p99<50ms"], maxRate: 400, lowestFail: 420,
+ *   precision: 0.05 });
+ * const model = capacityModel(r, "http://x/", "tpsdemo capacity --slo p99<50ms");
+ * assert.equal(model.capacity?.max_rate, 400);
+ * assert.ok(model.header.includes("400/s"));
+ * ```
+ */
+export function capacityModel(r: CapacityReport, url: string, command: string): PageModel {
+  const row = (name: string, value: string) => `<tr><th>${name}</th><td>${value}</td></tr>`;
+  const fail = r.steps.find((s) => s.rate === r.lowest_failing_rate);
+  const head = [
+    row("command", `<code>${escapeHtml(command)}</code>`),
+    row("target", escapeHtml(url)),
+    row("objectives", escapeHtml(r.slos.join(", "))),
+    row(
+      "max rate",
+      r.max_rate === null
+        ? "no rate met every objective"
+        : `<b>${r.max_rate}/s</b> meets every objective` +
+          (fail ? `; ${fail.rate}/s did not (${escapeHtml(fail.failed.join(", "))})` : ""),
+    ),
+    row("saturation", `${r.saturation_goodput}/s of goodput at most`),
+    row("knee", r.knee_rate === null ? "none seen" : `${r.knee_rate}/s`),
+    row("recommended", r.recommended_rate === null ? "–" : `${r.recommended_rate}/s`),
+    row("client", escapeHtml(r.client_note)),
+    row("method", `doubling, bisection to ${r.precision * 100}%, the answer confirmed`),
+  ].join("\n");
+  const cells = (s: CapacityReport["steps"][number]) =>
+    [
+      s.rate,
+      s.achieved,
+      s.goodput,
+      s.p50_ms,
+      s.p99_ms,
+      `${s.errors_pct}%`,
+      s.in_flight,
+      s.littles_law,
+      s.send_lateness_p99_us,
+      s.client_cpu_pct,
+    ].map((v) => `<td>${v}</td>`).join("") +
+    `<td class="${s.pass ? "pass" : "fail"}">${
+      s.pass ? "pass" : escapeHtml(s.failed.join(", "))
+    }</td>`;
+  const steps = `<table class="summary steps"><thead><tr>${
+    [
+      "rate",
+      "achieved",
+      "goodput",
+      "p50 ms",
+      "p99 ms",
+      "errors",
+      "in flight",
+      "rate × latency",
+      "send p99 µs",
+      "client CPU %",
+      "result",
+    ].map((h) => `<th>${h}</th>`).join("")
+  }</tr></thead><tbody>${r.steps.map((s) => `<tr>${cells(s)}</tr>`).join("\n")}</tbody></table>`;
+  return {
+    title: `tpsdemo capacity: ${url}`,
+    mode: "report",
+    runs: [],
+    header: `<table class="summary"><tbody>${head}</tbody></table>${steps}`,
+    capacity: r,
+  };
 }

@@ -12,6 +12,18 @@ import type { PageAssets } from "./assets.ts";
 import type { PercentileCurve } from "../histogram.ts";
 import { appendRow, type Columns, emptyColumns, eventText } from "./series.ts";
 
+/** A capacity step as the page draws it (`lib/capacity/search.ts`'s StepRow). */
+export interface CapacityStep {
+  rate: number;
+  achieved: number;
+  goodput: number;
+  p50_ms: number;
+  p99_ms: number;
+  in_flight: number;
+  littles_law: number;
+  pass: boolean;
+}
+
 /** One run on the page. */
 export interface PageRun {
   label: string;
@@ -32,6 +44,8 @@ export interface PageModel {
   events?: string;
   /** Live mode: the page shows the run-time controls (the run's API answers them). */
   control?: boolean;
+  /** A capacity report: its charts by rate. */
+  capacity?: { steps: CapacityStep[]; max_rate: number | null; knee_rate: number | null };
 }
 
 /** Escapes text for HTML. */

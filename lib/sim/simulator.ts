@@ -3,8 +3,7 @@
  * bounded client queue drained by a client with a dispatch ceiling and a concurrency limit; the
  * service has a capacity (token bucket, as `serve --capacity`), a bounded wait queue (503 when
  * full), lognormal latency noise and capacity steps. A {@linkcode Controller} sets the rate once
- * per window from the same {@linkcode WindowStats} the real run gives it. Used by the tests and
- * by `deno task bench`.
+ * per window from the same {@linkcode WindowStats} the real run gives it (tests and benches).
  *
  * @module
  */
@@ -39,6 +38,8 @@ export interface Scenario {
   queueSize?: number;
   /** Client timeout, ms (default 5000). */
   timeoutMs?: number;
+  /** Keep every request's times and outcome in the result (`completions`). */
+  keepCompletions?: boolean;
 }
 
 /** One simulated second. */
@@ -64,6 +65,8 @@ export interface SimResult {
   cuts: number;
   /** Times (s) and reasons of the decisions that lowered the rate. */
   cutLog: { t: number; reason: string }[];
+  /** With `keepCompletions`: each request's scheduled, send and end times (ms), and ok. */
+  completions?: { scheduledAt: number; sentAt: number; doneAt: number; ok: boolean }[];
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -95,11 +98,11 @@ export function simulate(scenario: Scenario, controller: Controller): SimResult 
   const consumers = scenario.consumers ?? Infinity;
   const queueSize = scenario.queueSize ?? 200;
   const timeout = scenario.timeoutMs ?? 5000;
-  const capAt = (t: number) => {
-    let c = scenario.capacity[0][1];
-    for (const [from, cap] of scenario.capacity) if (t >= from * 1000) c = cap;
-    return c;
-  };
+  const capAt = (t: number) =>
+    scenario.capacity.reduce(
+      (c, [from, cap]) => t >= from * 1000 ? cap : c,
+      scenario.capacity[0][1],
+    );
 
   const schedule = new Schedule({ rate: controller.initialRate, maxDebt: 1 });
   // Per request, in send order.
@@ -284,5 +287,13 @@ export function simulate(scenario: Scenario, controller: Controller): SimResult 
     seconds,
     cuts: controller.cuts,
     cutLog,
+    completions: scenario.keepCompletions
+      ? sentAt.map((s, i) => ({
+        scheduledAt: scheduledAt[i],
+        sentAt: s,
+        doneAt: doneAt[i],
+        ok: okFlag[i],
+      }))
+      : undefined,
   };
 }

@@ -181,7 +181,7 @@ function draw(specsByRun) {
             },
             values: (_u, splits) => splits.map(fmtPercentile),
           }
-          : { label: "seconds" },
+          : { label: spec.xLabel ?? "seconds" },
         { label: spec.unit, size: 60 },
       ],
       legend: { live: true },
@@ -383,7 +383,48 @@ function startServe() {
   loop();
 }
 
-if (data.mode === "live") startLive();
+/** A capacity report's charts, by rate. */
+function capacitySpecs(cap) {
+  const steps = [...cap.steps].sort((a, b) => a.rate - b.rate);
+  const x = steps.map((s) => s.rate);
+  const col = (k) => steps.map((s) => s[k]);
+  const at = (rate, values) => steps.map((s, i) => s.rate === rate ? values[i] : null);
+  return [
+    {
+      id: "cap-goodput",
+      title: "Goodput by rate asked (the max found, and the knee, marked)",
+      unit: "/s",
+      xLabel: "rate asked, /s",
+      x,
+      series: [
+        ["rate asked", x],
+        ["achieved", col("achieved")],
+        ["goodput", col("goodput")],
+        ["max rate", at(cap.max_rate, col("goodput")), true],
+        ["knee", at(cap.knee_rate, col("goodput")), true],
+      ],
+    },
+    {
+      id: "cap-latency",
+      title: "Corrected latency by rate asked (ms)",
+      unit: "ms",
+      xLabel: "rate asked, /s",
+      x,
+      series: [["p50", col("p50_ms")], ["p99", col("p99_ms")]],
+    },
+    {
+      id: "cap-littles",
+      title: "Little's law: requests in flight, measured and rate × latency",
+      unit: "",
+      xLabel: "rate asked, /s",
+      x,
+      series: [["in flight", col("in_flight")], ["rate × latency", col("littles_law")]],
+    },
+  ];
+}
+
+if (data.capacity) draw([capacitySpecs(data.capacity)]);
+else if (data.mode === "live") startLive();
 else if (data.mode === "serve") startServe();
 else {
   draw(data.runs.map(chartSpecs));
