@@ -1,5 +1,5 @@
 /**
- * `deno task bench [adaptive|pacer|serve|client|pool|paced|report ...]`: runs the benchmarks (all by default),
+ * `deno task bench [adaptive|pacer|serve|client|pool|paced|report|stages|capacity ...]`: runs the benchmarks (all by default),
  * prints a table for each and writes JSON under `bench/results/`.
  *
  * @module
@@ -12,6 +12,7 @@ import { benchPaced } from "./paced.ts";
 import { benchPool } from "./pool.ts";
 import { benchReport } from "./report.ts";
 import { benchServe } from "./serve.ts";
+import { benchStages } from "./stages.ts";
 
 const ALL: Record<string, () => unknown> = {
   adaptive: () => benchAdaptive(10),
@@ -21,6 +22,7 @@ const ALL: Record<string, () => unknown> = {
   pool: () => benchPool(8, 0.1),
   paced: () => benchPaced(8),
   report: () => benchReport(),
+  stages: () => benchStages(),
 };
 
 const names = Deno.args.length > 0 ? Deno.args : Object.keys(ALL);

@@ -1,7 +1,7 @@
 /**
  * The pages, tested in a real headless Chromium: the offline HTML report (`report --html`, one
- * run and an overlay of two), the live dashboard of a run (`run --dashboard`) and `serve`'s
- * `GET /dashboard`. Each page must draw every chart with data (it logs "tpsdemo: N charts
+ * run and an overlay of two), the live dashboard of a run (`run --dashboard`, steered from the
+ * page), `serve`'s `GET /dashboard`, and the capacity report. Each page must draw every chart with data (it logs "tpsdemo: N charts
  * drawn" and sets `data-charts`) and log no error. With `TPSDEMO_SCREENSHOTS=DIR` it also writes
  * a PNG of each page there (`deno task screenshots` refreshes the ones in docs/).
  *
@@ -11,6 +11,10 @@
 import { assertEquals, assertOk } from "./_assert.ts";
 import { type BrowserTab, errorsOf, launchBrowser } from "./_browser.ts";
 import { jsonLines, runCli, spawnRun, startServe } from "./_helpers.ts";
+import { capacityReport } from "../lib/capacity/report.ts";
+import { pageAssets } from "../lib/report/assets.ts";
+import { capacityModel } from "../lib/report/html.ts";
+import { renderPage } from "../lib/report/page.ts";
 
 const SHOTS = Deno.env.get("TPSDEMO_SCREENSHOTS");
 const REPORT_CHARTS = 7;
@@ -179,5 +183,61 @@ Deno.test("browser: serve's /dashboard shows its /stats live", async () => {
   } finally {
     await browser.close();
     await server.stop();
+  }
+});
+
+Deno.test("browser: the capacity report draws its charts by rate", async () => {
+  const row = (rate: number, p99: number, pass: boolean) => ({
+    rate,
+    achieved: rate,
+    goodput: Math.min(rate, 500),
+    p50_ms: p99 / 2,
+    p99_ms: p99,
+    mean_ms: p99 / 2,
+    errors_pct: 0,
+    pass,
+    failed: pass ? [] : [`p99<100ms (${p99} ms)`],
+    in_flight: (rate * p99) / 2000,
+    littles_law: (rate * p99) / 2000,
+    send_lateness_p99_us: 80,
+    client_cpu_pct: 6,
+  });
+  const report = capacityReport(
+    [
+      row(100, 26, true),
+      row(200, 27, true),
+      row(400, 27, true),
+      row(800, 800, false),
+      row(
+        500,
+        30,
+        true,
+      ),
+      row(600, 370, false),
+      row(550, 300, false),
+    ],
+    { slos: ["p99<100ms"], maxRate: 500, lowestFail: 550, precision: 0.1 },
+  );
+  const dir = await Deno.makeTempDir();
+  const browser = await launchBrowser();
+  try {
+    const html = `${dir}/capacity.html`;
+    await Deno.writeTextFile(
+      html,
+      renderPage(
+        capacityModel(report, "http://127.0.0.1:8000/api/work", "tpsdemo capacity --slo p99<100ms"),
+        pageAssets(),
+      ),
+    );
+    const tab = await browser.newTab(1400, 900);
+    await tab.open(`file://${html}`);
+    await tab.waitForMessage(/tpsdemo: 3 charts drawn/, 10_000);
+    const header = await tab.evaluate<string>("document.getElementById('summary').textContent");
+    assertOk(header.includes("500/s meets every objective"), header);
+    assertNoErrors(tab, "capacity");
+    await shot(tab, "capacity");
+  } finally {
+    await browser.close();
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -9,6 +9,7 @@
  */
 
 import { assertEquals, assertOk } from "./_assert.ts";
+import { jsonLines, runCli } from "./_helpers.ts";
 import type { Controller } from "../lib/client/adaptive.ts";
 import { findCapacity } from "../lib/capacity/find.ts";
 import { CapacitySearch, type StepResult } from "../lib/capacity/search.ts";
@@ -123,4 +124,63 @@ Deno.test("capacity search: brackets by doubling, bisects, confirms a flaky answ
   const none = new CapacitySearch({ start: 100 });
   for (let rate = none.next(); rate !== undefined; rate = none.next()) none.record(rate, false);
   assertEquals(none.answer, undefined);
+});
+
+Deno.test("tpsdemo capacity: finds the embedded server's capacity; steps and report as JSON", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await runCli([
+      "capacity",
+      "--server",
+      "--capacity 200 --latency 5ms --jitter 0",
+      "--slo",
+      "p99<50ms",
+      "--slo",
+      "errors<1%",
+      "--start",
+      "50",
+      "--step",
+      "1s",
+      "--warm",
+      "500ms",
+      "--resolution",
+      "10",
+      "--json",
+      "--out",
+      `${dir}/capacity.ndjson`,
+    ]);
+    assertEquals(r.code, 0, r.stderr);
+    const records = jsonLines(r.stdout.trim().split("\n"));
+    const steps = records.filter((x) => x.type === "step");
+    const report = records.at(-1)!;
+    assertEquals(report.type, "capacity");
+    assertEquals(steps.length, (report.steps as unknown[]).length);
+    // Past 200/s the server queues, then sheds: the answer is at or under it, within the
+    // search's resolution (and the server's 1% burst).
+    const max = report.max_rate as number;
+    assertOk(max >= 150 && max <= 220, `max_rate ${max}`);
+    assertOk((report.lowest_failing_rate as number) > max);
+    assertEquals(report.recommended_rate, Math.floor(max * 0.8));
+    assertOk(steps.some((s) => s.rate === max && s.pass), "the answer is a passing step");
+    assertEquals(await Deno.readTextFile(`${dir}/capacity.ndjson`), r.stdout);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("tpsdemo capacity: bad input exits 2 with one line naming it", async () => {
+  const cases: [string[], string][] = [
+    [[], "give at least one objective"],
+    [["--slo", "p42<1ms"], `unknown metric "p42"`],
+    [["--slo", "p99<50ms over 10s"], "without 'over' or 'abort'"],
+    [["--slo", "p99<50ms", "--start", "500", "--max", "100"], "'--start' must be at most --max"],
+    [["--slo", "p99<50ms", "--rate", "5"], "unknown flag '--rate'"],
+  ];
+  for (const [args, want] of cases) {
+    const { code, stderr } = await runCli(["capacity", ...args]);
+    assertEquals(code, 2, args.join(" "));
+    const lines = stderr.trimEnd().split("\n");
+    assertEquals(lines.length, 1, stderr);
+    assertOk(lines[0].includes(want), `${lines[0]} lacks ${want}`);
+  }
 });

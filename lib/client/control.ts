@@ -114,6 +114,20 @@ export class Steering {
     }
   }
 
+  /** Starts a plan's clock (at the run's first tick). */
+  begin(t0: number): void {
+    this.#o.start = t0;
+    if (this.#o.stages) {
+      this.#plan = new StagedSchedule(new RatePlan(this.#o.stages), { start: t0 });
+    }
+  }
+
+  /** Where a plan's first tick is, in its own time (0 unless it starts at 0/s). */
+  get planOffset(): number {
+    const t = this.#plan?.plan.timeOf(0) ?? 0;
+    return Number.isFinite(t) ? t : 0;
+  }
+
   /** The pacer, once started. */
   set pacer(p: Pacer | undefined) {
     this.#pacer = p;

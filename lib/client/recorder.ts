@@ -152,6 +152,11 @@ export class Recorder {
     if (options.controller) this.#window = new Window({ okLatency: true });
   }
 
+  /** Moves the start (the run's first tick) before anything is recorded. */
+  restart(start: number): void {
+    this.#start = this.#lastInterval = this.#windowStart = start;
+  }
+
   /** Records a request that ended, or a tick that was not sent. */
   record(r: RunRecord): void {
     this.#interval.add(r);

@@ -99,6 +99,16 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
   let lastReason: string | undefined;
 
   const start = now();
+  // The first tick starts the clock of the run's intervals (and of a plan), once.
+  let began: number | undefined;
+  let loopsReady = false;
+  const begin = (t0: number) => {
+    if (began !== undefined) return;
+    began = t0;
+    recorder.restart(t0);
+    steering.begin(t0);
+    if (loopsReady) startLoops(t0);
+  };
   // The rate as the plan, the controller and the user's commands make it.
   const staged = config.stages !== undefined && !controller;
   const steering = new Steering({
@@ -179,6 +189,9 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
       precision: config.precision ?? "auto",
       onTicks(batch) {
         if (activeFrom === undefined) {
+          // The intervals' grid and a plan's clock start with the first tick (a plan that
+          // starts at 0/s: where its first tick's stage starts).
+          begin(batch.scheduledAt(0) - (staged ? steering.planOffset : 0));
           // The run's clock starts with the first tick, not with the pacer's start-up.
           activeFrom = batch.scheduledAt(0);
           armDuration(activeFrom);
@@ -303,6 +316,7 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
   if (closedLoop) {
     activeFrom = start;
     armDuration(start);
+    begin(start);
   }
 
   // Intervals, on an absolute grid.
@@ -324,20 +338,23 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
     });
     fitConsumers(snap);
   };
-  runLoops({
-    clock,
-    signal: stopping.signal,
-    start,
-    intervalMs: config.intervalMs,
-    emitInterval,
-    controller,
-    recorder,
-    steering,
-    live: liveNow,
-    decided: (reason) => lastReason = reason,
-    planEnded: () => stop("stages"),
-    stages: config.stages !== undefined,
-  });
+  const startLoops = (t0: number) =>
+    runLoops({
+      clock,
+      signal: stopping.signal,
+      start: t0,
+      intervalMs: config.intervalMs,
+      emitInterval,
+      controller,
+      recorder,
+      steering,
+      live: liveNow,
+      decided: (reason) => lastReason = reason,
+      planEnded: () => stop("stages"),
+      stages: config.stages !== undefined,
+    });
+  loopsReady = true;
+  if (began !== undefined) startLoops(began);
   deps.control?.attach((c, source) => steering.apply(c, source));
 
   // Run until stopped, or until every consumer ended (--requests reached).
