@@ -6,6 +6,7 @@
  */
 
 import { benchAdaptive } from "./adaptive.ts";
+import { benchCapacity } from "./capacity.ts";
 import { benchClient } from "./client.ts";
 import { benchPacer } from "./pacer.ts";
 import { benchPaced } from "./paced.ts";
@@ -23,6 +24,7 @@ const ALL: Record<string, () => unknown> = {
   paced: () => benchPaced(8),
   report: () => benchReport(),
   stages: () => benchStages(),
+  capacity: () => benchCapacity(),
 };
 
 const names = Deno.args.length > 0 ? Deno.args : Object.keys(ALL);
