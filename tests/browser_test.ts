@@ -235,7 +235,6 @@ Deno.test("browser: the capacity report draws its charts by rate", async () => {
     const header = await tab.evaluate<string>("document.getElementById('summary').textContent");
     assertOk(header.includes("500/s meets every objective"), header);
     assertNoErrors(tab, "capacity");
-    await shot(tab, "capacity");
   } finally {
     await browser.close();
     await Deno.remove(dir, { recursive: true });

@@ -89,6 +89,24 @@ export const RUN_FLAGS = {
     help: "Load shape instead of --rate: '30s:100,2m:100,0s:500,1m:500,30s:0' ramps to each " +
       "rate over its duration (0s jumps); '100..1000/100@30s' steps; the run ends with it",
   },
+  "shard": {
+    type: "string",
+    valueName: "I/N",
+    help: "Run shard I (0-based) of N: 1/N of the rate, its ticks interleaved with the others'",
+  },
+  "shards": {
+    type: "int",
+    min: 1,
+    max: 10_000,
+    valueName: "N",
+    help: "N shards, this one's index from $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job); " +
+      "also $TPSDEMO_SHARDS",
+  },
+  "start-at": {
+    type: "string",
+    valueName: "TIME",
+    help: "Start the first tick at TIME (RFC 3339, or Unix ms), so shards start together",
+  },
   "json": { type: "boolean", default: false, help: "One JSON object per line on stdout" },
   "interval": {
     type: "duration",

@@ -8,7 +8,7 @@
 
 import type { RequestSpec } from "../client/connection.ts";
 import type { RunConfig } from "../client/run.ts";
-import type { Stage } from "../client/stages.ts";
+import type { Shard, Stage } from "../client/stages.ts";
 import { UsageError } from "./flags.ts";
 import { parseStages, StagesError } from "./stages_flag.ts";
 import { DEFAULT_CONSUMERS, MAX_AUTO_CONSUMERS, type RunFlags } from "./run_flags.ts";
@@ -80,6 +80,20 @@ export function configFromFlags(v: RunFlags, target: URL): RunConfig {
       "Cannot start run: '--adaptive' needs '--rate-limit' above 0 (the ceiling it adapts under)",
     );
   }
+  const shard = shardOf(v);
+  if (shard) {
+    if (adaptive) {
+      throw new UsageError(
+        "Cannot start run: '--adaptive' cannot be sharded: each shard would adapt to the load " +
+          "the others put on the same target, and they would fight; run one adaptive client, " +
+          "or fixed-rate shards",
+        { flag: "--adaptive", allowed: "without --shard or --shards" },
+      );
+    }
+    if (rate === 0) fail("--rate-limit", "0", "above 0 with shards (closed loop has no schedule)");
+    rate = rate / shard.count;
+  }
+  const startAt = v["start-at"] === undefined ? undefined : startAtOf(v["start-at"]);
   const engine = v.engine === "fetch" || url.protocol === "https:" ? "fetch" : "raw";
   if (v.engine === "raw" && url.protocol === "https:") {
     fail("--engine", "raw", "auto or fetch for an https:// URL");
@@ -116,6 +130,8 @@ export function configFromFlags(v: RunFlags, target: URL): RunConfig {
     engine,
     precision: v.precision,
     ...(stages ? { stages } : {}),
+    ...(shard ? { shard } : {}),
+    ...(startAt !== undefined ? { startAtUnixMs: startAt } : {}),
   };
 }
 
@@ -157,4 +173,67 @@ export function parseUrl(text: string): URL {
  */
 export function splitArgs(text: string): string[] {
   return text.trim() === "" ? [] : text.trim().split(/\s+/);
+}
+
+/**
+ * This process's shard: `--shard I/N`, or `--shards N` (or `$TPSDEMO_SHARDS`) with the index from
+ * `$JOB_COMPLETION_INDEX` (what a Kubernetes Indexed Job sets); none when neither is given.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(shardOf({ shard: "2/3" }), { index: 2, count: 3 });
+ * const env = (name: string) => ({ JOB_COMPLETION_INDEX: "1" } as Record<string, string>)[name];
+ * assert.deepEqual(shardOf({ shards: 4 }, env), { index: 1, count: 4 });
+ * assert.equal(shardOf({}, () => undefined), undefined);
+ * ```
+ */
+export function shardOf(
+  v: { shard?: string; shards?: number },
+  env: (name: string) => string | undefined = (name) => Deno.env.get(name),
+): Shard | undefined {
+  if (v.shard !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(v.shard);
+    const index = m ? Number(m[1]) : NaN, count = m ? Number(m[2]) : NaN;
+    if (!m || !(count >= 1 && count <= 10_000 && index < count)) {
+      fail("--shard", v.shard, "I/N with 0 <= I < N <= 10000, e.g. 0/3");
+    }
+    return { index, count };
+  }
+  if (v.shards === undefined && env("TPSDEMO_SHARDS") === undefined) return undefined;
+  const fromEnv = env("TPSDEMO_SHARDS");
+  const count = v.shards ?? (fromEnv === undefined ? undefined : Number(fromEnv));
+  if (count === undefined) return undefined;
+  if (!(Number.isInteger(count) && count >= 1 && count <= 10_000)) {
+    fail("TPSDEMO_SHARDS", String(fromEnv), "a whole number from 1 to 10000");
+  }
+  const raw = env("JOB_COMPLETION_INDEX");
+  const index = raw === undefined ? NaN : Number(raw);
+  if (!(Number.isInteger(index) && index >= 0 && index < count)) {
+    fail(
+      "--shards",
+      String(count),
+      `a shard index in $JOB_COMPLETION_INDEX from 0 to ${count - 1} (got ${raw ?? "none"}), ` +
+        "or --shard I/N",
+    );
+  }
+  return { index, count };
+}
+
+/**
+ * `--start-at`: RFC 3339 (`2026-11-24T15:00:00Z`) or Unix ms; ms since the epoch.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(startAtOf("2026-01-01T00:00:00Z"), 1767225600000);
+ * assert.equal(startAtOf("1767225600000"), 1767225600000);
+ * ```
+ */
+export function startAtOf(text: string): number {
+  const ms = /^\d{12,}$/.test(text) ? Number(text) : Date.parse(text);
+  if (!Number.isFinite(ms) || !/^\d{12,}$|^\d{4}-\d\d-\d\dT/.test(text)) {
+    fail("--start-at", text, "an RFC 3339 time (2026-11-24T15:00:00Z) or Unix ms");
+  }
+  return ms;
 }

@@ -18,7 +18,7 @@ import type { RunConfig, RunOutcome } from "../client/run.ts";
 
 /** The summary of a run's outcome. */
 export function summarize(config: RunConfig, outcome: RunOutcome): Summary {
-  return buildSummary(outcome.totals, {
+  const summary = buildSummary(outcome.totals, {
     url: config.request.url.href,
     durationMs: outcome.durationMs,
     drainMs: outcome.drainMs,
@@ -38,6 +38,13 @@ export function summarize(config: RunConfig, outcome: RunOutcome): Summary {
       cores: navigator.hardwareConcurrency,
     },
   });
+  if (config.shard) {
+    summary.shard = {
+      ...config.shard,
+      ...(outcome.startSkewMs !== undefined ? { start_skew_ms: outcome.startSkewMs } : {}),
+    };
+  }
+  return summary;
 }
 
 /**

@@ -16,7 +16,7 @@
 
 import type { Controller } from "./adaptive.ts";
 import type { Pacer } from "./pacer_thread.ts";
-import { RatePlan, type Stage, StagedSchedule } from "./stages.ts";
+import { RatePlan, type Shard, type Stage, StagedSchedule } from "./stages.ts";
 
 /** A command to a running run. */
 export type ControlCommand =
@@ -84,6 +84,8 @@ export interface SteeringOptions {
   /** The fixed rate, or the ceiling with a controller; 0 in closed loop. */
   rate: number;
   stages?: Stage[];
+  /** This run's share of a sharded plan. */
+  shard?: Shard;
   controller?: Controller;
   now: () => number;
   /** When the plan's clock starts. */
@@ -110,7 +112,10 @@ export class Steering {
     this.#ceiling = options.rate;
     this.#rate = options.controller ? options.controller.initialRate : options.rate;
     if (options.stages) {
-      this.#plan = new StagedSchedule(new RatePlan(options.stages), { start: options.start });
+      this.#plan = new StagedSchedule(new RatePlan(options.stages), {
+        start: options.start,
+        shard: options.shard,
+      });
     }
   }
 
@@ -118,13 +123,16 @@ export class Steering {
   begin(t0: number): void {
     this.#o.start = t0;
     if (this.#o.stages) {
-      this.#plan = new StagedSchedule(new RatePlan(this.#o.stages), { start: t0 });
+      this.#plan = new StagedSchedule(new RatePlan(this.#o.stages), {
+        start: t0,
+        shard: this.#o.shard,
+      });
     }
   }
 
-  /** Where a plan's first tick is, in its own time (0 unless it starts at 0/s). */
+  /** Where this run's first tick is in its plan's time (0 unless the plan starts at 0/s). */
   get planOffset(): number {
-    const t = this.#plan?.plan.timeOf(0) ?? 0;
+    const t = this.#plan?.plan.timeOf(this.#o.shard?.index ?? 0) ?? 0;
     return Number.isFinite(t) ? t : 0;
   }
 

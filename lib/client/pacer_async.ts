@@ -34,8 +34,9 @@ export function startAsyncPacer(options: PacerOptions, clock: Clock): Pacer {
     rate: options.rate,
     burst: options.burst,
     maxDebt: options.maxDebt,
-    start: clock.now(),
+    start: options.startAt ?? clock.now(),
     stages: options.stages,
+    shard: options.shard,
   });
   const started = clock.now();
   let credits = Math.max(1, options.credits ?? 65_536);

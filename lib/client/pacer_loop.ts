@@ -61,13 +61,15 @@ export function runPacerLoop(msg: PacerIn): PacerOut {
       ? {}
       : { quantile: 0.5, marginMs: 0.01, initialMs: 0.08 },
   );
-  const started = now();
+  const loopStart = now();
+  const started = msg.startAt ?? loopStart;
   const schedule = scheduleFor({
     rate: msg.rate,
     burst: msg.burst,
     maxDebt: msg.maxDebt,
     start: started,
     stages: msg.stages,
+    shard: msg.shard,
   });
   let paused = false;
   let wakeSeen = Atomics.load(i32, CONTROL.WAKE);
@@ -175,7 +177,7 @@ export function runPacerLoop(msg: PacerIn): PacerOut {
     if (n === batch || schedule.wait(now() + lead) > 0) flush();
   }
   flush();
-  const elapsedMs = now() - started;
+  const elapsedMs = now() - loopStart;
   return {
     type: "done",
     ticks: schedule.taken,

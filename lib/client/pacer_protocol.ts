@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Stage } from "./stages.ts";
+import type { Shard, Stage } from "./stages.ts";
 
 /**
  * How the pacer waits for a tick: `strict` sleeps, then spins to each tick's slot (microsecond
@@ -41,6 +41,10 @@ export type PacerIn = {
   batch: number;
   /** A rate plan (`--stages`) instead of the constant `rate`. */
   stages?: Stage[];
+  /** This pacer's share of a sharded schedule. */
+  shard?: Shard;
+  /** When the schedule starts (the main thread's `performance.now()`; default: at once). */
+  startAt?: number;
 };
 
 /** Pacer Worker → main (ticks go through the ring and its PUBLISHED counter). */

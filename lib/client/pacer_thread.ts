@@ -20,7 +20,7 @@ import {
   SEND_SPIN_BUDGET,
 } from "./pacer_protocol.ts";
 import { SpinCalibrator } from "./precise_wait.ts";
-import type { Stage } from "./stages.ts";
+import type { Shard, Stage } from "./stages.ts";
 
 export type { Precision };
 
@@ -57,6 +57,10 @@ export interface PacerOptions {
   onTicks: (batch: TickBatch) => void;
   /** A rate plan (`--stages`) instead of the constant `rate`; the pacer ends with it. */
   stages?: Stage[];
+  /** This pacer's share of a sharded schedule (`rate` is the share). */
+  shard?: Shard;
+  /** When the schedule starts, on the run's clock (default: at once). */
+  startAt?: number;
 }
 
 /**
@@ -225,6 +229,8 @@ export const startPacerThread: PacerFactory = (options) => {
       batchWindowMs: options.batchWindowMs ?? BATCH_WINDOW_MS,
       batch: options.batch ?? 64,
       stages: options.stages,
+      shard: options.shard,
+      startAt: options.startAt,
     } satisfies PacerIn,
   );
   const wake = () => {

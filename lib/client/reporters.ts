@@ -59,6 +59,12 @@ export interface Summary {
   config?: RunSettings;
   /** The command line that ran it (credentials masked). */
   command?: string;
+  /**
+   * Shard `index` of `count` (its rate is its share), and with `--start-at`, how late its first
+   * tick went (ms); a merge of shards lists them all in `shards`.
+   */
+  shard?: { index: number; count: number; start_skew_ms?: number };
+  shards?: { index: number; count: number; start_skew_ms?: number }[];
   /** The stage that limited the run, with the flag to change and the figure behind it. */
   bottleneck?: Bottleneck;
   /** Each `--threshold` with its measured value and whether it passed. */
@@ -267,6 +273,15 @@ export function summaryTable(s: Summary): string {
         : "none (closed loop)",
     ],
   ];
+  const shards = s.shards ?? (s.shard ? [s.shard] : []);
+  if (shards.length > 0) {
+    const skews = shards.map((x) => x.start_skew_ms).filter((x) => x !== undefined);
+    rows.push([
+      "shards",
+      `${shards.map((x) => `${x.index}/${x.count}`).join(", ")}` +
+      (skews.length > 0 ? `; start skew at most ${Math.max(...skews.map(Math.abs))} ms` : ""),
+    ]);
+  }
   if (s.bottleneck) rows.push(["bottleneck", s.bottleneck.advice]);
   for (const [i, t] of (s.thresholds ?? []).entries()) {
     rows.push([

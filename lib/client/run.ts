@@ -114,6 +114,7 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
   const steering = new Steering({
     rate: closedLoop ? 0 : config.rate,
     stages: config.stages,
+    shard: config.shard,
     controller,
     now,
     start,
@@ -121,6 +122,7 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
     onEvent: (e) => deps.onEvent?.(e),
   });
   let activeFrom: number | undefined;
+  let firstRelease: number | undefined;
   const recorder = new Recorder(start, { controller: controller !== undefined });
   const queue = new BoundedQueue<Result>(config.queueSize);
   const live = newLive();
@@ -177,11 +179,24 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
     clock.sleep(left, stopping.signal).then(() => stop("duration"));
   };
 
+  // A start on the wall clock (shards start together): on the run's clock, and what the first
+  // tick's time will say about it.
+  const epochNow = deps.epochNow ?? Date.now;
+  const intended = config.startAtUnixMs === undefined
+    ? undefined
+    : now() + (config.startAtUnixMs - epochNow());
+  // A start already past starts at once (a burst of the ticks owed would not help anyone).
+  const startAt = intended === undefined ? undefined : Math.max(now(), intended);
+  const shardPhase = config.shard && !config.stages
+    ? (config.shard.index * 1000) / (config.rate * config.shard.count)
+    : 0;
   let pacer: Pacer | undefined;
   if (!closedLoop && !stopped) {
     pacer = (deps.pacer ?? startPacerThread)({
       rate: staged ? Math.max(1, config.rate) : steering.rate,
       stages: staged ? config.stages : undefined,
+      shard: config.shard,
+      startAt: startAt,
       burst: config.burst,
       maxDebt: controller ? config.burst : Infinity,
       maxTicks: config.requests ?? Infinity,
@@ -194,6 +209,7 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
           begin(batch.scheduledAt(0) - (staged ? steering.planOffset : 0));
           // The run's clock starts with the first tick, not with the pacer's start-up.
           activeFrom = batch.scheduledAt(0);
+          firstRelease = batch.releasedAt(0);
           armDuration(activeFrom);
         }
         for (let i = 0; i < batch.count; i++) {
@@ -405,6 +421,9 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
     adaptive: controller ? config.adaptive : false,
     stoppedBy: stopReason ?? "requests",
     ...(failure ? { error: failure } : {}),
+    ...(intended !== undefined && firstRelease !== undefined
+      ? { startSkewMs: Math.round((firstRelease - intended - shardPhase) * 1000) / 1000 }
+      : {}),
     ...(pacerEnd ? { pacer: { ...pacerEnd, precision: config.precision ?? "auto" } } : {}),
   };
 }

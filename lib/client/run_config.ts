@@ -7,7 +7,7 @@
 
 import type { Clock } from "../clock.ts";
 import type { ControlEvent, RunControl } from "./control.ts";
-import type { Stage } from "./stages.ts";
+import type { Shard, Stage } from "./stages.ts";
 import type { Connector, RequestSpec } from "./connection.ts";
 import type { PacerEnd, PacerFactory, Precision } from "./pacer_thread.ts";
 import type { IntervalSnapshot, Totals } from "./recorder.ts";
@@ -48,6 +48,10 @@ export interface RunConfig {
    * ends with it; with `adaptive`, it is the controller's ceiling.
    */
   stages?: Stage[];
+  /** Shard i of N (`rate` is then this shard's share, 1/N of the whole). */
+  shard?: Shard;
+  /** When the first tick is due, ms since the epoch (default: at once); shards start together. */
+  startAtUnixMs?: number;
 }
 
 /** The effects a run uses, all optional (the real ones by default). */
@@ -84,6 +88,8 @@ export interface RunDeps {
   control?: RunControl;
   /** Each change a command made, as the results record it. */
   onEvent?(event: ControlEvent): void;
+  /** Milliseconds since the epoch, for `startAtUnixMs` (default `Date.now`). */
+  epochNow?: () => number;
 }
 
 /** How a run ended. */
@@ -103,6 +109,8 @@ export interface RunOutcome {
   stoppedBy: string;
   /** What went wrong, when the run could not go on (a crashed pacer). */
   error?: string;
+  /** With `startAtUnixMs`: how late the first tick was on the wall clock, ms (its start skew). */
+  startSkewMs?: number;
   /** How the pacer ran (absent in closed loop or when it crashed). */
   pacer?: PacerEnd & { precision: Precision };
 }

@@ -10,6 +10,12 @@
 
 import { Schedule, type ScheduleOptions, type Tick } from "./schedule.ts";
 
+/** Shard `index` (0-based) of `count`: every count-th tick of the whole schedule. */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
 /** One stage: ramp linearly from the previous rate (0 at the start) to `rate` over `durationMs`. */
 export interface Stage {
   durationMs: number;
@@ -122,11 +128,19 @@ export class StagedSchedule implements TickSchedule {
   #seq = 0;
   #lastNow = 0;
 
-  constructor(plan: RatePlan, options: { start?: number; scale?: number } = {}) {
+  /** Shard i of N takes the plan's ticks i, i + N, i + 2N, … (its share is 1/N of the rate). */
+  #every = 1;
+
+  constructor(
+    plan: RatePlan,
+    options: { start?: number; scale?: number; shard?: Shard } = {},
+  ) {
     this.plan = plan;
     this.#start = options.start ?? 0;
     this.#lastNow = this.#start;
     this.#scale = options.scale ?? 1;
+    this.#every = options.shard?.count ?? 1;
+    this.#anchorN = options.shard?.index ?? 0;
   }
 
   /** The plan's time at `now` (it stops while paused). */
@@ -136,7 +150,8 @@ export class StagedSchedule implements TickSchedule {
 
   /** The rate asked for at `now`, scaled (0 while paused). */
   rateAt(now: number): number {
-    return this.#pausedAt !== undefined ? 0 : this.plan.rateAt(this.planTime(now)) * this.#scale;
+    if (this.#pausedAt !== undefined) return 0;
+    return (this.plan.rateAt(this.planTime(now)) * this.#scale) / this.#every;
   }
 
   /** The rate asked for when the schedule was last asked to wait, scaled. */
@@ -164,7 +179,7 @@ export class StagedSchedule implements TickSchedule {
   /** When the next tick is due (ms; Infinity while paused or past the plan's end). */
   nextDue(): number {
     if (this.#pausedAt !== undefined) return Infinity;
-    const n = this.#anchorN + (this.#seq - this.#anchorSeq) / this.#scale;
+    const n = this.#anchorN + ((this.#seq - this.#anchorSeq) * this.#every) / this.#scale;
     return this.#start + this.#paused + this.plan.timeOf(n);
   }
 
@@ -187,7 +202,7 @@ export class StagedSchedule implements TickSchedule {
   /** Scales the rest of the plan by `scale` (> 0) from the next tick on. */
   setScale(scale: number): void {
     if (!(scale > 0)) throw new RangeError(`scale must be > 0, got ${scale}`);
-    this.#anchorN += (this.#seq - this.#anchorSeq) / this.#scale;
+    this.#anchorN += ((this.#seq - this.#anchorSeq) * this.#every) / this.#scale;
     this.#anchorSeq = this.#seq;
     this.#scale = scale;
   }
@@ -232,8 +247,16 @@ export interface TickSchedule {
  * assert.equal(scheduleFor({ rate: 1, stages: [{ durationMs: 1000, rate: 0 }] }).done, true);
  * ```
  */
-export function scheduleFor(options: ScheduleOptions & { stages?: Stage[] }): TickSchedule {
-  return options.stages
-    ? new StagedSchedule(new RatePlan(options.stages), { start: options.start })
-    : new Schedule(options);
+export function scheduleFor(
+  options: ScheduleOptions & { stages?: Stage[]; shard?: Shard },
+): TickSchedule {
+  const { shard } = options;
+  if (options.stages) {
+    return new StagedSchedule(new RatePlan(options.stages), { start: options.start, shard });
+  }
+  if (!shard) return new Schedule(options);
+  // Shard i of N at rate R/N, phase-shifted by i/R: the shards' ticks interleave into the
+  // evenly spaced schedule of one client at R.
+  const phase = (shard.index * 1000) / (options.rate * shard.count);
+  return new Schedule({ ...options, start: (options.start ?? 0) + phase });
 }

@@ -173,6 +173,8 @@ export function mergeResults(results: Results[]): Merged {
     },
     stopped_by: [...new Set(summaries.map((s) => s.stopped_by))].join(" "),
   };
+  const shards = summaries.flatMap((s) => s.shards ?? (s.shard ? [s.shard] : []));
+  if (shards.length > 0) summary.shards = shards;
   // Intervals, aligned on wall-clock seconds.
   const bySecond = new Map<number, Merged["seconds"][number]>();
   for (const i of intervals) {
