@@ -87,7 +87,7 @@ Deno.test("report and run: bad input exits 2 with one line naming it", async () 
   const dir = await Deno.makeTempDir();
   const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   try {
-    await Deno.writeTextFile(`${dir}/bad.ndjson`, '{"type":"interval"}\nnot json\n');
+    await Deno.writeTextFile(`${dir}/bad.ndjson`, '{"type":"interval"}\n{not json\n');
     await Deno.writeTextFile(`${dir}/cut.ndjson`, '{"type":"interval","t":1}\n');
     await Deno.writeTextFile(`${dir}/v2.ndjson`, '{"type":"summary","schema":2}\n');
     const cases: [string[], string][] = ([

@@ -35,7 +35,8 @@ export class ResultsError extends Error {
 }
 
 /**
- * Reads the records of one results file (`name` for messages).
+ * Reads the records of one results file (`name` for messages); lines that do not start with `{`
+ * (log lines) are skipped.
  *
  * @example
  * ```ts
@@ -49,7 +50,9 @@ export class ResultsError extends Error {
 export function readResults(text: string, name: string): Results {
   const out: Results = { summaries: [], intervals: [], events: [] };
   for (const [i, line] of text.split("\n").entries()) {
-    if (line.trim() === "") continue;
+    // Lines that are not records (the stats and notices that `kubectl logs` or `2>&1` mix in)
+    // are skipped; a line that starts like a record must be one.
+    if (!line.trimStart().startsWith("{")) continue;
     let record: { type?: string; schema?: number };
     try {
       record = JSON.parse(line);
