@@ -23,6 +23,9 @@ export const BARE = new URL("./fixtures/bare_server.ts", import.meta.url).pathna
 
 /** CPU seconds (user + system) that process `pid` has used, from /proc. */
 export function cpuSeconds(pid: number): number {
+  if (Deno.build.os !== "linux") {
+    throw new Error("the benchmarks read /proc and pin cores with taskset: they need Linux");
+  }
   const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;

@@ -10,7 +10,7 @@ import { ServerState } from "../../server/shared_state.ts";
 import type { RunConfig } from "../client/run.ts";
 import { parseFlags, UsageError } from "./flags.ts";
 import { splitArgs } from "./run_settings.ts";
-import { SERVE_FLAGS, settingsFromFlags } from "./serve_flags.ts";
+import { checkWorkers, SERVE_FLAGS, settingsFromFlags } from "./serve_flags.ts";
 
 /** Starts the embedded server from `--server`'s flags; the config's URL is set to it. */
 export async function startEmbedded(
@@ -49,6 +49,7 @@ export async function startEmbedded(
       { flag: "--server", value: serverArgs, allowed: "serve's flags" },
     );
   }
+  checkWorkers(flags.workers, Deno.build.os, command);
   const state = ServerState.create({ coupons: flags.coupons });
   const iso = await startIsolates(state, {
     hostname: "127.0.0.1",

@@ -8,7 +8,7 @@
 import { AddrInUse, startIsolates } from "../../server/isolates.ts";
 import { ServerState, type StatsSnapshot } from "../../server/shared_state.ts";
 import { parseFlags } from "./flags.ts";
-import { SERVE_FLAGS, SERVE_HELP, settingsFromFlags } from "./serve_flags.ts";
+import { checkWorkers, SERVE_FLAGS, SERVE_HELP, settingsFromFlags } from "./serve_flags.ts";
 import { onInterrupt, writeLine } from "./terminal.ts";
 import { formatDuration } from "../units.ts";
 
@@ -45,6 +45,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   const state = ServerState.create({ coupons: v.coupons });
   const hostname = v.host;
   const count = v.workers;
+  checkWorkers(count);
   let port: number;
   let shutdown: (graceMs: number) => Promise<boolean>;
   try {

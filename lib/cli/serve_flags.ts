@@ -6,7 +6,7 @@
  */
 
 import type { ServerSettings } from "../../server/settings.ts";
-import type { FlagSpecs, FlagValues } from "./flags.ts";
+import { type FlagSpecs, type FlagValues, UsageError } from "./flags.ts";
 import { renderHelp } from "./help.ts";
 
 /** The flags of `serve`. */
@@ -144,4 +144,27 @@ export function settingsFromFlags(v: ServeFlags): ServerSettings {
     maxBodyBytes: v["max-body"],
     log: v.log,
   };
+}
+
+/**
+ * `--workers` above 1 shares one port between isolates with `SO_REUSEPORT`, which spreads the
+ * connections only on Linux (macOS would send them all to one isolate; Windows has no such
+ * option): elsewhere it is refused, naming the flag.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.doesNotThrow(() => checkWorkers(2, "linux"));
+ * assert.throws(() => checkWorkers(2, "darwin"), /needs Linux/);
+ * ```
+ */
+export function checkWorkers(workers: number, os: string = Deno.build.os, command = "serve"): void {
+  if (workers > 1 && os !== "linux") {
+    throw UsageError.invalid(
+      command,
+      "--workers",
+      String(workers),
+      `1 on ${os}: isolates sharing a port (SO_REUSEPORT) needs Linux`,
+    );
+  }
 }
