@@ -177,7 +177,26 @@ export function createApp(settings: Partial<ServerSettings> = {}, deps: ServiceD
     return c.json({ cache: "miss", key, value, age_ms: 0 });
   });
 
-  app.post("/coupons", (c) => {
+  const store = deps.store;
+  const storeDown = (c: Context, err: unknown) => {
+    c.header("Retry-After", "1");
+    return c.json({
+      error: "store_unavailable",
+      message: `the shared store cannot be reached (${(err as Error).message}); ` +
+        "no coupon was issued",
+    }, 503);
+  };
+  app.post("/coupons", async (c) => {
+    if (store) {
+      try {
+        const taken = await store.takeCoupon();
+        return taken
+          ? c.json(taken)
+          : c.json({ error: "sold_out", message: "no coupons left" }, 410);
+      } catch (err) {
+        return storeDown(c, err);
+      }
+    }
     const coupon = state.takeCoupon();
     if (coupon === 0) {
       return c.json({ error: "sold_out", message: "no coupons left" }, 410);
@@ -185,7 +204,15 @@ export function createApp(settings: Partial<ServerSettings> = {}, deps: ServiceD
     return c.json({ coupon, left: state.couponsLeft() });
   });
 
-  app.get("/stats", (c) => c.json(state.snapshot(epochNow())));
+  app.get("/stats", async (c) => {
+    const now = epochNow();
+    if (!store) return c.json(state.snapshot(now));
+    try {
+      return c.json(await store.stats(state.snapshot(now), now));
+    } catch (err) {
+      return storeDown(c, err);
+    }
+  });
   app.get("/healthz", (c) => c.json({ ok: true }));
   const dashboard = deps.dashboard;
   if (dashboard) app.get("/dashboard", async (c) => c.html(await dashboard()));

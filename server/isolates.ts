@@ -8,8 +8,8 @@
  */
 
 import { settlesWithin } from "../lib/clock.ts";
-import type { ServerSettings } from "./settings.ts";
-import type { ServerState } from "./shared_state.ts";
+import type { ServerSettings, SharedStore } from "./settings.ts";
+import { epochMs, type ServerState } from "./shared_state.ts";
 
 /** Main → server isolate. */
 export type ServerIsolateIn =
@@ -49,6 +49,8 @@ export interface IsolatesOptions {
   inThisThread?: boolean;
   /** Where `--log` lines go when serving in this thread (Workers write to their stderr). */
   log?: (line: string) => void;
+  /** One line when the shared store (`--redis`) goes away or comes back. */
+  warn?: (line: string) => void;
 }
 
 /** The port is taken: `serve` says so in one line. */
@@ -89,9 +91,60 @@ function next(worker: Worker): Promise<ServerIsolateOut> {
 export const dashboard = async (): Promise<string> =>
   (await import("./dashboard.ts")).dashboardPage();
 
+/** The flush period of `--redis`'s counters. */
+const FLUSH_MS = 200;
+
+/**
+ * With `--redis`: this process's store (it warns), flushing the counters of every isolate (they
+ * share `state`) every {@linkcode FLUSH_MS}; `close` flushes a last time.
+ */
+async function sharedStore(state: ServerState, options: IsolatesOptions) {
+  const url = options.settings.redis;
+  if (!url) return undefined;
+  const { RedisStore } = await import("./redis_store.ts");
+  const store = new RedisStore(url, {
+    coupons: state.snapshot().coupons.total,
+    prefix: options.settings.redisPrefix,
+    warn: options.warn,
+  });
+  const flush = () => store.flush(state.snapshot(), epochMs()).catch(() => {});
+  const timer = setInterval(flush, FLUSH_MS);
+  return {
+    store,
+    async close() {
+      clearInterval(timer);
+      await settlesWithin(flush(), 1000);
+      store.close();
+    },
+  };
+}
+
 export async function startIsolates(
   state: ServerState,
   options: IsolatesOptions,
+): Promise<Isolates> {
+  const shared = await sharedStore(state, options);
+  try {
+    const isolates = await startIsolatesWith(state, options, shared?.store);
+    if (!shared) return isolates;
+    return {
+      port: isolates.port,
+      async shutdown(graceMs) {
+        const drained = await isolates.shutdown(graceMs);
+        await shared.close();
+        return drained;
+      },
+    };
+  } catch (err) {
+    await shared?.close();
+    throw err;
+  }
+}
+
+async function startIsolatesWith(
+  state: ServerState,
+  options: IsolatesOptions,
+  store: SharedStore | undefined,
 ): Promise<Isolates> {
   if (options.count === 1 && options.inThisThread) {
     const { listen } = await import("./listen.ts");
@@ -104,6 +157,7 @@ export async function startIsolates(
         index: 0,
         log: options.log,
         dashboard,
+        store,
       });
     } catch (err) {
       if (err instanceof Deno.errors.AddrInUse) throw new AddrInUse(String(err));

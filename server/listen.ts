@@ -6,7 +6,7 @@
  */
 
 import { createService } from "./accounting.ts";
-import type { ServerSettings } from "./settings.ts";
+import type { ServerSettings, SharedStore } from "./settings.ts";
 import type { ServerState } from "./shared_state.ts";
 
 /** Where and how one isolate listens. */
@@ -22,6 +22,8 @@ export interface ListenOptions {
   log?: (line: string) => void;
   /** The HTML of `GET /dashboard` (none: 404). */
   dashboard?: () => Promise<string>;
+  /** A store shared with other servers (`--redis`). */
+  store?: SharedStore;
 }
 
 /**
@@ -50,6 +52,7 @@ export function listen(
     isolate: options.index,
     log: options.log,
     dashboard: options.dashboard,
+    store: options.store,
   });
   const server = Deno.serve({
     hostname: options.hostname,

@@ -6,7 +6,7 @@
  */
 
 import type { Clock } from "../lib/clock.ts";
-import type { ServerState } from "./shared_state.ts";
+import type { ServerState, StatsSnapshot } from "./shared_state.ts";
 
 /** What `tpsdemo serve`'s flags set. */
 export interface ServerSettings {
@@ -30,6 +30,18 @@ export interface ServerSettings {
   maxBodyBytes: number;
   /** One JSON line per request on stderr. */
   log: boolean;
+  /** A Redis URL: coupons and `/stats` shared with every server on it (`redis_store.ts`). */
+  redis?: string;
+  /** Key prefix in that Redis (default `tpsdemo:`). */
+  redisPrefix?: string;
+}
+
+/** A store shared by several servers (`serve --redis`): coupons and the `/stats` view. */
+export interface SharedStore {
+  /** A coupon's number and what is left, or null when sold out; rejects when unreachable. */
+  takeCoupon(): Promise<{ coupon: number; left: number } | null>;
+  /** The shared view of `/stats`, from this server's own snapshot; rejects when unreachable. */
+  stats(local: StatsSnapshot, nowMs: number): Promise<StatsSnapshot>;
 }
 
 /** The defaults, as `tpsdemo serve` has them. */
@@ -60,6 +72,8 @@ export interface ServiceDeps {
   compute?: (ms: number, seed: number) => string;
   /** Receives one JSON line per request when `settings.log` is set. */
   log?: (line: string) => void;
+  /** A shared store for coupons and `/stats` (default: this process's shared memory only). */
+  store?: SharedStore;
   /** This isolate's index, reported in `/api/work` bodies (default 0). */
   isolate?: number;
   /** The HTML of `GET /dashboard` (default: no dashboard, a 404). */

@@ -25,6 +25,7 @@ const LAYERS: string[][] = [
     "lib/client/window_stats.ts",
     "server/settings.ts",
     "server/faults.ts",
+    "server/redis_store.ts",
   ],
   // The stages, in pipeline order: pacer, queue, connection, job pool; the recorder; the app.
   ["lib/client/stages.ts"],

@@ -11,9 +11,11 @@
 import { settlesWithin } from "../lib/clock.ts";
 import { dashboard, type ServerIsolateIn, type ServerIsolateOut } from "../server/isolates.ts";
 import { listen } from "../server/listen.ts";
+import type { SharedStore } from "../server/settings.ts";
 import { ServerState } from "../server/shared_state.ts";
 
 let server: Deno.HttpServer<Deno.NetAddr> | undefined;
+let store: { close(): void } & SharedStore | undefined;
 const post = (m: ServerIsolateOut) => self.postMessage(m);
 const encoder = new TextEncoder();
 const log = (line: string) => Deno.stderr.writeSync(encoder.encode(line + "\n"));
@@ -22,7 +24,16 @@ self.onmessage = async (e: MessageEvent<ServerIsolateIn>) => {
   const msg = e.data;
   if (msg.type === "start") {
     try {
-      server = listen(msg.settings, ServerState.attach(msg.buffer), { ...msg, log, dashboard });
+      const state = ServerState.attach(msg.buffer);
+      // With --redis, a connection of this isolate's own (the main thread flushes and warns).
+      if (msg.settings.redis) {
+        const { RedisStore } = await import("../server/redis_store.ts");
+        store = new RedisStore(msg.settings.redis, {
+          coupons: state.snapshot().coupons.total,
+          prefix: msg.settings.redisPrefix,
+        });
+      }
+      server = listen(msg.settings, state, { ...msg, log, dashboard, store });
       post({ type: "listening", port: server.addr.port });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -30,6 +41,7 @@ self.onmessage = async (e: MessageEvent<ServerIsolateIn>) => {
     }
   } else {
     const drained = server ? await settlesWithin(server.shutdown(), msg.graceMs) : true;
+    store?.close();
     post({ type: "closed", drained });
   }
 };

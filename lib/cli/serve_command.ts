@@ -56,6 +56,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       settings,
       inThisThread: true,
       log: (line) => writeLine(Deno.stderr, line),
+      warn: (line) => writeLine(Deno.stderr, line),
     }));
   } catch (err) {
     console.error(`Cannot start serve: ${bindError(err, hostname, v.port)}`);
@@ -70,7 +71,8 @@ export async function serveCommand(args: string[]): Promise<number> {
       count > 1 ? "s" : ""
     }, ` +
       `latency ${settings.latencyMs}ms ±${settings.jitterMs}ms, ` +
-      `error rate ${settings.errorRate}, ${cap})`,
+      `error rate ${settings.errorRate}, ${cap}` +
+      `${settings.redis ? `; coupons and /stats shared on ${settings.redis}` : ""})`,
   );
   // The first Ctrl-C stops accepting and lets in-flight requests finish within --grace; a
   // second one stops at once. Both print the summary.

@@ -105,6 +105,17 @@ export const SERVE_FLAGS = {
     help: "On SIGINT/SIGTERM, how long in-flight requests may finish",
   },
   "log": { type: "boolean", default: false, help: "One JSON line per request on stderr" },
+  "redis": {
+    type: "string",
+    valueName: "URL",
+    help: "Share coupons and /stats with every server on this Redis (redis://host:6379)",
+  },
+  "redis-prefix": {
+    type: "string",
+    default: "tpsdemo:",
+    valueName: "PREFIX",
+    help: "Key prefix in that Redis",
+  },
 } as const satisfies FlagSpecs;
 
 /** Parsed `serve` flags. */
@@ -143,6 +154,7 @@ export function settingsFromFlags(v: ServeFlags): ServerSettings {
     cacheTtlMs: v["cache-ttl"],
     maxBodyBytes: v["max-body"],
     log: v.log,
+    ...(v.redis !== undefined ? { redis: redisUrl(v.redis), redisPrefix: v["redis-prefix"] } : {}),
   };
 }
 
@@ -167,4 +179,24 @@ export function checkWorkers(workers: number, os: string = Deno.build.os, comman
       `1 on ${os}: isolates sharing a port (SO_REUSEPORT) needs Linux`,
     );
   }
+}
+
+/**
+ * `--redis`: a `redis://` or `rediss://` URL.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(redisUrl("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+ * assert.throws(() => redisUrl("127.0.0.1:6379"), /redis:\/\/host:port/);
+ * ```
+ */
+export function redisUrl(text: string): string {
+  let ok = false;
+  try {
+    const u = new URL(text);
+    ok = (u.protocol === "redis:" || u.protocol === "rediss:") && u.hostname !== "";
+  } catch { /* below */ }
+  if (!ok) throw UsageError.invalid("serve", "--redis", text, "a URL such as redis://host:port");
+  return text;
 }
