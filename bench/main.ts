@@ -1,5 +1,5 @@
 /**
- * `deno task bench [adaptive|pacer|serve|client|pool|paced|report|stages|capacity ...]`: runs the benchmarks (all by default),
+ * `deno task bench [adaptive|pacer|serve|client|pool|paced|report|stages|capacity|shards ...]`: runs the benchmarks (all by default),
  * prints a table for each and writes JSON under `bench/results/`.
  *
  * @module
@@ -13,6 +13,7 @@ import { benchPaced } from "./paced.ts";
 import { benchPool } from "./pool.ts";
 import { benchReport } from "./report.ts";
 import { benchServe } from "./serve.ts";
+import { benchShards } from "./shards.ts";
 import { benchStages } from "./stages.ts";
 
 const ALL: Record<string, () => unknown> = {
@@ -25,6 +26,7 @@ const ALL: Record<string, () => unknown> = {
   report: () => benchReport(),
   stages: () => benchStages(),
   capacity: () => benchCapacity(),
+  shards: () => benchShards(),
 };
 
 const names = Deno.args.length > 0 ? Deno.args : Object.keys(ALL);

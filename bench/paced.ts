@@ -22,8 +22,13 @@ import {
 const CLIENT_CPU = "0";
 const SERVER_CPU = "1";
 
-/** Starts nginx (or the bare Deno server) on the server core; returns its URL and a stop. */
-export async function startTarget(): Promise<{ url: string; name: string; stop(): Promise<void> }> {
+/**
+ * Starts nginx (or the bare Deno server) on the server core (`cpus`; "" for none); returns its
+ * URL and a stop.
+ */
+export async function startTarget(
+  cpus = SERVER_CPU,
+): Promise<{ url: string; name: string; stop(): Promise<void> }> {
   const nginx = which("nginx") ??
     (Deno.statSync("/usr/sbin/nginx").isFile ? "/usr/sbin/nginx" : "");
   if (nginx) {
@@ -41,8 +46,8 @@ http { access_log off; keepalive_requests 1000000;
   server { listen 127.0.0.1:${port}; location / { return 200 "ok"; } } }
 `,
     );
-    const child = new Deno.Command("taskset", {
-      args: ["-c", SERVER_CPU, nginx, "-c", `${dir}/nginx.conf`, "-p", dir],
+    const child = new Deno.Command(cpus ? "taskset" : nginx, {
+      args: [...(cpus ? ["-c", cpus, nginx] : []), "-c", `${dir}/nginx.conf`, "-p", dir],
       stdin: "null",
       stdout: "null",
       stderr: "null",
@@ -66,7 +71,7 @@ http { access_log off; keepalive_requests 1000000;
       },
     };
   }
-  const server = await startServer(Deno.execPath(), [...DENO_RUN, BARE, "bare"], SERVER_CPU);
+  const server = await startServer(Deno.execPath(), [...DENO_RUN, BARE, "bare"], cpus || undefined);
   return { url: `http://127.0.0.1:${server.port}/`, name: "Deno.serve", stop: server.stop };
 }
 
