@@ -62,11 +62,11 @@ Deno.test("browser: the HTML report draws every chart, for one run and for two o
       await tab.open(`file://${html}`);
       await tab.waitForMessage(new RegExp(`tpsdemo: ${REPORT_CHARTS} charts drawn`), 10_000);
       assertEquals(await tab.evaluate<string>("document.body.dataset.charts"), `${REPORT_CHARTS}`);
-      // Every series of a run is there: two runs, twice the legend entries of the rate chart.
+      // Every series of a run is there (target, sent, done, commands): two runs, twice as many.
       const legend = await tab.evaluate<number>(
         "document.querySelectorAll('#chart-rate .u-legend .u-series').length",
       );
-      assertEquals(legend, 1 + 3 * files.length, `${name}: rate legend entries`);
+      assertEquals(legend, 1 + 4 * files.length, `${name}: rate legend entries`);
       const header = await tab.evaluate<string>("document.getElementById('summary').textContent");
       assertOk(header.includes("tpsdemo run --duration 3s"), `${name}: the command line`);
       if (files.length === 2) assertOk(header.includes("merged"), "the merge's column");
