@@ -160,3 +160,16 @@ export function parseWrk(text: string): { rps: number; requests: number } {
   const requests = Number(/(\d+) requests in/.exec(text)?.[1] ?? NaN);
   return { rps, requests };
 }
+
+/** Waits until `url` answers (a server that has just started), at most 10 s. */
+export async function waitForUrl(url: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      await (await fetch(url)).body?.cancel();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw new Error(`${url} never answered`);
+}

@@ -15,7 +15,15 @@
 
 import { decodeHistogram, newHistogram } from "../lib/histogram.ts";
 import { launchBrowser } from "../tests/_browser.ts";
-import { DENO_RUN, MAIN, measureClient, startServer, table, writeResult } from "./_util.ts";
+import {
+  DENO_RUN,
+  MAIN,
+  measureClient,
+  startServer,
+  table,
+  waitForUrl,
+  writeResult,
+} from "./_util.ts";
 
 const PYTHON = "/usr/bin/python3";
 const FASTAPI = new URL("./fixtures/fastapi_cpu.py", import.meta.url).pathname;
@@ -34,18 +42,6 @@ interface Target {
   stop(): Promise<void>;
 }
 
-async function waitFor(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      await (await fetch(url)).body?.cancel();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error(`${url} never answered`);
-}
-
 async function serveTarget(): Promise<Target> {
   const s = await startServer(Deno.execPath(), [
     ...DENO_RUN,
@@ -57,7 +53,7 @@ async function serveTarget(): Promise<Target> {
     "500",
   ], "1");
   const url = `http://127.0.0.1:${s.port}/api/work`;
-  await waitFor(url);
+  await waitForUrl(url);
   return { name: "tpsdemo serve --capacity 500", url, slo: "p99<100ms", p99Ms: 100, stop: s.stop };
 }
 
@@ -76,7 +72,7 @@ async function fastapiTarget(): Promise<Target | undefined> {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const s = await startServer(PYTHON, [FASTAPI, String(port), "2"], "1");
   const url = `http://127.0.0.1:${s.port}/slow`;
-  await waitFor(url);
+  await waitForUrl(url);
   return {
     name: "FastAPI /slow, 2 ms CPU, one core",
     url,

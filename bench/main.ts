@@ -1,11 +1,12 @@
 /**
- * `deno task bench [adaptive|pacer|serve|client|pool|paced|report|stages|capacity|shards ...]`: runs the benchmarks (all by default),
+ * `deno task bench [adaptive|pacer|serve|client|pool|paced|report|stages|capacity|shards|adaptive-real ...]`: runs the benchmarks (all by default),
  * prints a table for each and writes JSON under `bench/results/`.
  *
  * @module
  */
 
 import { benchAdaptive } from "./adaptive.ts";
+import { benchAdaptiveReal } from "./adaptive_real.ts";
 import { benchCapacity } from "./capacity.ts";
 import { benchClient } from "./client.ts";
 import { benchPacer } from "./pacer.ts";
@@ -27,6 +28,7 @@ const ALL: Record<string, () => unknown> = {
   stages: () => benchStages(),
   capacity: () => benchCapacity(),
   shards: () => benchShards(),
+  "adaptive-real": () => benchAdaptiveReal(3),
 };
 
 const names = Deno.args.length > 0 ? Deno.args : Object.keys(ALL);

@@ -139,3 +139,17 @@ export function spawnRun(args: string[]): {
 export function jsonLines(lines: string[]): Record<string, unknown>[] {
   return lines.filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
 }
+
+/**
+ * Runs each `[args, wanted]` (the args after the program) and checks the usage-error contract:
+ * exit 2 and exactly one line on stderr, which contains `wanted`.
+ */
+export async function assertUsageErrors(cases: [string[], string][]): Promise<void> {
+  for (const [args, want] of cases) {
+    const { code, stderr } = await runCli(args);
+    if (code !== 2) throw new Error(`${args.join(" ")}: exit ${code}, not 2\n${stderr}`);
+    const lines = stderr.trimEnd().split("\n");
+    if (lines.length !== 1) throw new Error(`${args.join(" ")}: not one line:\n${stderr}`);
+    if (!lines[0].includes(want)) throw new Error(`${lines[0]} lacks ${want}`);
+  }
+}

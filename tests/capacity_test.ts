@@ -9,7 +9,7 @@
  */
 
 import { assertEquals, assertOk } from "./_assert.ts";
-import { jsonLines, runCli } from "./_helpers.ts";
+import { assertUsageErrors, jsonLines, runCli } from "./_helpers.ts";
 import type { Controller } from "../lib/client/adaptive.ts";
 import { findCapacity } from "../lib/capacity/find.ts";
 import { CapacitySearch, type StepResult } from "../lib/capacity/search.ts";
@@ -176,11 +176,7 @@ Deno.test("tpsdemo capacity: bad input exits 2 with one line naming it", async (
     [["--slo", "p99<50ms", "--start", "500", "--max", "100"], "'--start' must be at most --max"],
     [["--slo", "p99<50ms", "--rate", "5"], "unknown flag '--rate'"],
   ];
-  for (const [args, want] of cases) {
-    const { code, stderr } = await runCli(["capacity", ...args]);
-    assertEquals(code, 2, args.join(" "));
-    const lines = stderr.trimEnd().split("\n");
-    assertEquals(lines.length, 1, stderr);
-    assertOk(lines[0].includes(want), `${lines[0]} lacks ${want}`);
-  }
+  await assertUsageErrors(
+    cases.map(([args, want]): [string[], string] => [["capacity", ...args], want]),
+  );
 });

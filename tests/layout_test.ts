@@ -77,8 +77,8 @@ const LAYERS: string[][] = [
   ["server/isolates.ts", "lib/report/html.ts", "lib/capacity/find.ts"],
   ["lib/report/dashboard.ts"],
   // The terminal edge.
-  ["lib/cli/flags.ts", "lib/cli/terminal.ts"],
-  ["lib/cli/help.ts"],
+  ["lib/cli/flags.ts"],
+  ["lib/cli/help.ts", "lib/cli/terminal.ts"],
   [
     "lib/cli/run_flags.ts",
     "lib/cli/serve_flags.ts",

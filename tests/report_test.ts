@@ -1,5 +1,5 @@
 import { assertEquals, assertOk } from "./_assert.ts";
-import { runCli } from "./_helpers.ts";
+import { assertUsageErrors, runCli } from "./_helpers.ts";
 import { decodeHistogram, newHistogram } from "../lib/histogram.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -105,13 +105,7 @@ Deno.test("report and run: bad input exits 2 with one line naming it", async () 
       [["run", `--dashboard=${busy.addr.port}`], "'--dashboard' must be an address this machine"],
       [["run", "--html", `${dir}/no/such/dir/r.html`], `'--html' must be a file that can be`],
     );
-    for (const [args, want] of cases) {
-      const { code, stderr } = await runCli(args);
-      assertEquals(code, 2, args.join(" "));
-      const lines = stderr.trimEnd().split("\n");
-      assertEquals(lines.length, 1, stderr);
-      assertOk(lines[0].includes(want), `${lines[0]} lacks ${want}`);
-    }
+    await assertUsageErrors(cases);
   } finally {
     busy.close();
     await Deno.remove(dir, { recursive: true });

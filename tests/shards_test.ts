@@ -14,7 +14,7 @@ import type { Connector, HttpConnection, SendOutcome } from "../lib/client/conne
 import { parseStages } from "../lib/cli/stages_flag.ts";
 import type { RunConfig } from "../lib/client/run.ts";
 import { newHistogram, percentilesUs } from "../lib/histogram.ts";
-import { runCli } from "./_helpers.ts";
+import { assertUsageErrors } from "./_helpers.ts";
 
 /**
  * A target whose latency is a function of the moment a request is sent (so a request scheduled
@@ -98,11 +98,7 @@ Deno.test("--shard, --shards and JOB_COMPLETION_INDEX pick a shard; bad ones exi
     [["--shard", "0/2", "--adaptive"], "'--adaptive' cannot be sharded"],
     [["--start-at", "tomorrow"], "'--start-at' must be an RFC 3339 time"],
   ];
-  for (const [args, want] of cases) {
-    const { code, stderr } = await runCli(["run", ...args]);
-    assertEquals(code, 2, args.join(" "));
-    const lines = stderr.trimEnd().split("\n");
-    assertEquals(lines.length, 1, stderr);
-    assertOk(lines[0].includes(want), `${lines[0]} lacks ${want}`);
-  }
+  await assertUsageErrors(
+    cases.map(([args, want]): [string[], string] => [["run", ...args], want]),
+  );
 });

@@ -18,7 +18,7 @@ import { startEmbedded } from "./embedded.ts";
 import { parseFlags, UsageError } from "./flags.ts";
 import { MAX_AUTO_CONSUMERS } from "./run_flags.ts";
 import { configFromFlags, parseUrl } from "./run_settings.ts";
-import { onInterrupt, writeLine } from "./terminal.ts";
+import { onInterrupt, openForWrite, writeLine } from "./terminal.ts";
 
 function readSlos(texts: string[]): Threshold[] {
   if (texts.length === 0) {
@@ -100,19 +100,6 @@ export function capacityTable(r: CapacityReport): string {
   return lines.join("\n");
 }
 
-function openOut(flag: string, path: string): Deno.FsFile {
-  try {
-    return Deno.openSync(path, { write: true, create: true, truncate: true });
-  } catch (err) {
-    throw UsageError.invalid(
-      "capacity",
-      flag,
-      path,
-      `a file that can be written (${(err as Error).name})`,
-    );
-  }
-}
-
 /**
  * Runs `tpsdemo capacity`; returns the exit code.
  *
@@ -147,8 +134,8 @@ export async function capacityCommand(args: string[]): Promise<number> {
     v.url !== undefined ? parseUrl(v.url) : new URL("http://127.0.0.1/"),
   );
   if (v.consumers === undefined) config.maxConsumers = MAX_AUTO_CONSUMERS;
-  const out = v.out !== undefined ? openOut("--out", v.out) : undefined;
-  const html = v.html !== undefined ? openOut("--html", v.html) : undefined;
+  const out = v.out !== undefined ? openForWrite("capacity", "--out", v.out) : undefined;
+  const html = v.html !== undefined ? openForWrite("capacity", "--html", v.html) : undefined;
   const stopServer = v.url === undefined
     ? await startEmbedded(v.server, config, "capacity")
     : () => Promise.resolve(true);

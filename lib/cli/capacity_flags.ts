@@ -9,41 +9,27 @@ import type { FlagSpecs, FlagValues } from "./flags.ts";
 import { renderHelp } from "./help.ts";
 import { RUN_FLAGS } from "./run_flags.ts";
 
-/** The `run` flags a capacity search passes to each step. */
-const STEP_FLAGS = (({
-  url,
-  method,
-  header,
-  body,
-  "body-file": bodyFile,
-  consumers,
-  "queue-size": queueSize,
-  workers,
-  "work-kind": workKind,
-  timeout,
-  engine,
-  precision,
-  server,
-}) => ({
-  url,
-  method,
-  header,
-  body,
-  "body-file": bodyFile,
-  consumers,
-  "queue-size": queueSize,
-  workers,
+/** The `run` flags a capacity search passes to each step (`--work-time` 0 by default here). */
+const STEP_FLAGS = {
+  url: RUN_FLAGS.url,
+  method: RUN_FLAGS.method,
+  header: RUN_FLAGS.header,
+  body: RUN_FLAGS.body,
+  "body-file": RUN_FLAGS["body-file"],
+  consumers: RUN_FLAGS.consumers,
+  "queue-size": RUN_FLAGS["queue-size"],
+  workers: RUN_FLAGS.workers,
   "work-time": {
     ...RUN_FLAGS["work-time"],
     default: 0,
     help: "CPU work per response (default 0: the search measures the target, not the client)",
   },
-  "work-kind": workKind,
-  timeout,
-  engine,
-  precision,
-  server,
-}))(RUN_FLAGS);
+  "work-kind": RUN_FLAGS["work-kind"],
+  timeout: RUN_FLAGS.timeout,
+  engine: RUN_FLAGS.engine,
+  precision: RUN_FLAGS.precision,
+  server: RUN_FLAGS.server,
+} as const;
 
 /** The flags of `capacity`. */
 export const CAPACITY_FLAGS = {

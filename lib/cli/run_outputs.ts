@@ -14,7 +14,7 @@ import type { PageAssets } from "../report/assets.ts";
 import type { DashboardServer, LiveFeed } from "../report/dashboard.ts";
 import type { IntervalRecord } from "../report/merge.ts";
 import { UsageError } from "./flags.ts";
-import { onInterrupt, writeLine } from "./terminal.ts";
+import { onInterrupt, openForWrite, writeLine } from "./terminal.ts";
 
 /** What the run command asks of its outputs. */
 export interface OutputOptions {
@@ -28,19 +28,6 @@ export interface OutputOptions {
   control?: RunControl;
   /** Let clients that are not on loopback steer the run through the dashboard's API. */
   remoteControl?: boolean;
-}
-
-function openForWrite(flag: string, path: string): Deno.FsFile {
-  try {
-    return Deno.openSync(path, { write: true, create: true, truncate: true });
-  } catch (err) {
-    throw UsageError.invalid(
-      "run",
-      flag,
-      path,
-      `a file that can be written (${(err as Error).name})`,
-    );
-  }
 }
 
 /** The run's outputs; {@linkcode RunOutputs.open} them, then feed them intervals and the summary. */
@@ -62,8 +49,8 @@ export class RunOutputs {
   /** Opens the files and starts the dashboard; throws a UsageError naming the flag. */
   static async open(options: OutputOptions): Promise<RunOutputs> {
     const o = new RunOutputs(options);
-    if (options.out !== undefined) o.#results = openForWrite("--out", options.out);
-    if (options.html !== undefined) o.#html = openForWrite("--html", options.html);
+    if (options.out !== undefined) o.#results = openForWrite("run", "--out", options.out);
+    if (options.html !== undefined) o.#html = openForWrite("run", "--html", options.html);
     if (options.html !== undefined || options.dashboard !== false) {
       const { pageAssets } = await import("../report/assets.ts");
       const { LiveFeed, dashboardApp, listenDashboard } = await import("../report/dashboard.ts");
@@ -121,22 +108,22 @@ export class RunOutputs {
       ...(extra.adaptive ? { adaptive: extra.adaptive } : {}),
       ...(extra.histograms ? { histograms: extra.histograms } : {}),
     };
-    if (this.#options.json || this.#results) {
-      const line = JSON.stringify(record);
-      if (this.#options.json) this.#options.stdout(line);
-      if (this.#results) writeLine(this.#results, line);
-    }
+    this.#write(record);
     this.#feed?.push(record);
+  }
+
+  /** A record as a JSON line, to stdout (`--json`) and the file (`--out`). */
+  #write(record: unknown): void {
+    if (!this.#options.json && !this.#results) return;
+    const line = JSON.stringify(record);
+    if (this.#options.json) this.#options.stdout(line);
+    if (this.#results) writeLine(this.#results, line);
   }
 
   /** A change made by a command: its record to stdout (`--json`), the file and the dashboard. */
   event(e: ControlEvent): void {
     const record = { ...e, ...this.header, t_unix_ms: Date.now() };
-    if (this.#options.json || this.#results) {
-      const line = JSON.stringify(record);
-      if (this.#options.json) this.#options.stdout(line);
-      if (this.#results) writeLine(this.#results, line);
-    }
+    this.#write(record);
     this.#feed?.event(record);
   }
 

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { UsageError } from "./flags.ts";
+
 const enc = new TextEncoder();
 
 /** What {@linkcode writeLine} writes to (`Deno.stdout`, `Deno.stderr`). */
@@ -65,4 +67,21 @@ export function openFilesAvailable(want: number): number {
     for (const f of files) f.close();
   }
   return files.length;
+}
+
+/**
+ * Opens a file a flag names for writing (created, or emptied), or throws a {@linkcode UsageError}
+ * naming the flag and the path.
+ */
+export function openForWrite(command: string, flag: string, path: string): Deno.FsFile {
+  try {
+    return Deno.openSync(path, { write: true, create: true, truncate: true });
+  } catch (err) {
+    throw UsageError.invalid(
+      command,
+      flag,
+      path,
+      `a file that can be written (${(err as Error).name})`,
+    );
+  }
 }
