@@ -22,7 +22,7 @@ const STEP_FLAGS = {
   "work-time": {
     ...RUN_FLAGS["work-time"],
     default: 0,
-    help: "CPU work per response (default 0: the search measures the target, not the client)",
+    help: "CPU work per response (0: the search measures the target, not the client)",
   },
   "work-kind": RUN_FLAGS["work-kind"],
   timeout: RUN_FLAGS.timeout,

@@ -145,7 +145,7 @@ export const RUN_FLAGS = {
     type: "boolean",
     anyValue: true,
     valueName: "ADDR",
-    help: "Serve a live dashboard (default 127.0.0.1:0, port printed); it keeps the final " +
+    help: "Serve a live dashboard (default 127.0.0.1:5665; :0 a free port); it keeps the final " +
       "report until Ctrl-C",
   },
   "remote-control": {
