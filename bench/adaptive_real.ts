@@ -194,8 +194,16 @@ function steady(s: Second[], capacity: number, base: number, from: number, to: n
     p50_x: r2(median(span.map((x) => x.p50)) / base),
     p99_x: r2(median(span.map((x) => x.p99)) / base),
     errors_pct: r2((100 * errors) / Math.max(1, sent)),
+    // The steady state's own share (the whole run's includes the start-up's overshoot).
+    steady_errors_pct: r2(
+      (100 * span.reduce((a, x) => a + x.errors, 0)) /
+        Math.max(1, span.reduce((a, x) => a + x.sent, 0)),
+    ),
   };
 }
+
+/** Only the scenarios whose name contains this (`bench/adaptive_real.ts RUNS FILTER`). */
+const only = Deno.args[1] ?? "";
 
 async function scenarios(controller: string, n: number): Promise<Judged[]> {
   const flag = controller === "seed" ? "--adaptive=seed" : "--adaptive";
@@ -216,10 +224,14 @@ async function scenarios(controller: string, n: number): Promise<Judged[]> {
       await t.stop();
     }
   };
-  await shed("serve --capacity 500", () => serve(["--capacity", "500"]), 500);
-  await shed("nginx limit_req 300 r/s", nginxLimit, 300);
+  if ("serve --capacity 500".includes(only)) {
+    await shed("serve --capacity 500", () => serve(["--capacity", "500"]), 500);
+  }
+  if ("nginx limit_req 300 r/s".includes(only)) {
+    await shed("nginx limit_req 300 r/s", nginxLimit, 300);
+  }
   // FastAPI: its capacity by wrk in the same run.
-  {
+  if ("FastAPI".includes(only)) {
     const t = await fastapi();
     try {
       const base = await unloaded(t.url);
@@ -262,7 +274,7 @@ async function scenarios(controller: string, n: number): Promise<Judged[]> {
     }
   }
   // Noise at a fixed capacity, under a ceiling of 0.8x: no cut.
-  {
+  if ("noise".includes(only)) {
     const t = await serve(["--capacity", "500", "--jitter", "18ms"]);
     try {
       const base = await unloaded(t.url);
@@ -291,6 +303,7 @@ function worst(rows: Judged[]): Record<string, unknown>[] {
     "p50_x",
     "p99_x",
     "errors_pct",
+    "steady_errors_pct",
     "cut_after_s",
     "loss_p50_x",
     "back_90pct_s",
@@ -326,7 +339,11 @@ export async function benchAdaptiveReal(runs = 3): Promise<Record<string, unknow
   console.log(table(rows));
   console.log(`\nworst of ${runs} runs:`);
   console.log(table(w));
-  console.log(`wrote ${writeResult("adaptive_real", { runs, rows, worst: w })}`);
+  console.log(
+    `wrote ${
+      writeResult(only ? `adaptive_real_${only}` : "adaptive_real", { runs, rows, worst: w })
+    }`,
+  );
   return w;
 }
 
