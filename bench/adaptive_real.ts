@@ -202,7 +202,10 @@ function steady(s: Second[], capacity: number, base: number, from: number, to: n
   };
 }
 
-/** Only the scenarios whose name contains this (`bench/adaptive_real.ts RUNS FILTER`). */
+/**
+ * Only the scenarios whose name contains this, and only these controllers
+ * (`bench/adaptive_real.ts RUNS FILTER capacity,seed`).
+ */
 const only = Deno.args[1] ?? "";
 
 async function scenarios(controller: string, n: number): Promise<Judged[]> {
@@ -329,7 +332,7 @@ export async function benchAdaptiveReal(runs = 3): Promise<Record<string, unknow
   if (!which("wrk")) throw new Error("adaptive-real needs wrk (apt-get install wrk)");
   const rows: Judged[] = [];
   for (let n = 1; n <= runs; n++) {
-    for (const c of ["capacity", "seed"]) {
+    for (const c of (Deno.args[2] ?? "capacity,seed").split(",")) {
       const got = await scenarios(c, n);
       for (const r of got) console.log(JSON.stringify(r)); // as they come: a long bench
       rows.push(...got);

@@ -147,6 +147,36 @@ Deno.test("capacity controller: a client-side cut settles at what the target del
   assertOk(d.rate <= 500 * 1.1, `settles at ${d.rate}/s, over 110% of the 500/s capacity`);
 });
 
+Deno.test("capacity controller: a client ceiling from start-up is forgotten once the client sends past it", () => {
+  // The real failure (bench adaptive-real, FastAPI after its core came back): a start-up burst
+  // had set a client ceiling near 400/s, and every probe above it went at the half step, +4% a
+  // second, for good: 12 s back to 90% of the capacity.
+  const c = new CapacityController({ target: 2000, startRate: 400 });
+  let d = c.next(window({
+    now: 250,
+    rate: 400,
+    sent: 100,
+    ok: 100,
+    completed: 100,
+    lagP90: 80,
+    queueStart: 10,
+    queueEnd: 60,
+    inFlight: 8,
+  }));
+  assertEquals(d.reason, "cut:client");
+  // Then clean windows, the client keeping up with whatever is asked, the target with it.
+  const steps: number[] = [];
+  for (let now = 500; now < 20_000; now += 250) {
+    const rate = d.rate;
+    const n = Math.round(rate / 4);
+    d = c.next(window({ now, rate, sent: n, ok: n, completed: n, inFlight: rate / 50 }));
+    if (d.reason === "probe") steps.push(d.rate / rate - 1);
+  }
+  // Past the old ceiling the probe escalates again (the half step is 1%).
+  assertOk(steps.some((x) => x > 0.03), `probe steps: ${steps.map((x) => x.toFixed(3))}`);
+  assertOk(d.rate > 1000, `climbed to ${d.rate}/s`);
+});
+
 const SEEDS = Array.from({ length: 10 }, (_, i) => i + 1);
 
 for (const scenario of acceptanceScenarios(1)) {

@@ -328,7 +328,12 @@ export class CapacityController implements Controller {
     // Probing past a client ceiling we hit before goes at half the smallest step; up to 10%
     // past the last capacity found, at the smallest step (up to 5% past it); beyond that (it grew),
     // the step doubles every four clean windows.
-    const nearCeiling = s.rate >= this.#clientCeiling * 0.95;
+    // A client ceiling is what the client could send once (a start-up burst, a busy machine):
+    // forgotten once a clean window sends past it, or probing would creep at the half step for
+    // ever after (it did: a climb back after a loss took 12 s).
+    if (clean && sendRate >= this.#clientCeiling * 1.05) this.#clientCeiling = Infinity;
+    const nearCeiling = s.rate >= this.#clientCeiling * 0.95 &&
+      s.rate < this.#clientCeiling * 1.05;
     const known = this.#settle / o.headroom;
     if (s.rate < known * 1.05) this.#probes = 0;
     const step = nearCeiling
