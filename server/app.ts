@@ -186,33 +186,32 @@ export function createApp(settings: Partial<ServerSettings> = {}, deps: ServiceD
         "no coupon was issued",
     }, 503);
   };
-  app.post("/coupons", async (c) => {
-    if (store) {
+  const soldOut = (c: Context) => c.json({ error: "sold_out", message: "no coupons left" }, 410);
+  // Coupons and /stats from the shared store (`--redis`), or this process's shared memory.
+  if (store) {
+    app.post("/coupons", async (c) => {
       try {
         const taken = await store.takeCoupon();
-        return taken
-          ? c.json(taken)
-          : c.json({ error: "sold_out", message: "no coupons left" }, 410);
+        return taken ? c.json(taken) : soldOut(c);
       } catch (err) {
         return storeDown(c, err);
       }
-    }
-    const coupon = state.takeCoupon();
-    if (coupon === 0) {
-      return c.json({ error: "sold_out", message: "no coupons left" }, 410);
-    }
-    return c.json({ coupon, left: state.couponsLeft() });
-  });
-
-  app.get("/stats", async (c) => {
-    const now = epochNow();
-    if (!store) return c.json(state.snapshot(now));
-    try {
-      return c.json(await store.stats(state.snapshot(now), now));
-    } catch (err) {
-      return storeDown(c, err);
-    }
-  });
+    });
+    app.get("/stats", async (c) => {
+      const now = epochNow();
+      try {
+        return c.json(await store.stats(state.snapshot(now), now));
+      } catch (err) {
+        return storeDown(c, err);
+      }
+    });
+  } else {
+    app.post("/coupons", (c) => {
+      const coupon = state.takeCoupon();
+      return coupon === 0 ? soldOut(c) : c.json({ coupon, left: state.couponsLeft() });
+    });
+    app.get("/stats", (c) => c.json(state.snapshot(epochNow())));
+  }
   app.get("/healthz", (c) => c.json({ ok: true }));
   const dashboard = deps.dashboard;
   if (dashboard) app.get("/dashboard", async (c) => c.html(await dashboard()));

@@ -122,12 +122,7 @@ export class Steering {
   /** Starts a plan's clock (at the run's first tick). */
   begin(t0: number): void {
     this.#o.start = t0;
-    if (this.#o.stages) {
-      this.#plan = new StagedSchedule(new RatePlan(this.#o.stages), {
-        start: t0,
-        shard: this.#o.shard,
-      });
-    }
+    this.#plan?.moveStart(t0);
   }
 
   /** Where this run's first tick is in its plan's time (0 unless the plan starts at 0/s). */

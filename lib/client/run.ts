@@ -23,6 +23,7 @@ import { calibrateCpu } from "../cpu_work.ts";
 import { type Controller, createController } from "./adaptive.ts";
 import type { HttpConnection } from "./connection.ts";
 import { Steering } from "./control.ts";
+import { shardPhase } from "./stages.ts";
 import { runLoops } from "./run_loops.ts";
 import { growthCeiling, littlesLaw } from "./consumer_sizing.ts";
 import { runConsumer } from "./consumer.ts";
@@ -187,9 +188,7 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
     : now() + (config.startAtUnixMs - epochNow());
   // A start already past starts at once (a burst of the ticks owed would not help anyone).
   const startAt = intended === undefined ? undefined : Math.max(now(), intended);
-  const shardPhase = config.shard && !config.stages
-    ? (config.shard.index * 1000) / (config.rate * config.shard.count)
-    : 0;
+  const phase = config.shard && !config.stages ? shardPhase(config.rate, config.shard) : 0;
   let pacer: Pacer | undefined;
   if (!closedLoop && !stopped) {
     pacer = (deps.pacer ?? startPacerThread)({
@@ -422,7 +421,7 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
     stoppedBy: stopReason ?? "requests",
     ...(failure ? { error: failure } : {}),
     ...(intended !== undefined && firstRelease !== undefined
-      ? { startSkewMs: Math.round((firstRelease - intended - shardPhase) * 1000) / 1000 }
+      ? { startSkewMs: Math.round((firstRelease - intended - phase) * 1000) / 1000 }
       : {}),
     ...(pacerEnd ? { pacer: { ...pacerEnd, precision: config.precision ?? "auto" } } : {}),
   };

@@ -143,6 +143,11 @@ export class StagedSchedule implements TickSchedule {
     this.#anchorN = options.shard?.index ?? 0;
   }
 
+  /** Moves the plan's start, before its first tick (the run starts it with its first tick). */
+  moveStart(start: number): void {
+    this.#start = start;
+  }
+
   /** The plan's time at `now` (it stops while paused). */
   planTime(now: number): number {
     return (this.#pausedAt ?? now) - this.#start - this.#paused;
@@ -255,8 +260,22 @@ export function scheduleFor(
     return new StagedSchedule(new RatePlan(options.stages), { start: options.start, shard });
   }
   if (!shard) return new Schedule(options);
-  // Shard i of N at rate R/N, phase-shifted by i/R: the shards' ticks interleave into the
-  // evenly spaced schedule of one client at R.
-  const phase = (shard.index * 1000) / (options.rate * shard.count);
-  return new Schedule({ ...options, start: (options.start ?? 0) + phase });
+  return new Schedule({
+    ...options,
+    start: (options.start ?? 0) + shardPhase(options.rate, shard),
+  });
+}
+
+/**
+ * Where shard i of N's constant-rate schedule starts after the whole schedule's start, ms: at
+ * its share `rate` (R/N), i/R, so the shards' ticks interleave into one client's at R.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(shardPhase(100, { index: 1, count: 3 }), 10 / 3); // R = 300/s: every 3.33 ms
+ * ```
+ */
+export function shardPhase(rate: number, shard: Shard): number {
+  return (shard.index * 1000) / (rate * shard.count);
 }

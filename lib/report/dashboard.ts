@@ -32,7 +32,8 @@ export class LiveFeed {
   readonly records: IntervalRecord[] = [];
   readonly events: EventRecord[] = [];
   summary: Summary | undefined;
-  #rows: string[] = [];
+  /** What a late follower is replayed: each row's and each event's JSON, in order. */
+  #log: { event: "row" | "event"; json: string }[] = [];
   #final: string | undefined;
   #listeners = new Set<Listener>();
   #corrected = newHistogram();
@@ -52,8 +53,8 @@ export class LiveFeed {
       });
     }
     const row = JSON.stringify(rowOf(record));
-    this.#rows.push(`{"row":${row}}`);
-    const data = `{"row":${row}${this.#curves ? `,"curves":${this.#curves}` : ""}}`;
+    this.#log.push({ event: "row", json: row });
+    const data = this.#rowData(row, true);
     for (const l of this.#listeners) l("row", data);
   }
 
@@ -61,8 +62,13 @@ export class LiveFeed {
   event(record: EventRecord): void {
     this.events.push(record);
     const data = JSON.stringify(record);
-    this.#rows.push(`{"event":${data}}`);
+    this.#log.push({ event: "event", json: data });
     for (const l of this.#listeners) l("event", data);
+  }
+
+  /** A `row` event's data: the row, and the running curves when asked. */
+  #rowData(row: string, curves: boolean): string {
+    return `{"row":${row}${curves && this.#curves ? `,"curves":${this.#curves}` : ""}}`;
   }
 
   /** Ends the feed with the run's summary. */
@@ -83,15 +89,10 @@ export class LiveFeed {
    * then for each new one, and for the summary. Returns the unsubscribe.
    */
   follow(listener: Listener): () => void {
-    const lastRow = this.#rows.findLastIndex((r) => r.startsWith('{"row"'));
-    this.#rows.forEach((entry, i) => {
-      if (entry.startsWith('{"event"')) {
-        listener("event", entry.slice(9, -1));
-        return;
-      }
-      const curves = i === lastRow && this.#curves ? `,"curves":${this.#curves}` : "";
-      listener("row", `${entry.slice(0, -1)}${curves}}`);
-    });
+    const lastRow = this.#log.findLastIndex((e) => e.event === "row");
+    this.#log.forEach((e, i) =>
+      listener(e.event, e.event === "row" ? this.#rowData(e.json, i === lastRow) : e.json)
+    );
     if (this.#final) {
       listener("summary", this.#final);
       return () => {};
