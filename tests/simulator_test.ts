@@ -89,3 +89,29 @@ Deno.test("simulator: capacity steps take effect at their time", () => {
   assertBetween(r.seconds[3].ok, 490, 510);
   assertBetween(r.seconds[8].ok, 990, 1010);
 });
+
+Deno.test("simulator: a limiter with a burst lets it through at once, then refuses at once", () => {
+  // 100 sent at once against 10/s with a burst of 20: the first 21 pass (the slot's own and the
+  // burst), the rest are refused; nothing waits.
+  const controller = {
+    name: "fixed",
+    initialRate: 100_000,
+    cuts: 0,
+    next: () => ({ rate: 100_000, windowMs: 250, reason: "hold" }),
+    setTarget() {},
+  };
+  const r = simulate({
+    name: "burst",
+    seed: 1,
+    seconds: 0.001,
+    target: 100_000,
+    capacity: [[0, 10]],
+    burst: 20,
+    latencyMs: 1,
+    keepCompletions: true,
+  }, controller);
+  const done = r.completions!;
+  assertEquals(done.filter((c) => c.ok).length, 21);
+  assertOk(done.slice(0, 21).every((c) => c.ok));
+  assertOk(done.every((c) => c.doneAt - c.sentAt < 5));
+});

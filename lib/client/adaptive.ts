@@ -138,6 +138,13 @@ export interface CapacityControllerOptions extends ControllerOptions {
 type Phase = "startup" | "drain" | "hold" | "probe";
 
 /**
+ * Shortest window in start-up, ms: each one doubles the rate, so the last one overshoots the
+ * capacity up to 2x, and its length is what that costs (against a limiter, half its requests
+ * refused: 70 503s of a 35 s run at 300/s with 250 ms windows, in the simulator and on nginx).
+ */
+export const STARTUP_WINDOW_MS = 100;
+
+/**
  * tpsdemo's controller (`--adaptive`). See the module doc for the idea; the phases:
  * - `startup`: double each clean window, up to the target;
  * - on congestion (overload errors over 1%, queueing delay for two windows, or client lag):
@@ -211,7 +218,9 @@ export class CapacityController implements Controller {
 
   #windowMs(s: WindowStats): number {
     const p50 = Number.isFinite(s.latencyP50) ? s.latencyP50 : 0;
-    return Math.max(this.#o.minWindowMs, 2 * p50);
+    // Start-up doubles the rate each window: short ones, so an overshoot lasts little.
+    const min = this.#phase === "startup" ? STARTUP_WINDOW_MS : this.#o.minWindowMs;
+    return Math.max(min, 2 * p50);
   }
 
   #enter(phase: Phase, now: number) {
@@ -297,7 +306,9 @@ export class CapacityController implements Controller {
       this.#latencyStreak = 0;
       let reason: string;
       if (congested) {
-        this.#settle = clamp(goodput * o.headroom, o.minRate, o.target);
+        // The lower of the two windows' goodput: a limiter's burst (or a queue filling) lets
+        // more through for a while than it sustains, and shows in the window that overshot.
+        this.#settle = clamp(Math.min(goodput, goodputNow) * o.headroom, o.minRate, o.target);
         reason = errors ? "cut:errors" : "cut:latency";
       } else {
         // What was sent can run past what the target delivers (a burst into its queue during

@@ -26,6 +26,11 @@ export interface Scenario {
   capacity: [number, number][];
   /** Requests that may wait for capacity (default 100). */
   backlog?: number;
+  /**
+   * A limiter with no wait queue instead (as nginx `limit_req burst=N nodelay`): up to this many
+   * requests past the rate go through at once, the rest are refused (503) at once.
+   */
+  burst?: number;
   /** Unloaded median latency, ms (default 20). */
   latencyMs?: number;
   /** Coefficient of variation of the lognormal latency noise (default 0.2). */
@@ -260,7 +265,12 @@ export function simulate(scenario: Scenario, controller: Controller): SimResult 
     const start = Math.max(send, tat);
     let finish: number;
     let ok = true;
-    if (start > send && waitingStarts.length - waitingHead >= backlog) {
+    if (scenario.burst !== undefined) {
+      // A limiter: at once through while within its burst, else refused at once.
+      ok = start - send <= scenario.burst * gap;
+      if (ok) tat = start + gap;
+      finish = send + (ok ? lognormal(random, median, cv) : 0.2);
+    } else if (start > send && waitingStarts.length - waitingHead >= backlog) {
       finish = send + 1;
       ok = false;
     } else {
