@@ -133,6 +133,12 @@ async function run(url: string, args: string[]): Promise<Second[]> {
     "--json",
     ...args,
   ], "0");
+  // ADAPTIVE_REAL_TRACE=DIR keeps each run's records, to look at a bad run second by second.
+  const trace = Deno.env.get("ADAPTIVE_REAL_TRACE");
+  if (trace) {
+    Deno.mkdirSync(trace, { recursive: true });
+    Deno.writeTextFileSync(`${trace}/${Date.now()}.jsonl`, r.stdout);
+  }
   return r.stdout.trim().split("\n").map((l) => JSON.parse(l)).filter((x) =>
     x.type === "interval" && x.interval_s > 0.5
   ).map((x) => {

@@ -85,6 +85,34 @@ Deno.test("capacity controller: overload errors cut to the goodput, then drain a
   assertOk(Math.abs(settle.rate - 0.97 * 375) < 1, `settle ${settle.rate}`);
 });
 
+Deno.test("capacity controller: refusals settle at the lower of the window and the mean", () => {
+  // nginx limit_req 300/s with a burst of 20: the window at 600/s delivered 300 plus the burst
+  // (380/s). The cut settles at the two windows' mean (340/s); the next window still refuses and
+  // delivers 300/s: the mean (340/s, with the burst's window) would hold it over the limit, the
+  // window's own 300/s does not.
+  const e = new CapacityController({ target: 600, startRate: 300 });
+  const at = (now: number, rate: number, ok: number, refused: number) =>
+    window({
+      now,
+      durationMs: 100,
+      rate,
+      sent: ok + refused,
+      completed: ok + refused,
+      ok,
+      overload: refused,
+      latencyP10: 0.4,
+      latencyP50: 0.5,
+    });
+  e.next(at(100, 300, 30, 0));
+  const first = e.next(at(200, 600, 38, 22));
+  assertEquals(first.reason, "cut:errors");
+  const second = e.next(at(300, first.rate, 30, 3));
+  assertEquals(second.reason, "cut:errors");
+  const settle = e.next(window({ now: 550, rate: second.rate, sent: 70, ok: 70, inFlight: 0 }));
+  assertEquals(settle.reason, "settle");
+  assertOk(Math.abs(settle.rate - 0.97 * 300) < 1, `settles at ${settle.rate}`);
+});
+
 Deno.test("capacity controller: latency alone needs two windows over baseline plus noise", () => {
   const c = new CapacityController({ target: 1000, startRate: 400 });
   // 30 clean windows teach it the baseline (18.5 ms) and the noise (±0.5 ms).

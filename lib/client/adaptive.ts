@@ -306,9 +306,11 @@ export class CapacityController implements Controller {
       this.#latencyStreak = 0;
       let reason: string;
       if (congested) {
-        // The lower of the two windows' goodput: a limiter's burst (or a queue filling) lets
-        // more through for a while than it sustains, and shows in the window that overshot.
-        this.#settle = clamp(Math.min(goodput, goodputNow) * o.headroom, o.minRate, o.target);
+        // What the target delivered: the two windows' mean; when it refuses, the last window's
+        // if lower, as a limiter's burst lets more through for a while than it sustains, and the
+        // mean still holds the window it went through in.
+        const delivered = errors ? Math.min(goodput, goodputNow) : goodput;
+        this.#settle = clamp(delivered * o.headroom, o.minRate, o.target);
         reason = errors ? "cut:errors" : "cut:latency";
       } else {
         // What was sent can run past what the target delivers (a burst into its queue during
