@@ -55,6 +55,12 @@ const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v
  * (up to {@linkcode MAX_WINDOW_MS}) until it has them, so percentiles are not read off a handful.
  */
 export const MIN_WINDOW_COMPLETIONS = 20;
+/**
+ * How long the capacity controller remembers what the target delivered at a cut, ms: probes go
+ * at the smallest step up to the highest of them (and 5% past), so a capacity found is not
+ * overshot at a growing step; a capacity that fell is forgotten after this long.
+ */
+export const PEAK_MS = 10_000;
 /** Longest a window is extended while waiting for completions, ms. */
 export const MAX_WINDOW_MS = 2000;
 
@@ -181,6 +187,8 @@ export class CapacityController implements Controller {
   #probes = 0;
   #prevGoodput = NaN;
   #clientCeiling = Infinity;
+  /** What the target delivered at each congestion cut of the last PEAK_MS, and when. */
+  #found: { t: number; goodput: number }[] = [];
 
   constructor(options: CapacityControllerOptions) {
     const min = options.minRate ?? 1;
@@ -249,6 +257,7 @@ export class CapacityController implements Controller {
       ? (goodputNow + this.#prevGoodput) / 2
       : goodputNow;
     this.#prevGoodput = goodputNow;
+    while (this.#found.length > 0 && this.#found[0].t < s.now - PEAK_MS) this.#found.shift();
     const errFrac = s.completed > 0 ? s.overload / s.completed : 0;
     const windowMs = this.#windowMs(s);
 
@@ -310,6 +319,7 @@ export class CapacityController implements Controller {
         // if lower, as a limiter's burst lets more through for a while than it sustains, and the
         // mean still holds the window it went through in.
         const delivered = errors ? Math.min(goodput, goodputNow) : goodput;
+        this.#found.push({ t: s.now, goodput: delivered });
         this.#settle = clamp(delivered * o.headroom, o.minRate, o.target);
         reason = errors ? "cut:errors" : "cut:latency";
       } else {
@@ -347,7 +357,11 @@ export class CapacityController implements Controller {
     if (clean && sendRate >= this.#clientCeiling * 1.05) this.#clientCeiling = Infinity;
     const nearCeiling = s.rate >= this.#clientCeiling * 0.95 &&
       s.rate < this.#clientCeiling * 1.05;
-    const known = this.#settle / o.headroom;
+    // The capacity last found: the settle point's, or the most the target delivered at a cut of
+    // the last PEAK_MS, whichever is higher (one cut read low, off a window not yet saturated,
+    // and probes escalated right where the capacity was: overshoots of 10%, cuts, drains).
+    let known = this.#settle / o.headroom;
+    for (const f of this.#found) known = Math.max(known, f.goodput);
     if (s.rate < known * 1.05) this.#probes = 0;
     const step = nearCeiling
       ? o.probeStep / 2
