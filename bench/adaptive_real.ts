@@ -8,13 +8,13 @@
  * 2. nginx `limit_req` at 300 r/s (503s past it);
  * 3. FastAPI + Uvicorn on one core, `/slow` burning 2 ms of CPU (latency grows, no 503s); its
  *    capacity measured by wrk in closed loop in the same run;
- * 4. the same app losing half its core for 15 s (a busy process on that core), then getting it
- *    back;
+ * 4. the same app losing half its core for 15 s from t = 30 s (a busy process on that core),
+ *    then getting it back;
  * 5. latency noise at a fixed capacity (`serve --capacity 500 --jitter 18ms` around 20 ms) under a
  *    ceiling of 0.8x the capacity: a controller should not cut at all.
  *
  * Per scenario and controller: time to ±10% of the capacity, utilisation and goodput CV in steady
- * state (the last 15 s before any loss), p50 and p99 over the unloaded p50, and for (4) the time
+ * state (the last 15 s of the run, or before the loss), p50 and p99 over the unloaded p50, and for (4) the time
  * to cut after the loss, the p50 during it over the new unloaded p50, and the time back to 90%
  * after the restore; the error share; for (5) the cuts.
  *
@@ -214,6 +214,10 @@ function steady(s: Second[], capacity: number, base: number, from: number, to: n
  */
 const only = Deno.args[1] ?? "";
 
+/** When the FastAPI target loses half its core (s into the run), and for how long. */
+const LOSS_AT = 30;
+const LOSS_S = 15;
+
 async function scenarios(controller: string, n: number): Promise<Judged[]> {
   const flag = controller === "seed" ? "--adaptive=seed" : "--adaptive";
   const rows: Judged[] = [];
@@ -253,30 +257,38 @@ async function scenarios(controller: string, n: number): Promise<Judged[]> {
         capacity,
         ...steady(s, capacity, base, 20, 35),
       });
-      // The loss: half the core taken for 15 s from t = 20 s, then given back.
+      // The loss: half the core taken for 15 s from t = 30 s, then given back. The steady state
+      // before it is the 15 s before the loss, after the 10 s the controller has to converge.
       const h = hog();
       const lossBase = await unloaded(t.url);
       await h.stop();
+      const from = LOSS_AT, to = LOSS_AT + LOSS_S;
       let busy: { stop(): Promise<void> } | undefined;
-      const timer = setTimeout(() => busy = hog(), 20_000);
-      const stopTimer = setTimeout(() => busy?.stop(), 35_000);
-      const l = await run(t.url, [flag, "--rate", String(capacity * 2), "--duration", "55s"]);
+      const timer = setTimeout(() => busy = hog(), from * 1000);
+      const stopTimer = setTimeout(() => busy?.stop(), to * 1000);
+      const l = await run(t.url, [
+        flag,
+        "--rate",
+        String(capacity * 2),
+        "--duration",
+        `${to + 20}s`,
+      ]);
       clearTimeout(timer);
       clearTimeout(stopTimer);
       await busy?.stop();
-      const before = mean(l.filter((x) => x.t > 15 && x.t <= 20).map((x) => x.rate));
-      const cut = l.find((x) => x.t > 20 && x.rate < 0.9 * before)?.t;
-      const during = l.filter((x) => x.t > 25 && x.t <= 35);
-      const back = l.find((x) => x.t > 35 && x.ok >= 0.9 * capacity)?.t;
+      const before = mean(l.filter((x) => x.t > from - 5 && x.t <= from).map((x) => x.rate));
+      const cut = l.find((x) => x.t > from && x.rate < 0.9 * before)?.t;
+      const during = l.filter((x) => x.t > from + 5 && x.t <= to);
+      const back = l.find((x) => x.t > to && x.ok >= 0.9 * capacity)?.t;
       rows.push({
         scenario: "FastAPI losing half its core for 15 s",
         controller,
         run: n,
         capacity,
-        ...steady(l, capacity, base, 5, 20),
-        cut_after_s: cut === undefined ? NaN : r2(cut - 20),
+        ...steady(l, capacity, base, from - 15, from),
+        cut_after_s: cut === undefined ? NaN : r2(cut - from),
         loss_p50_x: r2(median(during.map((x) => x.p50)) / lossBase),
-        back_90pct_s: back === undefined ? NaN : r2(back - 35),
+        back_90pct_s: back === undefined ? NaN : r2(back - to),
       });
     } finally {
       await t.stop();

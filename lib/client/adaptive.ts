@@ -187,6 +187,10 @@ export class CapacityController implements Controller {
   #probes = 0;
   #prevGoodput = NaN;
   #clientCeiling = Infinity;
+  /** How long the hold after the last cut lasts, ms (shorter after a start-up cut). */
+  #holdFor = 0;
+  /** Whether the last cut came in start-up (its settle point is not a capacity found). */
+  #startupCut = false;
   /** What the target delivered at each congestion cut of the last PEAK_MS, and when. */
   #found: { t: number; goodput: number }[] = [];
 
@@ -319,7 +323,7 @@ export class CapacityController implements Controller {
         // if lower, as a limiter's burst lets more through for a while than it sustains, and the
         // mean still holds the window it went through in.
         const delivered = errors ? Math.min(goodput, goodputNow) : goodput;
-        this.#found.push({ t: s.now, goodput: delivered });
+        if (this.#phase !== "startup") this.#found.push({ t: s.now, goodput: delivered });
         this.#settle = clamp(delivered * o.headroom, o.minRate, o.target);
         reason = errors ? "cut:errors" : "cut:latency";
       } else {
@@ -331,6 +335,11 @@ export class CapacityController implements Controller {
         this.#settle = clamp(delivered * 0.95, o.minRate, o.target);
         reason = "cut:client";
       }
+      // A start-up cut reads its goodput off short windows of a rate that doubled each time, and
+      // often low (0.66x of a FastAPI target's capacity in a real run): a short hold, and the
+      // probes that follow escalate from it.
+      this.#startupCut = this.#phase === "startup";
+      this.#holdFor = this.#startupCut ? o.holdMs / 4 : o.holdMs;
       this.#enter("drain", s.now);
       const queued = congested ? this.#queued(s, this.#settle) : s.queueEnd;
       const rate = clamp(this.#drainRate(windowMs, queued), o.minRate, o.target);
@@ -341,7 +350,7 @@ export class CapacityController implements Controller {
       case "startup":
         return { rate: clamp(s.rate * 2, o.minRate, o.target), windowMs, reason: "startup" };
       case "hold":
-        if (s.now - this.#phaseSince < o.holdMs) {
+        if (s.now - this.#phaseSince < this.#holdFor) {
           return { rate: this.#settle, windowMs, reason: "hold" };
         }
         this.#enter("probe", s.now);
@@ -360,7 +369,7 @@ export class CapacityController implements Controller {
     // The capacity last found: the settle point's, or the most the target delivered at a cut of
     // the last PEAK_MS, whichever is higher (one cut read low, off a window not yet saturated,
     // and probes escalated right where the capacity was: overshoots of 10%, cuts, drains).
-    let known = this.#settle / o.headroom;
+    let known = this.#startupCut ? 0 : this.#settle / o.headroom;
     for (const f of this.#found) known = Math.max(known, f.goodput);
     if (s.rate < known * 1.05) this.#probes = 0;
     const step = nearCeiling
