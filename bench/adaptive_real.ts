@@ -14,9 +14,9 @@
  *    ceiling of 0.8x the capacity: a controller should not cut at all.
  *
  * Per scenario and controller: time to ±10% of the capacity, utilisation and goodput CV in steady
- * state (the last 15 s of the run, or before the loss), p50 and p99 over the unloaded p50, and for (4) the time
- * to cut after the loss, the p50 during it over the new unloaded p50, and the time back to 90%
- * after the restore; the error share; for (5) the cuts.
+ * state (the last 15 s of the run, or before the loss), p50 and p99 over the unloaded p50, and
+ * for (4) the time to cut after the loss, the p50 during it over the new unloaded p50, and the
+ * time back to 90% after the restore; the error share; for (5) the cuts.
  *
  * @module
  */
