@@ -372,7 +372,10 @@ export class CapacityController implements Controller {
     let known = this.#startupCut ? 0 : this.#settle / o.headroom;
     for (const f of this.#found) known = Math.max(known, f.goodput);
     if (s.rate < known * 1.05) this.#probes = 0;
-    const step = nearCeiling
+    // Near the capacity found (within 5% of it) half the step: the latency needs two or three
+    // windows to show a queue, and the probe climbs meanwhile (+2% a window went 6-8% past it).
+    const nearKnown = s.rate >= known * 0.95 && s.rate < known * 1.05;
+    const step = nearCeiling || nearKnown
       ? o.probeStep / 2
       : Math.min(o.maxProbeStep, o.probeStep * 2 ** Math.floor(this.#probes / 4));
     this.#probes++;
