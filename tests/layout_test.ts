@@ -55,6 +55,7 @@ const LAYERS: string[][] = [
     "server/accounting.ts",
     "lib/sim/random.ts",
     "lib/sim/heap.ts",
+    "lib/sim/service.ts",
     "lib/report/series.ts",
   ],
   // The wiring.

@@ -13,6 +13,7 @@ import { Schedule } from "../client/schedule.ts";
 import type { WindowStats } from "../client/window_stats.ts";
 import { Heap } from "./heap.ts";
 import { lognormal, seededRandom } from "./random.ts";
+import { SimService } from "./service.ts";
 
 /** One simulated setting. */
 export interface Scenario {
@@ -117,9 +118,7 @@ export function simulate(scenario: Scenario, controller: Controller): SimResult 
   const okFlag: boolean[] = [];
   const done = new Heap(); // completion time → request index
   const free = new Heap(); // consumer free times
-  const waitingStarts: number[] = []; // service: admitted requests' start times (FIFO)
-  let waitingHead = 0;
-  let tat = 0;
+  const service = new SimService({ backlog, burst: scenario.burst });
   let lastSend = -Infinity;
 
   const seconds: SimSecond[] = [];
@@ -258,26 +257,8 @@ export function simulate(scenario: Scenario, controller: Controller): SimResult 
     let send = Math.max(release, lastSend + ceilingGap);
     if (free.size >= consumers) send = Math.max(send, free.pop()[0]);
     lastSend = send;
-    // Service: token bucket with a bounded wait queue.
-    const cap = capAt(send);
-    const gap = 1000 / cap;
-    while (waitingHead < waitingStarts.length && waitingStarts[waitingHead] <= send) waitingHead++;
-    const start = Math.max(send, tat);
-    let finish: number;
-    let ok = true;
-    if (scenario.burst !== undefined) {
-      // A limiter: at once through while within its burst, else refused at once.
-      ok = start - send <= scenario.burst * gap;
-      if (ok) tat = start + gap;
-      finish = send + (ok ? lognormal(random, median, cv) : 0.2);
-    } else if (start > send && waitingStarts.length - waitingHead >= backlog) {
-      finish = send + 1;
-      ok = false;
-    } else {
-      tat = Math.max(tat, send) + gap;
-      if (start > send) waitingStarts.push(start);
-      finish = start + lognormal(random, median, cv);
-    }
+    const served = service.admit(send, capAt(send), () => lognormal(random, median, cv));
+    let { finish, ok } = served;
     if (finish - send > timeout) {
       finish = send + timeout;
       ok = false;
