@@ -152,14 +152,15 @@ export const STARTUP_WINDOW_MS = 100;
 
 /**
  * tpsdemo's controller (`--adaptive`). See the module doc for the idea; the phases:
- * - `startup`: double each clean window, up to the target;
+ * - `startup`: double each clean window ({@linkcode STARTUP_WINDOW_MS}), up to the target;
  * - on congestion (overload errors over 1%, queueing delay for two windows, or client lag):
  *   `settle = goodput · headroom`, then `drain`: below `settle` by what the queue it built needs
  *   (the in-flight requests beyond Little's law at the unloaded latency), window after window
  *   until that queue is gone;
- * - `hold` at `settle`, then `probe`: +2% a window up to 5% past the capacity last found, then
- *   the step doubles every four clean windows, so a capacity that grows is found in seconds while
- *   a probe past a fixed one costs little.
+ * - `hold` at `settle` (2 s; 0.5 s after a start-up cut), then `probe`: +2% a window up to 5%
+ *   past the capacity found (the most delivered at a cut in the last {@linkcode PEAK_MS}), +1%
+ *   within 5% of it, then the step doubles every four clean windows, so a capacity that grows is
+ *   found in seconds while a probe past a fixed one costs little.
  * Latency alone moves nothing: a cut needs errors, or a low percentile (p10) above its baseline
  * by more than noise (max(1 ms, 10% of p50, 4 mean deviations)) twice in a row.
  *
