@@ -86,6 +86,27 @@ export async function measureClient(
   return { cpu, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr), code: out.code };
 }
 
+/**
+ * `tpsdemo run --url URL --work-time 0 ARGS…` as a client measured by
+ * {@linkcode measureClient}, pinned to `cpus`.
+ */
+export function measureRun(
+  url: string,
+  args: string[],
+  cpus: string,
+): Promise<{ cpu: number; stdout: string; stderr: string; code: number }> {
+  return measureClient(Deno.execPath(), [
+    ...DENO_RUN,
+    MAIN,
+    "run",
+    "--url",
+    url,
+    "--work-time",
+    "0",
+    ...args,
+  ], cpus);
+}
+
 /** Reads a child's stdout until a line matches. */
 export async function readUntil(
   stream: ReadableStream<Uint8Array>,

@@ -22,7 +22,7 @@
  */
 
 import { startServer, table, which, writeResult } from "./_util.ts";
-import { DENO_RUN, MAIN, measureClient, waitForUrl } from "./_util.ts";
+import { DENO_RUN, MAIN, measureRun, waitForUrl } from "./_util.ts";
 
 const PYTHON = "/usr/bin/python3";
 const FASTAPI = new URL("./fixtures/fastapi_cpu.py", import.meta.url).pathname;
@@ -122,17 +122,7 @@ function hog(): { stop(): Promise<void> } {
 
 /** One tpsdemo run; its seconds. */
 async function run(url: string, args: string[]): Promise<Second[]> {
-  const r = await measureClient(Deno.execPath(), [
-    ...DENO_RUN,
-    MAIN,
-    "run",
-    "--url",
-    url,
-    "--work-time",
-    "0",
-    "--json",
-    ...args,
-  ], "0");
+  const r = await measureRun(url, ["--json", ...args], "0");
   // ADAPTIVE_REAL_TRACE=DIR keeps each run's records, to look at a bad run second by second.
   const trace = Deno.env.get("ADAPTIVE_REAL_TRACE");
   if (trace) {

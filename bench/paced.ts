@@ -11,8 +11,8 @@
 import {
   BARE,
   DENO_RUN,
-  MAIN,
   measureClient,
+  measureRun,
   startServer,
   table,
   which,
@@ -91,18 +91,11 @@ async function tpsdemo(
   seconds: number,
   precision: string,
 ): Promise<Row> {
-  const r = await measureClient(Deno.execPath(), [
-    ...DENO_RUN,
-    MAIN,
-    "run",
-    "--url",
-    url,
+  const r = await measureRun(url, [
     "--rate",
     String(rate),
     "--duration",
     `${seconds}s`,
-    "--work-time",
-    "0",
     "--consumers",
     "32",
     "--precision",

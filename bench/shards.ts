@@ -10,7 +10,7 @@
  */
 
 import { startTarget } from "./paced.ts";
-import { DENO_RUN, MAIN, measureClient, table, writeResult } from "./_util.ts";
+import { DENO_RUN, MAIN, measureRun, table, writeResult } from "./_util.ts";
 
 const SECONDS = 5;
 const RATES = [20_000, 30_000, 40_000, 50_000, 60_000];
@@ -28,18 +28,11 @@ async function point(url: string, rate: number, shards: number, dir: string): Pr
   const startAt = new Date(Date.now() + 1500).toISOString();
   const runs = [];
   for (let i = 0; i < shards; i++) {
-    runs.push(measureClient(Deno.execPath(), [
-      ...DENO_RUN,
-      MAIN,
-      "run",
-      "--url",
-      url,
+    runs.push(measureRun(url, [
       "--rate",
       String(rate),
       "--duration",
       `${SECONDS}s`,
-      "--work-time",
-      "0",
       "--consumers",
       "64",
       "--out",

@@ -9,7 +9,7 @@
 import { RatePlan } from "../lib/client/stages.ts";
 import { parseStages } from "../lib/cli/stages_flag.ts";
 import { startTarget } from "./paced.ts";
-import { DENO_RUN, MAIN, measureClient, table, writeResult } from "./_util.ts";
+import { measureRun, table, writeResult } from "./_util.ts";
 
 const PLAN = "0s:1000,4s:5000,3s:5000,0s:2000,3s:2000,4s:0";
 
@@ -20,16 +20,9 @@ export async function benchStages(): Promise<Record<string, unknown>[]> {
   const plan = new RatePlan(parseStages(PLAN));
   try {
     const out = `${dir}/stages.ndjson`;
-    const r = await measureClient(Deno.execPath(), [
-      ...DENO_RUN,
-      MAIN,
-      "run",
-      "--url",
-      target.url,
+    const r = await measureRun(target.url, [
       "--stages",
       PLAN,
-      "--work-time",
-      "0",
       "--consumers",
       "32",
       "--out",
