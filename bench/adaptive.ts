@@ -5,7 +5,8 @@
  * @module
  */
 
-import { CapacityController, SeedController } from "../lib/client/adaptive.ts";
+import { CapacityController } from "../lib/client/steer/capacity.ts";
+import { SeedController } from "../lib/client/steer/seed.ts";
 import { acceptanceScenarios } from "../lib/sim/scenarios.ts";
 import { simulate } from "../lib/sim/simulator.ts";
 import { table, writeResult } from "./_util.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { RatePlan } from "../lib/client/stages.ts";
+import { RatePlan } from "../lib/client/pace/stages.ts";
 import { parseStages } from "../lib/cli/stages_flag.ts";
 import { startTarget } from "./paced.ts";
 import { measureRun, table, writeResult } from "./_util.ts";

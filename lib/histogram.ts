@@ -6,7 +6,7 @@
  */
 
 // The JS histogram and its encoding only: the package's index also loads a WebAssembly build
-// that costs 16 MB of RSS (measured) and is not used.
+// that is not used and costs memory (BENCHMARKS.md, "Design notes").
 import Int32HistogramModule from "hdr-histogram-js/dist/Int32Histogram.js";
 import { decompress, doDecode } from "hdr-histogram-js/dist/JsHistogram.encoding.js";
 

@@ -7,10 +7,11 @@
 
 import { assertEquals } from "./_assert.ts";
 import { ManualClock } from "../lib/clock.ts";
-import type { Connector, HttpConnection, SendOutcome } from "../lib/client/connection.ts";
-import { startAsyncPacer } from "../lib/client/pacer_async.ts";
-import type { Accounting, IntervalSnapshot } from "../lib/client/recorder.ts";
+import type { Connector, HttpConnection, SendOutcome } from "../lib/client/http/connection.ts";
+import { startAsyncPacer } from "../lib/client/pace/async.ts";
+
 import { type RunConfig, type RunDeps, type RunOutcome, startRun } from "../lib/client/run.ts";
+import { type Accounting, type IntervalSnapshot } from "../lib/results/mod.ts";
 
 /** A connection answering after `latency(n)` virtual ms with `status(n)` (n: its n-th send). */
 export function fakeConnector(

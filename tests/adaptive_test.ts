@@ -1,6 +1,7 @@
 import { assertEquals, assertOk } from "./_assert.ts";
-import { CapacityController, SeedController } from "../lib/client/adaptive.ts";
-import type { WindowStats } from "../lib/client/window_stats.ts";
+import { CapacityController } from "../lib/client/steer/capacity.ts";
+import { SeedController } from "../lib/client/steer/seed.ts";
+import type { WindowStats } from "../lib/client/record/window.ts";
 import { acceptanceScenarios } from "../lib/sim/scenarios.ts";
 import { simulate } from "../lib/sim/simulator.ts";
 

@@ -148,7 +148,7 @@ Deno.test("browser: a run's live dashboard draws as it runs, then shows the summ
 });
 
 Deno.test("browser: serve's /dashboard shows its /stats live", async () => {
-  const server = await startServe(["--latency", "0", "--jitter", "0"]);
+  const server = await startServe(["--latency", "0", "--jitter", "0", "--cache-ttl", "60s"]);
   const browser = await launchBrowser();
   try {
     const base = `http://127.0.0.1:${server.port}`;

@@ -10,11 +10,11 @@
 
 import { assertEquals, assertOk } from "./_assert.ts";
 import { assertUsageErrors, jsonLines, runCli } from "./_helpers.ts";
-import type { Controller } from "../lib/client/adaptive.ts";
+import type { Controller } from "../lib/client/steer/controller.ts";
 import { findCapacity } from "../lib/capacity/find.ts";
 import { CapacitySearch, type StepResult } from "../lib/capacity/search.ts";
 import { newHistogram } from "../lib/histogram.ts";
-import { parseThreshold } from "../lib/report/thresholds.ts";
+import { parseThreshold } from "../lib/results/thresholds.ts";
 import { simulate } from "../lib/sim/simulator.ts";
 
 /** A controller that holds one rate. */

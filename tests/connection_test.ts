@@ -1,7 +1,11 @@
 import { assertEquals, assertOk } from "./_assert.ts";
-import { encodeRequest, RawHttpConnection, type RequestSpec } from "../lib/client/connection.ts";
-import { FetchConnection, openConnection } from "../lib/client/fetch_connection.ts";
-import { newResult } from "../lib/client/result.ts";
+import {
+  encodeRequest,
+  RawHttpConnection,
+  type RequestSpec,
+} from "../lib/client/http/connection.ts";
+import { FetchConnection, openConnection } from "../lib/client/http/fetch.ts";
+import { newResult } from "../lib/client/record/result.ts";
 
 const fresh = () => newResult(0, 0, 0);
 

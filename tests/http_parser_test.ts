@@ -4,7 +4,7 @@ import {
   ConnectionClosed,
   type ParsedResponse,
   ResponseParser,
-} from "../lib/client/http_parser.ts";
+} from "../lib/client/http/parser.ts";
 
 const enc = new TextEncoder();
 

@@ -1,155 +1,203 @@
 /**
- * The house rules, checked on the source: every import runs down the layers (the data flow
- * within `run`: record → stages → recorder → reporters → wiring → the CLI edge), the simulator
- * stays out of product code, only the edge prints or exits, and no product file grows past 300
- * lines.
+ * The house rules, checked on the source. Product code lives in the folders of `FOLDERS`, in
+ * pipeline order; each may import only itself and the folders it lists, so every import runs with
+ * the data and no two folders import each other. A folder with a front door is entered only
+ * through it. The README's "How it works" tree is the same list. Also: the simulator stays out of
+ * product code, only the edge prints or exits, and no product file (`.ts` or `.js`) grows past
+ * 300 lines.
  */
-import { assertEquals } from "./_assert.ts";
+import { assertEquals, assertOk as assert } from "./_assert.ts";
 
 const ROOT = new URL("../", import.meta.url);
 
-/**
- * Layers, lowest first. A file may import only files of a strictly lower layer. Every product
- * file must be listed: a new file is placed here on purpose.
- */
-const LAYERS: string[][] = [
-  ["lib/units.ts", "lib/clock.ts", "lib/cpu_work.ts", "lib/histogram.ts", "lib/report/assets.ts"],
-  // The record every stage shares; the server's data.
-  ["lib/client/result.ts", "server/shared_state.ts"],
-  // Pure pieces the stages are made of.
-  [
-    "lib/client/schedule.ts",
-    "lib/client/precise_wait.ts",
-    "lib/client/http_parser.ts",
-    "lib/client/watchdog.ts",
-    "lib/client/window_stats.ts",
-    "server/settings.ts",
-    "server/faults.ts",
-    "server/redis_store.ts",
-  ],
-  // The stages, in pipeline order: pacer, queue, connection, job pool; the recorder; the app.
-  ["lib/client/stages.ts"],
-  ["lib/client/pacer_protocol.ts"],
-  [
-    "lib/client/pacer_thread.ts",
-    "lib/client/queue.ts",
-    "lib/client/connection.ts",
-    "lib/client/worker_pool.ts",
-    "lib/client/adaptive.ts",
-    "lib/client/recorder.ts",
-    "server/app.ts",
-  ],
-  ["lib/client/control.ts"],
-  [
-    "lib/client/pacer_loop.ts",
-    "lib/client/pacer_async.ts",
-    "lib/client/fetch_connection.ts",
-    "lib/client/consumer.ts",
-    "lib/client/verdict.ts",
-    "lib/client/run_config.ts",
-    "lib/client/warm_up.ts",
-    "lib/client/notices.ts",
-    "lib/client/job_stage.ts",
-    "lib/client/consumer_sizing.ts",
-    "lib/client/run_loops.ts",
-    "server/accounting.ts",
-    "lib/sim/random.ts",
-    "lib/sim/heap.ts",
-    "lib/sim/service.ts",
-    "lib/report/series.ts",
-  ],
-  // The wiring.
-  [
-    "lib/client/run.ts",
-    "lib/client/reporters.ts",
-    "server/listen.ts",
-    "lib/sim/simulator.ts",
-    "lib/report/page.ts",
-  ],
-  [
-    "server/dashboard.ts",
-    "lib/sim/scenarios.ts",
-    "lib/report/thresholds.ts",
-    "lib/report/merge.ts",
-  ],
-  ["lib/capacity/search.ts"],
-  ["lib/capacity/report.ts"],
-  // Results: the report page and the live dashboard; the server's isolates; the capacity search.
-  ["server/isolates.ts", "lib/report/html.ts", "lib/capacity/find.ts"],
-  ["lib/report/dashboard.ts"],
-  // The terminal edge.
-  ["lib/cli/flags.ts"],
-  ["lib/cli/help.ts", "lib/cli/terminal.ts"],
-  [
-    "lib/cli/run_flags.ts",
-    "lib/cli/serve_flags.ts",
-    "lib/cli/report_flags.ts",
-    "lib/cli/gates.ts",
-    "lib/cli/run_summary.ts",
-  ],
-  ["lib/cli/run_outputs.ts", "lib/cli/stages_flag.ts"],
-  ["lib/cli/run_settings.ts"],
-  ["lib/cli/embedded.ts", "lib/cli/keys.ts", "lib/cli/capacity_flags.ts"],
-  [
-    "lib/cli/run_command.ts",
-    "lib/cli/serve_command.ts",
-    "lib/cli/report_command.ts",
-    "lib/cli/capacity_command.ts",
-  ],
-  // Entry points.
-  ["main.ts", "workers/pacer.ts", "workers/cpu_job.ts", "workers/server_isolate.ts"],
-];
+interface Folder {
+  /** What it owns, as the README's tree says it (one line). */
+  owns: string;
+  /** The folders it may import, besides itself. */
+  imports: string[];
+  /** The one file other folders import, when it has one. */
+  door?: string;
+}
 
-const layerOf = new Map(LAYERS.flatMap((files, i) => files.map((f) => [f, i] as const)));
+const CLIENT_WINGS = ["pace", "dispatch", "http", "jobs", "record", "steer"]
+  .map((w) => `lib/client/${w}/`);
 
-async function sourceFiles(dir: string): Promise<string[]> {
+/** Product folders, lowest first; `lib/` is the files every wing shares. */
+const FOLDERS: Record<string, Folder> = {
+  "lib/": { owns: "units, clock, CPU work, HDR histograms: what every wing uses", imports: [] },
+  "lib/results/": {
+    owns: "the versioned results records, accounting sum, merge, thresholds, summary",
+    imports: ["lib/"],
+    door: "mod.ts",
+  },
+  "lib/client/pace/": {
+    owns: "schedule, rate plans and stages, precise wait, the pacer thread + protocol",
+    imports: ["lib/"],
+    door: "mod.ts",
+  },
+  "lib/client/dispatch/": {
+    owns: "bounded queue, consumers, Little's law for their count",
+    imports: ["lib/", "lib/results/", "lib/client/record/", "lib/client/http/"],
+    door: "mod.ts",
+  },
+  "lib/client/http/": {
+    owns: "connection (raw HTTP/1.1), response parser, fetch engine, watchdog",
+    imports: ["lib/", "lib/results/", "lib/client/record/"],
+    door: "mod.ts",
+  },
+  "lib/client/jobs/": {
+    owns: "the CPU-job Worker pool and the job stage",
+    imports: ["lib/", "lib/client/record/"],
+    door: "mod.ts",
+  },
+  "lib/client/record/": {
+    owns: "Result / NotSent (the record every stage shares), Window, recorder, notices",
+    imports: ["lib/", "lib/results/"],
+    door: "mod.ts",
+  },
+  "lib/client/steer/": {
+    owns: "the rate controllers, run-time control, the run's timers",
+    imports: ["lib/", "lib/results/", "lib/client/pace/", "lib/client/record/"],
+    door: "mod.ts",
+  },
+  "lib/client/": {
+    owns: "startRun(config, deps): the wiring of the wings above",
+    imports: ["lib/", "lib/results/", ...CLIENT_WINGS],
+    door: "run.ts",
+  },
+  "lib/capacity/": {
+    owns: "tpsdemo capacity: the search, its judged steps, its report",
+    imports: ["lib/", "lib/results/", "lib/client/"],
+  },
+  "lib/report/": {
+    owns: "results drawn: chart columns, the HTML pages, the live dashboard",
+    imports: ["lib/", "lib/results/", "lib/capacity/", "lib/client/steer/"],
+  },
+  "lib/sim/": {
+    owns: "the simulator and its scenarios (each with its judge): tests and bench only",
+    imports: ["lib/", "lib/client/pace/", "lib/client/record/", "lib/client/steer/"],
+  },
+  "server/": {
+    owns: "tpsdemo serve: settings, app, faults, accounting, stores, isolates",
+    imports: ["lib/", "lib/report/"],
+  },
+  "lib/cli/": {
+    owns: "the terminal edge: typed flags + UsageError, the commands, the only printing",
+    imports: [
+      "lib/",
+      "lib/results/",
+      "lib/client/",
+      ...CLIENT_WINGS,
+      "lib/capacity/",
+      "lib/report/",
+      "server/",
+    ],
+  },
+  "workers/": {
+    owns: "thin Worker entries: pacer, cpu_job, server_isolate",
+    imports: ["lib/", "lib/client/pace/", "lib/client/jobs/", "server/"],
+  },
+  "": {
+    owns: "main.ts: the subcommand map; UsageError → exit 2; the only Deno.exit",
+    imports: ["lib/cli/"],
+  },
+};
+
+async function sourceFiles(dir: string, ends = [".ts"]): Promise<string[]> {
   const out: string[] = [];
   for await (const e of Deno.readDir(new URL(dir, ROOT))) {
     const path = `${dir}${e.name}`;
-    if (e.isDirectory) out.push(...await sourceFiles(`${path}/`));
-    else if (e.name.endsWith(".ts")) out.push(path);
+    if (e.isDirectory) out.push(...await sourceFiles(`${path}/`, ends));
+    else if (ends.some((x) => e.name.endsWith(x))) out.push(path);
   }
   return out;
 }
 
-const PRODUCT = async () => [
+const PRODUCT = async (ends = [".ts"]) => [
   "main.ts",
-  ...await sourceFiles("lib/"),
-  ...await sourceFiles("server/"),
-  ...await sourceFiles("workers/"),
+  ...await sourceFiles("lib/", ends),
+  ...await sourceFiles("server/", ends),
+  ...await sourceFiles("workers/", ends),
 ];
 
-/** Relative imports (static and dynamic) of a file, as paths from the root. */
+const folderOf = (path: string) => path.slice(0, path.lastIndexOf("/") + 1);
+const read = (path: string) => Deno.readTextFile(new URL(path, ROOT));
+
+/** Relative imports (static and dynamic, not in comments) of a file, as paths from the root. */
 function importsOf(path: string, text: string): string[] {
+  const code = text.replace(/^\s*\*.*$/gm, "").replace(/\/\/.*$/gm, "");
   const re = /(?:from|import)\s*\(?\s*"(\.{1,2}\/[^"]+)"/g;
-  return [...text.matchAll(re)].map((m) => new URL(m[1], new URL(path, ROOT)).pathname)
-    .map((p) => p.slice(ROOT.pathname.length));
+  return [...code.matchAll(re)].map((m) => new URL(m[1]!, new URL(path, ROOT)).pathname)
+    .map((p) => p.slice(ROOT.pathname.length)).filter((p) => p !== "deno.json");
 }
 
-Deno.test("layout: every product file has a layer, and imports only run down the layers", async () => {
+Deno.test("layout: every product file is in a folder of the house", async () => {
+  const stray = (await PRODUCT()).filter((f) => !(folderOf(f) in FOLDERS));
+  assertEquals(stray, []);
+});
+
+Deno.test("layout: each folder imports only the folders it lists", async () => {
   const wrong: string[] = [];
   for (const file of await PRODUCT()) {
-    const layer = layerOf.get(file);
-    if (layer === undefined) {
-      wrong.push(`${file} is in no layer`);
-      continue;
+    const from = folderOf(file);
+    const allowed = new Set([from, ...FOLDERS[from]?.imports ?? []]);
+    for (const dep of importsOf(file, await read(file))) {
+      if (!allowed.has(folderOf(dep))) wrong.push(`${file} imports ${dep}`);
     }
-    for (const dep of importsOf(file, await Deno.readTextFile(new URL(file, ROOT)))) {
-      if (dep === "deno.json") continue; // main.ts reads the version
-      const depLayer = layerOf.get(dep);
-      if (depLayer === undefined || depLayer >= layer) {
-        wrong.push(`${file} (layer ${layer}) imports ${dep} (layer ${depLayer ?? "none"})`);
+  }
+  assertEquals(wrong, []);
+});
+
+Deno.test("layout: the folders' imports run one way (no two folders import each other)", () => {
+  // A depth-first walk over the allowed imports finds no cycle.
+  const state = new Map<string, "open" | "done">();
+  const visit = (f: string, path: string[]): void => {
+    assert(state.get(f) !== "open", `folders import in a circle: ${[...path, f].join(" → ")}`);
+    if (state.get(f) === "done") return;
+    state.set(f, "open");
+    for (const dep of FOLDERS[f]?.imports ?? []) visit(dep, [...path, f]);
+    state.set(f, "done");
+  };
+  for (const f of Object.keys(FOLDERS)) visit(f, []);
+  // And every folder named is one of the house.
+  const unknown = Object.values(FOLDERS).flatMap((f) => f.imports).filter((d) => !(d in FOLDERS));
+  assertEquals(unknown, []);
+});
+
+Deno.test("layout: a folder with a front door is entered only through it", async () => {
+  const wrong: string[] = [];
+  for (const file of await PRODUCT()) {
+    for (const dep of importsOf(file, await read(file))) {
+      const door = FOLDERS[folderOf(dep)]?.door;
+      if (door && folderOf(dep) !== folderOf(file) && dep !== `${folderOf(dep)}${door}`) {
+        wrong.push(`${file} imports ${dep}, not ${folderOf(dep)}${door}`);
       }
     }
   }
   assertEquals(wrong, []);
 });
 
+Deno.test("layout: within a folder, files import one another without a cycle", async () => {
+  const deps = new Map<string, string[]>();
+  for (const file of await PRODUCT()) {
+    deps.set(file, importsOf(file, await read(file)).filter((d) => folderOf(d) === folderOf(file)));
+  }
+  const state = new Map<string, "open" | "done">();
+  const visit = (f: string, path: string[]): void => {
+    assert(state.get(f) !== "open", `files import in a circle: ${[...path, f].join(" → ")}`);
+    if (state.get(f) === "done") return;
+    state.set(f, "open");
+    for (const d of deps.get(f) ?? []) visit(d, [...path, f]);
+    state.set(f, "done");
+  };
+  for (const f of deps.keys()) visit(f, []);
+});
+
 Deno.test("layout: the simulator is for tests and benches only", async () => {
   const wrong: string[] = [];
   for (const file of await PRODUCT()) {
     if (file.startsWith("lib/sim/")) continue;
-    const deps = importsOf(file, await Deno.readTextFile(new URL(file, ROOT)));
+    const deps = importsOf(file, await read(file));
     for (const dep of deps) if (dep.startsWith("lib/sim/")) wrong.push(`${file} imports ${dep}`);
   }
   assertEquals(wrong, []);
@@ -158,7 +206,7 @@ Deno.test("layout: the simulator is for tests and benches only", async () => {
 Deno.test("layout: only the CLI edge and the Worker entries print; only main.ts exits", async () => {
   const wrong: string[] = [];
   for (const file of await PRODUCT()) {
-    const text = (await Deno.readTextFile(new URL(file, ROOT)))
+    const text = (await read(file))
       .replace(/^\s*\*.*$/gm, "") // JSDoc lines, examples included
       .replace(/\/\/.*$/gm, "");
     const edge = file === "main.ts" || file.startsWith("lib/cli/") || file.startsWith("workers/");
@@ -168,13 +216,36 @@ Deno.test("layout: only the CLI edge and the Worker entries print; only main.ts 
   assertEquals(wrong, []);
 });
 
-Deno.test("layout: no product file over 300 lines but the two that hold one concern each", async () => {
-  // run.ts is the wiring of one pipeline; adaptive.ts holds the two rate controllers.
-  const allowed = new Set(["lib/client/run.ts", "lib/client/adaptive.ts"]);
+Deno.test("layout: no product file (.ts or .js) over 300 lines", async () => {
   const long: string[] = [];
-  for (const file of await PRODUCT()) {
-    const lines = (await Deno.readTextFile(new URL(file, ROOT))).split("\n").length;
-    if (lines > 300 && !allowed.has(file)) long.push(`${file}: ${lines} lines`);
+  for (const file of await PRODUCT([".ts", ".js"])) {
+    const lines = (await read(file)).split("\n").length;
+    if (lines > 300) long.push(`${file}: ${lines} lines`);
   }
   assertEquals(long, []);
+});
+
+Deno.test("layout: the Worker entries are thin (their logic lives beside what drives them)", async () => {
+  const thick: string[] = [];
+  for (const file of await sourceFiles("workers/")) {
+    const lines = (await read(file)).split("\n").length;
+    if (lines > 60) thick.push(`${file}: ${lines} lines`);
+  }
+  assertEquals(thick, []);
+});
+
+Deno.test("layout: the README's tree lists exactly the folders of the house, in order", async () => {
+  const readme = await read("README.md");
+  const tree = readme.slice(readme.indexOf("## How it works"));
+  const block = tree.slice(
+    tree.indexOf("```\nlib/"),
+    tree.indexOf("```\n", tree.indexOf("```\nlib/") + 4),
+  );
+  const listed = block.split("\n").map((l) => l.match(/^(\S+\/)\s{2,}(.*)$/))
+    .filter((m) => m !== null && /^(lib|server|workers)\//.test(m[1]!))
+    .map((m) => `${m![1]}  ${m![2]}`);
+  const expected = Object.entries(FOLDERS).filter(([f]) => f !== "").map(([f, d]) =>
+    `${f}  ${d.owns}`
+  );
+  assertEquals(listed, expected);
 });

@@ -1,5 +1,5 @@
 import { assertEquals, assertOk } from "./_assert.ts";
-import { paceWait, Schedule } from "../lib/client/schedule.ts";
+import { paceWait, Schedule } from "../lib/client/pace/schedule.ts";
 
 /** Drives a schedule on virtual time: the pacer releases each tick at max(its slot, `at(i)`). */
 function drive(s: Schedule, n: number, releaseAt: (i: number, due: number) => number) {

@@ -1,5 +1,5 @@
 import { assertBetween, assertEquals, assertOk } from "./_assert.ts";
-import { preciseWaitSync, SpinCalibrator } from "../lib/client/precise_wait.ts";
+import { preciseWaitSync, SpinCalibrator } from "../lib/client/pace/precise_wait.ts";
 
 Deno.test("calibrator: starts at its initial threshold and learns the p99 overshoot", () => {
   const cal = new SpinCalibrator({ initialMs: 0.3, marginMs: 0.02 });

@@ -1,5 +1,5 @@
 import { assertEquals } from "./_assert.ts";
-import { BoundedQueue } from "../lib/client/queue.ts";
+import { BoundedQueue } from "../lib/client/dispatch/queue.ts";
 
 Deno.test("queue: FIFO, bounded, wraps around its ring", () => {
   const q = new BoundedQueue<number>(3);

@@ -1,8 +1,9 @@
 import { assertEquals, assertOk } from "./_assert.ts";
 import { decodeHistogram, newHistogram, percentilesMs } from "../lib/histogram.ts";
-import { type Accounting, type Live, newLive, Recorder } from "../lib/client/recorder.ts";
-import { buildSummary, statsLine, summaryTable } from "../lib/client/reporters.ts";
-import { newResult, notSent, type Result } from "../lib/client/result.ts";
+import { type Live, newLive, Recorder } from "../lib/client/record/recorder.ts";
+import { buildSummary, statsLine, summaryTable } from "../lib/results/summary.ts";
+import { newResult, notSent, type Result } from "../lib/client/record/result.ts";
+import { type Accounting } from "../lib/results/mod.ts";
 
 /** A finished result: scheduled at `at`, sent and done as given. */
 const result = (seq: number, at: number, over: Partial<Result> = {}): Result =>

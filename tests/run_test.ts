@@ -5,8 +5,8 @@
 import { assertBetween, assertEquals, assertOk } from "./_assert.ts";
 import { assertComplete, config, fakeConnector, runVirtual } from "./_virtual.ts";
 import { ManualClock } from "../lib/clock.ts";
-import { startAsyncPacer } from "../lib/client/pacer_async.ts";
-import { type Pacer, startPacerThread } from "../lib/client/pacer_thread.ts";
+import { startAsyncPacer } from "../lib/client/pace/async.ts";
+import { type Pacer, startPacerThread } from "../lib/client/pace/thread.ts";
 import { percentilesMs } from "../lib/histogram.ts";
 
 Deno.test("run on virtual time: every tick on its slot, every result recorded once", async () => {

@@ -7,12 +7,12 @@
  */
 
 import { assertEquals, assertOk } from "./_assert.ts";
-import { RunControl } from "../lib/client/control.ts";
+import { RunControl } from "../lib/client/steer/control.ts";
 import { decodeHistogram, newHistogram, percentileCurve, percentilesMs } from "../lib/histogram.ts";
 import { pageAssets } from "../lib/report/assets.ts";
 import { dashboardApp, LiveFeed } from "../lib/report/dashboard.ts";
 import { reportModel } from "../lib/report/html.ts";
-import { type IntervalRecord, mergeResults, readResults } from "../lib/report/merge.ts";
+import { type IntervalRecord, mergeResults, readResults } from "../lib/results/mod.ts";
 import { appendRow, columnsOf, emptyColumns, rowOf } from "../lib/report/series.ts";
 
 const FIXTURE = await Deno.readTextFile(new URL("./fixtures/results.ndjson", import.meta.url));

@@ -10,7 +10,7 @@
 import { assertEquals, assertOk } from "./_assert.ts";
 import { config, runVirtual } from "./_virtual.ts";
 import { ManualClock } from "../lib/clock.ts";
-import type { Connector, HttpConnection, SendOutcome } from "../lib/client/connection.ts";
+import type { Connector, HttpConnection, SendOutcome } from "../lib/client/http/connection.ts";
 import { parseStages } from "../lib/cli/stages_flag.ts";
 import type { RunConfig } from "../lib/client/run.ts";
 import { newHistogram, percentilesUs } from "../lib/histogram.ts";

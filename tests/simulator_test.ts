@@ -1,6 +1,6 @@
 import { assertBetween, assertEquals, assertOk } from "./_assert.ts";
-import type { Controller, Decision } from "../lib/client/adaptive.ts";
-import type { WindowStats } from "../lib/client/window_stats.ts";
+import type { Controller, Decision } from "../lib/client/steer/controller.ts";
+import type { WindowStats } from "../lib/client/record/window.ts";
 import { seededRandom } from "../lib/sim/random.ts";
 import { simulate } from "../lib/sim/simulator.ts";
 

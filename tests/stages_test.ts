@@ -9,9 +9,10 @@
 import { assertBetween, assertEquals, assertOk } from "./_assert.ts";
 import { assertComplete, config, fakeConnector, runVirtual } from "./_virtual.ts";
 import { ManualClock } from "../lib/clock.ts";
-import { type ControlEvent, type ControlOutcome, RunControl } from "../lib/client/control.ts";
-import { RatePlan, type Stage, StagedSchedule } from "../lib/client/stages.ts";
+import { type ControlOutcome, RunControl } from "../lib/client/steer/control.ts";
+import { RatePlan, type Stage, StagedSchedule } from "../lib/client/pace/stages.ts";
 import { parseStages } from "../lib/cli/stages_flag.ts";
+import { type ControlEvent } from "../lib/results/mod.ts";
 
 /** Every tick's scheduled time, taken on a fine virtual grid from 0 to `untilMs`. */
 function ticksOf(s: StagedSchedule, untilMs: number, stepMs = 0.1): number[] {

@@ -8,7 +8,7 @@ import {
   parseThreshold,
   ThresholdError,
   WindowJudge,
-} from "../lib/report/thresholds.ts";
+} from "../lib/results/thresholds.ts";
 
 /** A span of `seconds` with `sent` requests, `errors` failed, all at `latencyMs`. */
 function span(seconds: number, sent: number, errors: number, latencyMs: number): Measured {

@@ -1,5 +1,5 @@
 import { assertEquals, assertOk } from "./_assert.ts";
-import { verdict, type VerdictInput } from "../lib/client/verdict.ts";
+import { verdict, type VerdictInput } from "../lib/results/verdict.ts";
 
 /** A healthy run at 100/s: every field as measured, then the case's differences. */
 const run = (over: Partial<VerdictInput>): VerdictInput => ({

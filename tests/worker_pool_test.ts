@@ -1,5 +1,5 @@
 import { assertEquals, assertOk } from "./_assert.ts";
-import { WorkerPool } from "../lib/client/worker_pool.ts";
+import { WorkerPool } from "../lib/client/jobs/pool.ts";
 import { burnIterations } from "../lib/cpu_work.ts";
 
 Deno.test("pool: jobs run on Workers and report their time", async () => {

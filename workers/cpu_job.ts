@@ -9,7 +9,7 @@
 /// <reference lib="deno.worker" />
 
 import { burnIterations } from "../lib/cpu_work.ts";
-import type { CpuJobIn, CpuJobOut } from "../lib/client/worker_pool.ts";
+import type { CpuJobIn, CpuJobOut } from "../lib/client/jobs/mod.ts";
 
 const blocker = new Int32Array(new SharedArrayBuffer(4));
 let itersPerMs = 100_000;

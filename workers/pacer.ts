@@ -1,5 +1,5 @@
 /**
- * Web Worker entry of the pacer: runs `runPacerLoop` (lib/client/pacer_loop.ts) on the start
+ * Web Worker entry of the pacer: runs `runPacerLoop` (lib/client/pace/loop.ts) on the start
  * message and posts what it returns.
  *
  * @module
@@ -7,7 +7,7 @@
 
 /// <reference lib="deno.worker" />
 
-import { runPacerLoop } from "../lib/client/pacer_loop.ts";
-import type { PacerIn } from "../lib/client/pacer_protocol.ts";
+import { runPacerLoop } from "../lib/client/pace/mod.ts";
+import type { PacerIn } from "../lib/client/pace/mod.ts";
 
 self.onmessage = (e: MessageEvent<PacerIn>) => self.postMessage(runPacerLoop(e.data));

@@ -8,18 +8,13 @@
 
 import { cpuUsage } from "node:process";
 import { decodeHistogram, newHistogram } from "../histogram.ts";
-import type { IntervalSnapshot } from "../client/recorder.ts";
+
 import { type RunConfig, type RunDeps, startRun } from "../client/run.ts";
 import { percentilesUs } from "../histogram.ts";
-import type { Threshold } from "../report/thresholds.ts";
+import type { Threshold } from "../results/mod.ts";
 import { type CapacityReport, capacityReport } from "./report.ts";
-import {
-  CapacitySearch,
-  judgeStep,
-  type SearchOptions,
-  type StepResult,
-  type StepRow,
-} from "./search.ts";
+import { CapacitySearch, judgeStep, type SearchOptions, type StepResult } from "./search.ts";
+import { type IntervalSnapshot, type StepRow } from "../results/mod.ts";
 
 /** Options of {@linkcode findCapacity}. */
 export interface FindOptions extends SearchOptions {
@@ -40,7 +35,7 @@ export interface FindOptions extends SearchOptions {
  * ```ts
  * import assert from "node:assert/strict";
  * import { newHistogram } from "../histogram.ts";
- * import { parseThreshold } from "../report/thresholds.ts";
+ * import { parseThreshold } from "../results/mod.ts";
  * // A service whose latency is 10 ms up to 600/s and 200 ms above.
  * const step = (rate: number) => {
  *   const latency = newHistogram();

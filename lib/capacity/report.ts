@@ -1,3 +1,4 @@
+import { type StepRow } from "../results/mod.ts";
 /**
  * The capacity report: the highest rate meeting every objective, the saturation goodput and the
  * knee, every step with its Little's-law check, the client's own lateness and CPU as evidence
@@ -5,8 +6,6 @@
  *
  * @module
  */
-
-import type { StepRow } from "./search.ts";
 
 const r1 = (v: number) => Math.round(v * 10) / 10;
 

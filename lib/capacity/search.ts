@@ -15,7 +15,9 @@
  */
 
 import type { Histogram } from "../histogram.ts";
-import { measure, type Measured, meets, type Threshold } from "../report/thresholds.ts";
+import { measure, type Measured, meets, type StepRow, type Threshold } from "../results/mod.ts";
+
+export type { StepRow };
 
 /** What one step at a fixed rate measured (after its warm-up). */
 export interface StepResult {
@@ -36,25 +38,6 @@ export interface StepResult {
   clientCpuPct: number;
 }
 
-/** A step as the report lists it. */
-export interface StepRow {
-  rate: number;
-  achieved: number;
-  goodput: number;
-  p50_ms: number;
-  p99_ms: number;
-  mean_ms: number;
-  errors_pct: number;
-  pass: boolean;
-  /** What failed: each objective not met, or the client's shortfall. */
-  failed: string[];
-  /** Little's law: requests in flight measured, and rate × mean latency. */
-  in_flight: number;
-  littles_law: number;
-  send_lateness_p99_us: number;
-  client_cpu_pct: number;
-}
-
 /** Most confirmations of an answer before the search reports what it has. */
 export const MAX_CONFIRMS = 3;
 
@@ -68,7 +51,7 @@ const r3 = (v: number) => Math.round(v * 1000) / 1000;
  * ```ts
  * import assert from "node:assert/strict";
  * import { newHistogram } from "../histogram.ts";
- * import { parseThreshold } from "../report/thresholds.ts";
+ * import { parseThreshold } from "../results/mod.ts";
  * const latency = newHistogram();
  * for (let i = 1; i <= 100; i++) latency.recordValue(i * 1000); // 1 to 100 ms
  * const step = { rate: 100, seconds: 1, sent: 100, ok: 100, errors: 0, latency, inFlight: 5,

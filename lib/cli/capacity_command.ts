@@ -10,15 +10,16 @@
 
 import { findCapacity, realStep } from "../capacity/find.ts";
 import type { CapacityReport } from "../capacity/report.ts";
-import type { StepRow } from "../capacity/search.ts";
+
 import type { RunFlags } from "./run_flags.ts";
-import { parseThreshold, type Threshold, ThresholdError } from "../report/thresholds.ts";
+import { parseThreshold, type Threshold, ThresholdError } from "../results/mod.ts";
 import { CAPACITY_FLAGS, CAPACITY_HELP } from "./capacity_flags.ts";
 import { startEmbedded } from "./embedded.ts";
 import { parseFlags, UsageError } from "./flags.ts";
 import { MAX_AUTO_CONSUMERS } from "./run_flags.ts";
 import { configFromFlags, parseUrl } from "./run_settings.ts";
 import { onInterrupt, openForWrite, writeLine } from "./terminal.ts";
+import { type StepRow } from "../results/mod.ts";
 
 function readSlos(texts: string[]): Threshold[] {
   if (texts.length === 0) {

@@ -7,8 +7,8 @@
  */
 
 import { decodeHistogram } from "../histogram.ts";
-import type { IntervalSnapshot } from "../client/recorder.ts";
-import type { Summary } from "../client/reporters.ts";
+
+import type { Summary } from "../results/mod.ts";
 import {
   judgeRun,
   junitXml,
@@ -18,8 +18,9 @@ import {
   ThresholdError,
   type ThresholdResult,
   WindowJudge,
-} from "../report/thresholds.ts";
+} from "../results/mod.ts";
 import { UsageError } from "./flags.ts";
+import { type IntervalSnapshot } from "../results/mod.ts";
 
 /** Exit code of a run whose thresholds failed. */
 export const THRESHOLDS_FAILED = 99;

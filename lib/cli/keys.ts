@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ControlCommand } from "../client/control.ts";
+import type { ControlCommand } from "../client/steer/mod.ts";
 
 /** The one-line hint printed at the start of a run on a terminal. */
 export const KEYS_HINT = "keys: + / - rate ±10%, p pause/resume, q stop";

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { summaryJson, summaryTable } from "../client/reporters.ts";
-import { mergeResults, readResults, ResultsError } from "../report/merge.ts";
+import { summaryJson, summaryTable } from "../results/mod.ts";
+import { mergeResults, readResults, ResultsError } from "../results/mod.ts";
 import { parseFlags, UsageError } from "./flags.ts";
 import { Gates, THRESHOLDS_FAILED } from "./gates.ts";
 import { REPORT_FLAGS, REPORT_HELP } from "./report_flags.ts";

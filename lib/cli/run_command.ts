@@ -8,13 +8,13 @@
  * @module
  */
 
-import { statsLine, type Summary, summaryJson, summaryTable } from "../client/reporters.ts";
+import { statsLine, type Summary, summaryJson, summaryTable } from "../results/mod.ts";
 import { type RunConfig, startRun } from "../client/run.ts";
 import { summarize, warmReporters } from "./run_summary.ts";
 import { parseFlags, UsageError } from "./flags.ts";
 import { Gates, THRESHOLDS_FAILED } from "./gates.ts";
-import type { ControlCommand } from "../client/control.ts";
-import { RunControl } from "../client/control.ts";
+import type { ControlCommand } from "../client/steer/mod.ts";
+import { RunControl } from "../client/steer/mod.ts";
 import { KEYS_HINT, listenKeys } from "./keys.ts";
 import { commandLine, eventLine, RunOutputs } from "./run_outputs.ts";
 import { MAX_AUTO_CONSUMERS, RUN_FLAGS, RUN_HELP } from "./run_flags.ts";

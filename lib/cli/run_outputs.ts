@@ -7,14 +7,15 @@
  * @module
  */
 
-import type { ControlEvent, RunControl } from "../client/control.ts";
-import type { IntervalSnapshot } from "../client/recorder.ts";
-import { RESULTS_SCHEMA, type Summary, summaryJson } from "../client/reporters.ts";
+import type { RunControl } from "../client/steer/mod.ts";
+
+import { RESULTS_SCHEMA, type Summary, summaryJson } from "../results/mod.ts";
 import type { PageAssets } from "../report/assets.ts";
 import type { DashboardServer, LiveFeed } from "../report/dashboard.ts";
-import type { IntervalRecord } from "../report/merge.ts";
+import type { IntervalRecord } from "../results/mod.ts";
 import { UsageError } from "./flags.ts";
 import { onInterrupt, openForWrite, writeLine } from "./terminal.ts";
+import { type ControlEvent, type IntervalSnapshot } from "../results/mod.ts";
 
 /** What the run command asks of its outputs. */
 export interface OutputOptions {

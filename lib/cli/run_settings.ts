@@ -6,9 +6,9 @@
  * @module
  */
 
-import type { RequestSpec } from "../client/connection.ts";
+import type { RequestSpec } from "../client/http/mod.ts";
 import type { RunConfig } from "../client/run.ts";
-import type { Shard, Stage } from "../client/stages.ts";
+import type { Shard, Stage } from "../client/pace/mod.ts";
 import { UsageError } from "./flags.ts";
 import { parseStages, StagesError } from "./stages_flag.ts";
 import { DEFAULT_CONSUMERS, MAX_AUTO_CONSUMERS, type RunFlags } from "./run_flags.ts";

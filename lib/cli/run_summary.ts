@@ -5,15 +5,15 @@
  * @module
  */
 
-import { newLive, Recorder } from "../client/recorder.ts";
+import { newLive, Recorder } from "../client/record/mod.ts";
 import {
   buildSummary,
   intervalJson,
   statsLine,
   type Summary,
   summaryJson,
-} from "../client/reporters.ts";
-import { newResult } from "../client/result.ts";
+} from "../results/mod.ts";
+import { newResult } from "../client/record/mod.ts";
 import type { RunConfig, RunOutcome } from "../client/run.ts";
 
 /** The summary of a run's outcome. */
@@ -49,8 +49,8 @@ export function summarize(config: RunConfig, outcome: RunOutcome): Summary {
 
 /**
  * Runs the reporters on throwaway data before the first tick, so the JIT compiles them then and
- * not while the first ticks wait (measured: the first interval's report stalled the main thread
- * ~6 ms, a burst of late writes).
+ * not while the first ticks wait (a cold first report stalls the main thread: a burst of late
+ * writes; BENCHMARKS.md, "Design notes").
  */
 export function warmReporters(): void {
   const rec = new Recorder(0);

@@ -1,11 +1,11 @@
 /**
  * `--stages`' syntax: comma-separated `DURATION:RATE` ramps and `FROM..TO/STEP@DURATION` steps,
- * read into the stages of a rate plan (`lib/client/stages.ts`).
+ * read into the stages of a rate plan (`lib/client/pace/stages.ts`).
  *
  * @module
  */
 
-import type { Stage } from "../client/stages.ts";
+import type { Stage } from "../client/pace/mod.ts";
 import { parseDuration } from "../units.ts";
 
 /** Why `--stages` could not be read: the message names the entry. */

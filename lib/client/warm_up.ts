@@ -4,14 +4,14 @@
  * @module
  */
 
-import { ResponseParser } from "./http_parser.ts";
-import { newLive, Recorder } from "./recorder.ts";
-import { newResult } from "./result.ts";
+import { ResponseParser } from "./http/mod.ts";
+import { newLive, Recorder } from "./record/mod.ts";
+import { newResult } from "./record/mod.ts";
 
 /**
  * Runs the per-request code on throwaway data before the first tick, so the JIT compiles it then
- * and not while the first ticks wait (measured: the first interval's report stalled the main
- * thread ~6 ms, a burst of late writes).
+ * and not while the first ticks wait (a cold first report stalls the main thread: a burst of
+ * late writes; BENCHMARKS.md, "Design notes").
  */
 export function warmUp(): void {
   const rec = new Recorder(0, { controller: true });

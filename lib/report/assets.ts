@@ -1,7 +1,8 @@
 /**
  * The files the report page inlines: uPlot (npm `uplot`, MIT) and its CSS, read from the npm
- * package (`deno compile` embeds the whole package), and the page's own script and style
- * (`lib/report/browser/`, embedded with `--include`). Read once, on first use.
+ * package (`deno compile` embeds the whole package), and the page's own scripts and style
+ * (`lib/report/browser/`, embedded with `--include`): the chart engine every page runs, and one
+ * script per page. Read once, on first use.
  *
  * @module
  */
@@ -10,11 +11,17 @@ import "uplot"; // keeps the package in the module graph, so `deno compile` embe
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 
+/** The pages, each with a script of its own: a run's report, its live view, serve's, capacity's. */
+export type PageName = "report" | "live" | "serve" | "capacity";
+
 /** The files the page inlines. */
 export interface PageAssets {
   uplotJs: string;
   uplotCss: string;
-  pageJs: string;
+  /** The chart engine (`browser/chart.js`), which every page runs first. */
+  chartJs: string;
+  /** Each page's own script (`browser/NAME.js`). */
+  pageJs: Record<PageName, string>;
   pageCss: string;
 }
 
@@ -28,7 +35,8 @@ let cached: PageAssets | undefined;
  * import assert from "node:assert/strict";
  * const a = pageAssets();
  * assert.ok(a.uplotJs.includes("uPlot"));
- * assert.ok(a.pageJs.includes("tpsdemo-data"));
+ * assert.ok(a.chartJs.includes("tpsdemo-data"));
+ * assert.ok(a.pageJs.live.includes("EventSource"));
  * ```
  */
 export function pageAssets(): PageAssets {
@@ -40,7 +48,13 @@ export function pageAssets(): PageAssets {
   cached = {
     uplotJs: npm("uplot/dist/uPlot.iife.min.js"),
     uplotCss: npm("uplot/dist/uPlot.min.css"),
-    pageJs: own("page.js"),
+    chartJs: own("chart.js"),
+    pageJs: {
+      report: own("report.js"),
+      live: own("live.js"),
+      serve: own("serve.js"),
+      capacity: own("capacity.js"),
+    },
     pageCss: own("page.css"),
   };
   return cached;

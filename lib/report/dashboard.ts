@@ -12,15 +12,16 @@
  */
 
 import { type Context, Hono } from "hono";
-import type { ControlCommand, ControlEvent, RunControl } from "../client/control.ts";
+import type { ControlCommand, RunControl } from "../client/steer/mod.ts";
 import { streamSSE } from "hono/streaming";
-import type { Summary } from "../client/reporters.ts";
+import type { Summary } from "../results/mod.ts";
 import { decodeHistogram, newHistogram, percentileCurve } from "../histogram.ts";
 import { curvesOf, headerHtml, reportModel } from "./html.ts";
-import { type IntervalRecord, mergeResults } from "./merge.ts";
+import { type IntervalRecord, mergeResults } from "../results/mod.ts";
 import type { PageAssets } from "./assets.ts";
 import { renderPage } from "./page.ts";
 import { columnsOf, emptyColumns, rowOf } from "./series.ts";
+import { type ControlEvent } from "../results/mod.ts";
 
 type Listener = (event: "row" | "event" | "summary", data: string) => void;
 

@@ -8,9 +8,9 @@
  */
 
 import type { CapacityReport } from "../capacity/report.ts";
-import type { Summary } from "../client/reporters.ts";
+import type { Summary } from "../results/mod.ts";
 import { decodeHistogram, percentileCurve } from "../histogram.ts";
-import type { Merged, Results } from "./merge.ts";
+import type { Merged, Results } from "../results/mod.ts";
 import { escapeHtml, type PageModel, type PageRun } from "./page.ts";
 import { columnsOf } from "./series.ts";
 
@@ -29,7 +29,7 @@ export function curvesOf(summary: Summary): PageRun["curves"] {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { mergeResults, readResults } from "./merge.ts";
+ * import { mergeResults, readResults } from "../results/mod.ts";
  * const text = await Deno.readTextFile(new URL("../../tests/fixtures/results.ndjson", import.meta.url));
  * const results = readResults(text, "a");
  * const model = reportModel([{ name: "a.ndjson", results }], mergeResults([results]));

@@ -1,35 +1,31 @@
 /**
- * The HTML page: the offline report, the live dashboard of a run, and `serve`'s dashboard are one
- * page, a pure function of data ({@linkcode PageModel}) and the assets it inlines (uPlot, its
- * CSS, the page's script and style; see `assets.ts`). No network at view time: everything is in
- * the file. The page sets `data-charts` on `<body>` to the number of charts drawn with data, and
- * `data-errors` when a script error happened (what the browser tests read).
+ * The HTML page: the offline report, the live dashboard of a run, `serve`'s dashboard and the
+ * capacity report are one page, a pure function of data ({@linkcode PageModel}) and the assets it
+ * inlines (uPlot, its CSS, the chart engine, the page's own script and the style; see
+ * `assets.ts`). The data shaping the scripts call (chart specs, tables, serve's rates) is
+ * TypeScript, inlined by its source text, so the browser runs the functions the tests test. No
+ * network at view time: everything is in the file. The page sets `data-charts` on `<body>` to the
+ * number of charts drawn with data, and `data-errors` when a script error happened (what the
+ * browser tests read).
  *
  * @module
  */
 
-import type { PageAssets } from "./assets.ts";
-import type { PercentileCurve } from "../histogram.ts";
-import { appendRow, type Columns, emptyColumns, eventText } from "./series.ts";
-
-/** A capacity step as the page draws it (`lib/capacity/search.ts`'s StepRow). */
-export interface CapacityStep {
-  rate: number;
-  achieved: number;
-  goodput: number;
-  p50_ms: number;
-  p99_ms: number;
-  in_flight: number;
-  littles_law: number;
-  pass: boolean;
-}
+import type { PageAssets, PageName } from "./assets.ts";
+import { chartTables, fmtPercentile, hasData, percentileSplits } from "./chart_tables.ts";
+import { appendRow, emptyColumns, eventText } from "./series.ts";
+import { appendStats, emptyServeColumns, serveSpecs, serveSummaryHtml } from "./serve_view.ts";
+import {
+  type CapacityCharts,
+  capacitySpecs,
+  type ChartRun,
+  chartSpecs,
+  decisionLists,
+} from "./specs.ts";
 
 /** One run on the page. */
-export interface PageRun {
+export interface PageRun extends ChartRun {
   label: string;
-  columns: Columns;
-  /** Corrected latency and service time as HDR percentile curves. */
-  curves: { corrected: PercentileCurve; latency: PercentileCurve };
 }
 
 /** What the page shows. */
@@ -45,7 +41,7 @@ export interface PageModel {
   /** Live mode: the page shows the run-time controls (the run's API answers them). */
   control?: boolean;
   /** A capacity report: its charts by rate. */
-  capacity?: { steps: CapacityStep[]; max_rate: number | null; knee_rate: number | null };
+  capacity?: CapacityCharts;
 }
 
 /** Escapes text for HTML. */
@@ -55,14 +51,60 @@ export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.cha
 const scriptJson = (v: unknown) =>
   JSON.stringify(v).replace(/</g, "\\u003c").replace(/\u2028|\u2029/g, "");
 
+// deno-lint-ignore no-explicit-any
+type Inlined = (...args: any[]) => unknown;
+
+/** The TypeScript each page's scripts call, by page; the chart engine's goes on every page. */
+const FUNCTIONS: Record<PageName | "chart", Inlined[]> = {
+  chart: [chartTables, hasData, fmtPercentile, percentileSplits],
+  report: [chartSpecs, decisionLists],
+  live: [appendRow, emptyColumns, eventText, chartSpecs, decisionLists],
+  serve: [emptyServeColumns, appendStats, serveSpecs, serveSummaryHtml],
+  capacity: [capacitySpecs],
+};
+
+/**
+ * Which page a model is: a capacity report, or its mode's.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(pageName({ title: "t", mode: "live", runs: [], header: "" }), "live");
+ * ```
+ */
+export function pageName(model: PageModel): PageName {
+  return model.capacity ? "capacity" : model.mode;
+}
+
+/**
+ * A page's script: the TypeScript functions it calls, by their source text (Deno has already
+ * stripped the types), then the chart engine, then the page's own script.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const pageJs = { report: "", live: "", serve: "draw();", capacity: "" };
+ * const js = pageScript("serve", { uplotJs: "", uplotCss: "", chartJs: "", pageJs, pageCss: "" });
+ * assert.ok(js.includes("const appendStats = function appendStats("));
+ * assert.ok(!js.includes("const chartSpecs ="));
+ * ```
+ */
+export function pageScript(page: PageName, assets: PageAssets): string {
+  const functions = [...FUNCTIONS.chart, ...FUNCTIONS[page]]
+    .map((f) => `const ${f.name} = ${f.toString()};`);
+  return ['"use strict";', ...functions, assets.chartJs, assets.pageJs[page]].join("\n");
+}
+
 /**
  * Renders the page.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * const assets = { uplotJs: "", uplotCss: "", pageJs: "", pageCss: "" };
- * const html = renderPage({ title: "a </script>", mode: "report", runs: [], header: "" }, assets);
+ * const assets = { uplotJs: "", uplotCss: "", chartJs: "", pageCss: "" };
+ * const pageJs = { report: "", live: "", serve: "", capacity: "" };
+ * const model = { title: "a </script>", mode: "report" as const, runs: [], header: "" };
+ * const html = renderPage(model, { ...assets, pageJs });
  * assert.ok(html.startsWith("<!doctype html>"));
  * assert.ok(!html.includes("a </script>"));
  * ```
@@ -86,10 +128,7 @@ drag on a chart to zoom, double-click to reset</footer>
 <script id="tpsdemo-data" type="application/json">${scriptJson(data)}</script>
 <script>${assets.uplotJs}</script>
 <script>
-const appendRow = ${appendRow.toString()};
-const emptyColumns = ${emptyColumns.toString()};
-const eventText = ${eventText.toString()};
-${assets.pageJs}
+${pageScript(pageName(model), assets)}
 </script>
 </body></html>
 `;

@@ -10,18 +10,9 @@
  */
 
 import { decodeHistogram, type Histogram, newHistogram, percentilesMs } from "../histogram.ts";
-import type { IntervalSnapshot } from "../client/recorder.ts";
+import type { ControlEvent, IntervalRecord } from "../results/mod.ts";
 
-/** An interval record as a results file holds it (see the README's "Results files"). */
-export type IntervalRecord = IntervalSnapshot & {
-  type: "interval";
-  schema?: number;
-  run_id?: string;
-  t_unix_ms?: number;
-  histograms?: { latency_us: string; corrected_latency_us: string };
-  /** The adaptive controller's last decision, when it made one in the interval. */
-  adaptive?: string;
-};
+export type { IntervalRecord };
 
 /** One interval as the charts draw it. */
 export interface Row {
@@ -143,7 +134,7 @@ export const MAX_DECISIONS = 1000;
 export function columnsOf(
   records: IntervalRecord[],
   maxPoints = MAX_POINTS,
-  events: ControlEventLike[] = [],
+  events: Pick<ControlEvent, "t" | "event" | "rate" | "scale" | "source">[] = [],
 ): Columns {
   const cols = emptyColumns();
   cols.events = events.map((e) => ({ t: e.t, text: eventText(e) }));
@@ -260,15 +251,6 @@ function mergeRows(bucket: IntervalRecord[]): Row {
   };
 }
 
-/** What a run-time command record holds (`lib/client/control.ts`'s ControlEvent). */
-export interface ControlEventLike {
-  t: number;
-  event: string;
-  rate?: number;
-  scale?: number;
-  source?: string;
-}
-
 /**
  * A command's change in words, for the charts' markers.
  *
@@ -278,7 +260,9 @@ export interface ControlEventLike {
  * assert.equal(eventText({ t: 1, event: "rate", rate: 110, source: "key" }), "rate → 110/s (key)");
  * ```
  */
-export function eventText(e: ControlEventLike): string {
+export function eventText(
+  e: Pick<ControlEvent, "t" | "event" | "rate" | "scale" | "source">,
+): string {
   const what = e.event === "rate"
     ? `rate → ${e.rate}/s`
     : e.event === "resume"

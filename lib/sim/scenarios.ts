@@ -39,7 +39,7 @@ function settledFrom(secs: SimSecond[], pred: (s: SimSecond) => boolean): number
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { CapacityController } from "../client/adaptive.ts";
+ * import { CapacityController } from "../client/steer/mod.ts";
  * import { simulate } from "./simulator.ts";
  * const [first] = acceptanceScenarios(1);
  * const verdict = first.judge(simulate(first, new CapacityController({ target: first.target })));

@@ -8,9 +8,9 @@
  * @module
  */
 
-import { type Controller, MAX_WINDOW_MS, MIN_WINDOW_COMPLETIONS } from "../client/adaptive.ts";
-import { Schedule } from "../client/schedule.ts";
-import type { WindowStats } from "../client/window_stats.ts";
+import { type Controller, MAX_WINDOW_MS, MIN_WINDOW_COMPLETIONS } from "../client/steer/mod.ts";
+import { Schedule } from "../client/pace/mod.ts";
+import type { WindowStats } from "../client/record/mod.ts";
 import { Heap } from "./heap.ts";
 import { lognormal, seededRandom } from "./random.ts";
 import { SimService } from "./service.ts";
@@ -86,7 +86,7 @@ function quantile(sorted: number[], q: number): number {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { CapacityController } from "../client/adaptive.ts";
+ * import { CapacityController } from "../client/steer/mod.ts";
  * const r = simulate(
  *   { name: "x", seed: 1, seconds: 10, target: 2000, capacity: [[0, 500]] },
  *   new CapacityController({ target: 2000 }),

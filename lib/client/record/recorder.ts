@@ -1,0 +1,253 @@
+/**
+ * The recorder: the one place records end. `record(r)` adds a {@linkcode RunRecord} to the
+ * current stats interval and (with an adaptive controller) to the controller's window; each
+ * closed interval is merged into the run's total, so intervals add up to the totals exactly.
+ * Live gauges (ticks released, requests sent, the queue, jobs running) come from the run at
+ * each snapshot. At every snapshot
+ * `scheduled = sent + queued + not_sent` and
+ * `sent = ok + http_error + failed + timed_out + cancelled + in_flight`
+ * (in flight: sent and not yet recorded, on the wire or in its CPU job).
+ *
+ * @module
+ */
+
+import { encodeHistogram, percentilesMs, percentilesUs } from "../../histogram.ts";
+import {
+  type Accounting,
+  addCounters,
+  type IntervalSnapshot,
+  type LatencyHistograms,
+} from "../../results/mod.ts";
+import type { RunRecord } from "./result.ts";
+import { Window, type WindowStats } from "./window.ts";
+
+/** The run's live gauges, read at each snapshot. */
+export interface Live {
+  /** Ticks released by the pacer (or taken by closed-loop consumers). */
+  scheduled: number;
+  /** Requests written. */
+  sent: number;
+  /** Ticks waiting in the queue. */
+  queued: number;
+  /** Requests on the wire. */
+  inFlight: number;
+  /** Consumers (connections) now. */
+  consumers?: number;
+  /** CPU jobs handed to the pool. */
+  jobsSubmitted: number;
+  /** CPU jobs handed to the pool and not yet ended (waiting for a Worker, or running). */
+  jobsRunning: number;
+  /** CPU jobs waiting for a Worker: the job backlog (null when the run has no CPU jobs). */
+  jobsQueued: number | null;
+  /** The pacer's rate now (0 in closed loop). */
+  rate: number;
+}
+
+/**
+ * Live gauges at zero (closed loop, no CPU jobs), with `over` applied.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(newLive({ sent: 3 }).sent, 3);
+ * assert.equal(newLive().jobsQueued, null);
+ * ```
+ */
+export function newLive(over: Partial<Live> = {}): Live {
+  return {
+    scheduled: 0,
+    sent: 0,
+    queued: 0,
+    inFlight: 0,
+    jobsSubmitted: 0,
+    jobsRunning: 0,
+    jobsQueued: null,
+    rate: 0,
+    ...over,
+  };
+}
+
+/** Everything at the end of a run, for the summary. */
+export interface Totals {
+  accounting: Accounting;
+  /** The whole run's counters and histograms. */
+  total: Window;
+}
+
+/**
+ * The run's recorder.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { newResult } from "./result.ts";
+ * const rec = new Recorder(0);
+ * const r = newResult(0, 0, 0);
+ * Object.assign(r, { sentAt: 0, doneAt: 12, status: 200 });
+ * rec.record(r);
+ * const live = { scheduled: 1, sent: 1, queued: 0, inFlight: 0, jobsSubmitted: 0, jobsRunning: 0, jobsQueued: null, rate: 10 };
+ * const snap = rec.takeInterval(1000, live);
+ * assert.equal(snap.api_per_s, 1);
+ * assert.equal(snap.accounting.ok, 1);
+ * assert.ok(Math.abs(snap.latency_ms.p50 - 12) < 0.02); // HDR: 3 significant digits
+ * ```
+ */
+export class Recorder {
+  #start: number;
+  #interval = new Window();
+  #total = new Window();
+  #window: Window | undefined;
+  #lastInterval: number;
+  #sentAtInterval = 0;
+  #windowStart: number;
+  #windowLive = { scheduled: 0, sent: 0, queued: 0 };
+
+  /** `controller: true` keeps the adaptive controller's window too. */
+  constructor(start: number, options: { controller?: boolean } = {}) {
+    this.#start = start;
+    this.#lastInterval = start;
+    this.#windowStart = start;
+    if (options.controller) this.#window = new Window({ okLatency: true });
+  }
+
+  /** Moves the start (the run's first tick) before anything is recorded. */
+  restart(start: number): void {
+    this.#start = this.#lastInterval = this.#windowStart = start;
+  }
+
+  /** Records a request that ended, or a tick that was not sent. */
+  record(r: RunRecord): void {
+    this.#interval.add(r);
+    this.#window?.add(r);
+  }
+
+  /** Completions in the current controller window. */
+  get windowCompleted(): number {
+    return this.#window?.counts.results ?? 0;
+  }
+
+  /** Time since the last interval closed, ms. */
+  sinceInterval(now: number): number {
+    return now - this.#lastInterval;
+  }
+
+  /** Whether the open interval saw anything: a send, or a record. */
+  intervalHasData(live: Live): boolean {
+    const c = this.#interval.counts;
+    return live.sent !== this.#sentAtInterval || c.results > 0 ||
+      c.not_sent.stopped + c.not_sent.queue_full > 0;
+  }
+
+  /** The cumulative accounting, given the live gauges. */
+  accounting(live: Live): Accounting {
+    const c = addCounters(this.#total.counts, this.#interval.counts);
+    return {
+      scheduled: live.scheduled,
+      sent: live.sent,
+      queued: live.queued,
+      not_sent: c.not_sent,
+      ok: c.ok,
+      http_error: c.http_error,
+      failed: c.failed,
+      timed_out: c.timed_out,
+      cancelled: c.cancelled,
+      in_flight: live.sent - c.results,
+      jobs: {
+        submitted: live.jobsSubmitted,
+        ...c.jobs,
+        queued: live.jobsQueued ?? 0,
+        running: live.jobsRunning - (live.jobsQueued ?? 0),
+      },
+    };
+  }
+
+  /**
+   * Closes the interval at `now` and returns its snapshot; `keep`, when given, sees the interval's
+   * window (counters and histograms) before it is emptied.
+   */
+  takeInterval(now: number, live: Live, keep?: (w: Window) => void): IntervalSnapshot {
+    const w = this.#interval;
+    keep?.(w);
+    const secs = Math.max(1e-9, (now - this.#lastInterval) / 1000);
+    const snap: IntervalSnapshot = {
+      t: Math.round(now - this.#start) / 1000,
+      interval_s: Math.round(secs * 1000) / 1000,
+      api_per_s: Math.round(((live.sent - this.#sentAtInterval) / secs) * 10) / 10,
+      done_per_s: Math.round((w.counts.done / secs) * 10) / 10,
+      queue: live.queued,
+      rate: Math.round(live.rate * 10) / 10,
+      in_flight: live.inFlight,
+      consumers: live.consumers ?? 0,
+      jobs_queued: live.jobsQueued,
+      latency_ms: percentilesMs(w.latency),
+      corrected_ms: percentilesMs(w.corrected),
+      pacer_lateness_us: percentilesUs(w.pacerLateness),
+      send_lateness_us: percentilesUs(w.sendLateness),
+      errors: w.errors,
+      status: Object.fromEntries([...w.status].map(([k, v]) => [String(k), v])),
+      error_kinds: Object.fromEntries(w.errorKinds),
+      accounting: this.accounting(live),
+    };
+    this.#total.merge(w);
+    w.reset();
+    this.#lastInterval = now;
+    this.#sentAtInterval = live.sent;
+    return snap;
+  }
+
+  /**
+   * Closes the interval at `now`, with its latency histograms encoded (before the window is
+   * emptied: no copy) when `histograms` is set.
+   */
+  takeIntervalRecord(
+    now: number,
+    live: Live,
+    histograms: boolean,
+  ): { snap: IntervalSnapshot; histograms?: LatencyHistograms } {
+    if (!histograms) return { snap: this.takeInterval(now, live) };
+    let encoded: LatencyHistograms | undefined;
+    const snap = this.takeInterval(now, live, (w) => {
+      encoded = {
+        latency_us: encodeHistogram(w.latency),
+        corrected_latency_us: encodeHistogram(w.corrected),
+      };
+    });
+    return { snap, histograms: encoded };
+  }
+
+  /** Closes the controller window at `now` and returns its statistics. */
+  takeWindow(now: number, live: Live): WindowStats {
+    const w = this.#window ?? new Window({ okLatency: true });
+    const lat = w.okLatency!;
+    const lag = w.sendLateness;
+    const last = this.#windowLive;
+    const stats: WindowStats = {
+      now,
+      durationMs: now - this.#windowStart,
+      rate: live.rate,
+      scheduled: live.scheduled - last.scheduled,
+      sent: live.sent - last.sent,
+      completed: w.counts.results,
+      ok: w.counts.ok,
+      overload: w.counts.overload,
+      latencyP10: lat.totalCount ? lat.getValueAtPercentile(10) / 1000 : NaN,
+      latencyP50: lat.totalCount ? lat.getValueAtPercentile(50) / 1000 : NaN,
+      lagP90: lag.totalCount ? lag.getValueAtPercentile(90) / 1000 : 0,
+      queueStart: last.queued,
+      queueEnd: live.queued,
+      inFlight: live.inFlight,
+    };
+    w.reset();
+    this.#windowStart = now;
+    this.#windowLive = { scheduled: live.scheduled, sent: live.sent, queued: live.queued };
+    return stats;
+  }
+
+  /** Everything, for the summary (folds the open interval into the total). */
+  totals(live: Live): Totals {
+    const accounting = this.accounting(live);
+    this.#total.merge(this.#interval);
+    this.#interval.reset();
+    return { accounting, total: this.#total };
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The chart engine's data, as pure functions: what a chart is ({@linkcode ChartSpec}), the uPlot
+ * tables and series options of one chart across runs (colour by series, dash by run, markers as
+ * points), whether a chart has anything to draw, and the percentile axis's labels. The page
+ * inlines these functions by their source text (see `page.ts`), so each must stay self-contained:
+ * no reference to anything else in this module.
+ *
+ * @module
+ */
+
+/** One series of a chart: its label, a value per x (null: none), and whether it is points only. */
+export type ChartSeries = [label: string, values: (number | null)[], points?: boolean];
+
+/** A chart: id, title, y unit, and its series over `x`. */
+export interface ChartSpec {
+  /** The chart's id; its `<figure>` is `chart-ID`. */
+  id: string;
+  title: string;
+  /** The y axis's label. */
+  unit: string;
+  /** The x axis's label; "seconds" when absent. */
+  xLabel?: string;
+  /** The x axis is `-log10(1 - p/100)` of percentiles (the latency distribution). */
+  percentile?: boolean;
+  x: number[];
+  series: ChartSeries[];
+  /** More series over an x of their own (uPlot.join aligns them). */
+  extra?: { x: number[]; series: ChartSeries[] };
+}
+
+/** A uPlot series' options, as the engine draws them. */
+export interface SeriesOptions {
+  /** The run's index. */
+  run: number;
+  label: string;
+  stroke: string;
+  dash: number[];
+  width: number;
+  spanGaps: boolean;
+  /** Points only: no line. */
+  paths?: () => null;
+  points: { show: boolean; size?: number; fill?: string };
+}
+
+/**
+ * The tables of chart `index` for every run (each table: x, then a column per series; uPlot.join
+ * aligns them on one x), and the options of its series. A series' colour is its position in the
+ * run's chart, its dash the run's; with several runs, labels end in the run's label.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const spec = { id: "a", title: "A", unit: "", x: [1, 2], series: [["y", [3, 4]]] };
+ * const { tables, series } = chartTables([[spec as ChartSpec]], 0, ["run"]);
+ * assert.deepEqual(tables, [[[1, 2], [3, 4]]]);
+ * assert.equal(series[0].label, "y");
+ * ```
+ */
+export function chartTables(
+  specsByRun: ChartSpec[][],
+  index: number,
+  runLabels: string[],
+): { tables: (number | null)[][][]; series: SeriesOptions[] } {
+  const colors = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#4b5563"];
+  const dashes = [[], [8, 4], [2, 3], [10, 3, 2, 3]];
+  const tables: (number | null)[][][] = [], series: SeriesOptions[] = [];
+  specsByRun.forEach((specs, ri) => {
+    const spec = specs[index];
+    let nth = 0;
+    const parts = [spec, ...(spec.extra ? [spec.extra] : [])];
+    for (const part of parts) {
+      tables.push([part.x, ...part.series.map((s) => s[1])]);
+      part.series.forEach(([label, , points]) => {
+        const color = colors[nth++ % colors.length];
+        series.push({
+          run: ri,
+          label: runLabels.length > 1 ? `${label} · ${runLabels[ri]}` : label,
+          stroke: color,
+          dash: dashes[ri % dashes.length],
+          width: 1.5,
+          spanGaps: true,
+          ...(points
+            ? { paths: () => null, points: { show: true, size: 9, fill: color } }
+            : { points: { show: false } }),
+        });
+      });
+    }
+  });
+  return { tables, series };
+}
+
+/**
+ * Whether an aligned table (x, then the series' columns) has a point to draw.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(hasData([[1, 2], [null, 3]]), true);
+ * assert.equal(hasData([[1, 2], [null, null]]), false);
+ * ```
+ */
+export function hasData(aligned: (number | null | undefined)[][]): boolean {
+  return aligned.slice(1).some((ys) => ys.some((y) => y !== null && y !== undefined)) &&
+    aligned[0].length > 0;
+}
+
+/**
+ * The percentile at a point of the distribution's x axis (`-log10(1 - p/100)`), as a label.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(fmtPercentile(2), "99%");
+ * ```
+ */
+export function fmtPercentile(v: number): string {
+  const p = 100 - 100 / 10 ** v;
+  return `${Number(p.toFixed(6))}%`;
+}
+
+/**
+ * The percentile axis's ticks: one per whole number from `min` to `max` (90%, 99%, 99.9%, …).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(percentileSplits(0.2, 3.5), [1, 2, 3]);
+ * ```
+ */
+export function percentileSplits(min: number, max: number): number[] {
+  const out = [];
+  for (let v = Math.ceil(min); v <= max; v++) out.push(v);
+  return out;
+}

@@ -1,0 +1,239 @@
+/**
+ * What the run and capacity pages chart, as pure functions of their data: a run's seven charts
+ * from its columns and latency curves (with markers where the controller decided or a command
+ * changed the rate), a capacity search's three charts by rate asked, and the lists of commands
+ * and decisions under a run's charts. The page inlines these functions by their source text (see
+ * `page.ts`), so each must stay self-contained: no reference to anything else in this module.
+ *
+ * @module
+ */
+
+import type { ChartSpec } from "./chart_tables.ts";
+import type { PercentileCurve } from "../histogram.ts";
+import type { Columns } from "./series.ts";
+
+/** A run as its charts need it. */
+export interface ChartRun {
+  columns: Columns;
+  /** Corrected latency and service time as HDR percentile curves. */
+  curves: { corrected: PercentileCurve; latency: PercentileCurve };
+}
+
+/** A capacity step as the page draws it (`lib/capacity/search.ts`'s StepRow). */
+export interface CapacityStep {
+  rate: number;
+  achieved: number;
+  goodput: number;
+  p50_ms: number;
+  p99_ms: number;
+  in_flight: number;
+  littles_law: number;
+  pass: boolean;
+}
+
+/** A capacity search as its charts need it: the steps, the max rate found, and the knee. */
+export interface CapacityCharts {
+  steps: CapacityStep[];
+  max_rate: number | null;
+  knee_rate: number | null;
+}
+
+/**
+ * A run's charts: rate, latency over time, latency distribution, status codes and errors, queue,
+ * controller, lateness. With `several` runs overlaid the latency chart keeps three series of
+ * each, so the overlay stays readable. A command or decision is a point on the target at the
+ * first interval that ends at or after it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { appendRow, emptyColumns } from "./series.ts";
+ * const columns = emptyColumns();
+ * const q = [1, 2, 3, 4] as [number, number, number, number];
+ * appendRow(columns, {
+ *   t: 1, secs: 1, target: 100, sent: 99, done: 98, lat: q, cor: q, queue: 0, jobs: null,
+ *   inFlight: 1, consumers: 4, status: { "200": 98 }, kinds: {}, pacer: [1, 2], send: [1, 2],
+ * });
+ * const none = { p: [], ms: [] };
+ * const specs = chartSpecs({ columns, curves: { corrected: none, latency: none } }, false);
+ * assert.deepEqual(specs.map((s) => s.id), [
+ *   "rate", "latency", "distribution", "status", "queue", "controller", "lateness",
+ * ]);
+ * ```
+ */
+export function chartSpecs(run: ChartRun, several: boolean): ChartSpec[] {
+  const c = run.columns;
+  // A marker at the first point at or after each decision or command.
+  const markers = (list: { t: number }[], values: number[]) =>
+    c.t.map((t, i) =>
+      list.some((d) => d.t > (i > 0 ? c.t[i - 1] : -Infinity) && d.t <= t) ? values[i] : null
+    );
+  const decisions = markers(c.decisions, c.target);
+  const commands = markers(c.events ?? [], c.target);
+  const latency: [string, number[]][] = several
+    ? [["corrected p50", c.cor[0]], ["corrected p99", c.cor[2]], ["service p99", c.lat[2]]]
+    : [
+      ["corrected p50", c.cor[0]],
+      ["corrected p90", c.cor[1]],
+      ["corrected p99", c.cor[2]],
+      ["corrected max", c.cor[3]],
+      ["service p50", c.lat[0]],
+      ["service p99", c.lat[2]],
+    ];
+  const xlog = (p: number) => -Math.log10(Math.max(1e-9, 1 - p / 100));
+  return [
+    {
+      id: "rate",
+      title: "Rate: target, sent and done per second",
+      unit: "/s",
+      x: c.t,
+      series: [
+        ["target", c.target],
+        ["sent/s", c.sent],
+        ["done/s", c.done],
+        ["command", commands, true],
+      ],
+    },
+    {
+      id: "latency",
+      title: "Latency over time (ms): corrected from the schedule, and service time",
+      unit: "ms",
+      x: c.t,
+      series: latency,
+    },
+    {
+      id: "distribution",
+      title: "Latency distribution (ms) by percentile",
+      unit: "ms",
+      percentile: true,
+      x: run.curves.corrected.p.map(xlog),
+      series: [["corrected", run.curves.corrected.ms]],
+      extra: { x: run.curves.latency.p.map(xlog), series: [["service", run.curves.latency.ms]] },
+    },
+    {
+      id: "status",
+      title: "Status codes and errors per second",
+      unit: "/s",
+      x: c.t,
+      series: [
+        ...Object.entries(c.status).map(([k, v]): [string, number[]] => [`HTTP ${k}`, v]),
+        ...Object.entries(c.kinds).map(([k, v]): [string, number[]] => [k, v]),
+      ],
+    },
+    {
+      id: "queue",
+      title: "Queue depth, CPU-job backlog and requests in flight",
+      unit: "",
+      x: c.t,
+      series: [["queue", c.queue], ["job backlog", c.jobs], ["in flight", c.inFlight]],
+    },
+    {
+      id: "controller",
+      title: "Controller: the target rate and its decisions",
+      unit: "/s",
+      x: c.t,
+      series: [["target rate", c.target], ["decision", decisions, true]],
+    },
+    {
+      id: "lateness",
+      title: "Pacer and send lateness (µs)",
+      unit: "µs",
+      x: c.t,
+      series: [
+        ["pacer p50", c.pacer[0]],
+        ["pacer p99", c.pacer[1]],
+        ["send p50", c.send[0]],
+        ["send p99", c.send[1]],
+      ],
+    },
+  ];
+}
+
+/**
+ * A capacity search's charts by rate asked (the steps sorted by rate): goodput, with the max rate
+ * found and the knee as points; corrected latency; Little's law.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const step = (rate: number) => ({
+ *   rate, achieved: rate, goodput: rate, p50_ms: 1, p99_ms: 2, in_flight: 1, littles_law: 1,
+ *   pass: true,
+ * });
+ * const [goodput] = capacitySpecs({ steps: [step(200), step(100)], max_rate: 200, knee_rate: null });
+ * assert.deepEqual(goodput.x, [100, 200]);
+ * assert.deepEqual(goodput.series[3], ["max rate", [null, 200], true]);
+ * ```
+ */
+export function capacitySpecs(cap: CapacityCharts): ChartSpec[] {
+  const steps = [...cap.steps].sort((a, b) => a.rate - b.rate);
+  const x = steps.map((s) => s.rate);
+  const col = (k: Exclude<keyof CapacityStep, "pass">) => steps.map((s) => s[k]);
+  const at = (rate: number | null, values: number[]) =>
+    steps.map((s, i) => s.rate === rate ? values[i] : null);
+  return [
+    {
+      id: "cap-goodput",
+      title: "Goodput by rate asked (the max found, and the knee, marked)",
+      unit: "/s",
+      xLabel: "rate asked, /s",
+      x,
+      series: [
+        ["rate asked", x],
+        ["achieved", col("achieved")],
+        ["goodput", col("goodput")],
+        ["max rate", at(cap.max_rate, col("goodput")), true],
+        ["knee", at(cap.knee_rate, col("goodput")), true],
+      ],
+    },
+    {
+      id: "cap-latency",
+      title: "Corrected latency by rate asked (ms)",
+      unit: "ms",
+      xLabel: "rate asked, /s",
+      x,
+      series: [["p50", col("p50_ms")], ["p99", col("p99_ms")]],
+    },
+    {
+      id: "cap-littles",
+      title: "Little's law: requests in flight, measured and rate × latency",
+      unit: "",
+      xLabel: "rate asked, /s",
+      x,
+      series: [["in flight", col("in_flight")], ["rate × latency", col("littles_law")]],
+    },
+  ];
+}
+
+/** A titled list of lines under the charts. */
+export interface TextList {
+  title: string;
+  items: string[];
+}
+
+/**
+ * The lists under a run's charts: its run-time commands, then its controller's decisions, each
+ * line `LABEL t=Ts: TEXT` across the runs, the last 200 of each; an empty list is left out.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { emptyColumns } from "./series.ts";
+ * const columns = { ...emptyColumns(), decisions: [{ t: 2, text: "cut" }] };
+ * assert.deepEqual(decisionLists([{ label: "a", columns }]), [
+ *   { title: "Controller decisions", items: ["a t=2s: cut"] },
+ * ]);
+ * ```
+ */
+export function decisionLists(runs: { label: string; columns: Columns }[]): TextList[] {
+  const lists: [string, (columns: Columns) => { t: number; text: string }[]][] = [
+    ["Run-time commands", (c) => c.events ?? []],
+    ["Controller decisions", (c) => c.decisions],
+  ];
+  const out: TextList[] = [];
+  for (const [title, of] of lists) {
+    const all = runs.flatMap((r) => of(r.columns).map((d) => `${r.label} t=${d.t}s: ${d.text}`));
+    if (all.length > 0) out.push({ title, items: all.slice(-200) });
+  }
+  return out;
+}

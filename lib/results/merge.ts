@@ -1,0 +1,161 @@
+/**
+ * Results files read and merged exactly: the NDJSON records of `run --json` / `--out` (schema 1),
+ * from one run or many (shards, or before and after). Counts add; latency histograms add bucket
+ * by bucket (HdrHistogram), never percentiles averaged; intervals are aligned on wall-clock
+ * seconds. A merge of N files gives the totals and percentiles of one run that held all their
+ * requests.
+ *
+ * @module
+ */
+
+import {
+  decodeHistogram,
+  encodeHistogram,
+  type Histogram,
+  latencySummary,
+  newHistogram,
+} from "../histogram.ts";
+import { addCounters } from "./accounting.ts";
+import type { Accounting, ControlEvent, IntervalRecord, Summary } from "./records.ts";
+
+/** What one or more results files hold. */
+export interface Results {
+  summaries: Summary[];
+  intervals: IntervalRecord[];
+  /** Run-time commands (`{"type":"event"}`), when the runs were steered. */
+  events?: ControlEvent[];
+}
+
+/** A results file that cannot be read: the message names the place. */
+export class ResultsError extends Error {
+  override name = "ResultsError";
+}
+
+/**
+ * Reads the records of one results file (`name` for messages); lines that do not start with `{`
+ * (log lines) are skipped.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const r = readResults('{"type":"interval","t":1}\n\n{"type":"summary","url":"x"}\n', "a");
+ * assert.equal(r.intervals.length, 1);
+ * assert.equal(r.summaries.length, 1);
+ * assert.throws(() => readResults("{oops", "b"), ResultsError);
+ * ```
+ */
+export function readResults(text: string, name: string): Results {
+  const out: Results = { summaries: [], intervals: [], events: [] };
+  for (const [i, line] of text.split("\n").entries()) {
+    // Lines that are not records (the stats and notices that `kubectl logs` or `2>&1` mix in)
+    // are skipped; a line that starts like a record must be one.
+    if (!line.trimStart().startsWith("{")) continue;
+    let record: { type?: string; schema?: number };
+    try {
+      record = JSON.parse(line);
+    } catch {
+      throw new ResultsError(`${name}:${i + 1}: not a JSON line`);
+    }
+    if (record.schema !== undefined && record.schema !== 1) {
+      throw new ResultsError(`${name}:${i + 1}: schema ${record.schema}; this tpsdemo reads 1`);
+    }
+    if (record.type === "summary") out.summaries.push(record as Summary);
+    else if (record.type === "interval") out.intervals.push(record as IntervalRecord);
+    else if (record.type === "event") out.events!.push(record as unknown as ControlEvent);
+  }
+  if (out.summaries.length === 0) {
+    throw new ResultsError(`${name}: no summary record (was the run cut short?)`);
+  }
+  return out;
+}
+
+/** The merged run: one summary, and the intervals summed per wall-clock second. */
+export interface Merged {
+  summary: Summary;
+  /** Per wall-clock second: requests sent, errors, and the exact latency histograms. */
+  seconds: { t_unix_s: number; sent: number; errors: number; corrected: Histogram }[];
+}
+
+/**
+ * Merges every run in `results` into one summary: counts added, histograms added, rates over the
+ * wall-clock span from the first run's start to the last run's stop; target rates add (shards
+ * run side by side). Pacer and send lateness, which the summaries carry only as percentiles, are
+ * the worst run's.
+ */
+export function mergeResults(results: Results[]): Merged {
+  const summaries = results.flatMap((r) => r.summaries);
+  const intervals = results.flatMap((r) => r.intervals);
+  const latency = newHistogram();
+  const corrected = newHistogram();
+  let accounting: Accounting | undefined;
+  let status: Record<string, number> = {};
+  let kinds: Record<string, number> = {};
+  let errors = 0, bytes = 0, target = 0, done = 0;
+  let start = Infinity, end = -Infinity;
+  for (const s of summaries) {
+    latency.add(decodeHistogram(s.histograms.latency_us));
+    corrected.add(decodeHistogram(s.histograms.corrected_latency_us));
+    accounting = accounting ? addCounters(accounting, s.requests) : structuredClone(s.requests);
+    status = addCounters(status, s.status);
+    kinds = addCounters(kinds, s.error_kinds as Record<string, number>);
+    errors += s.errors;
+    bytes += s.bytes;
+    target += s.target_rate;
+    done += s.done_per_s * s.duration_s;
+    const from = s.t_unix_ms ?? 0;
+    start = Math.min(start, from);
+    end = Math.max(end, from + s.duration_s * 1000);
+  }
+  const first = summaries[0];
+  const secs = Math.max(1e-9, (end - start) / 1000);
+  const worst = (k: "pacer_lateness_us" | "send_lateness_us") => ({
+    p50: Math.max(...summaries.map((s) => s[k].p50)),
+    p90: Math.max(...summaries.map((s) => s[k].p90)),
+    p99: Math.max(...summaries.map((s) => s[k].p99)),
+    max: Math.max(...summaries.map((s) => s[k].max)),
+  });
+  const summary: Summary = {
+    type: "summary",
+    schema: 1,
+    run_id: summaries.length === 1 ? first.run_id : "merged",
+    t_unix_ms: start,
+    url: [...new Set(summaries.map((s) => s.url))].join(" "),
+    duration_s: Math.round(secs * 1000) / 1000,
+    drain_s: Math.max(...summaries.map((s) => s.drain_s)),
+    target_rate: target,
+    final_rate: summaries.reduce((a, s) => a + s.final_rate, 0),
+    adaptive: first.adaptive,
+    achieved_rate: Math.round((accounting!.sent / secs) * 10) / 10,
+    done_per_s: Math.round((done / secs) * 10) / 10,
+    requests: accounting!,
+    status,
+    errors,
+    error_kinds: kinds,
+    bytes,
+    latency_ms: latencySummary(latency),
+    corrected_latency_ms: latencySummary(corrected),
+    pacer_lateness_us: worst("pacer_lateness_us"),
+    send_lateness_us: worst("send_lateness_us"),
+    pacer: null,
+    histograms: {
+      latency_us: encodeHistogram(latency),
+      corrected_latency_us: encodeHistogram(corrected),
+    },
+    stopped_by: [...new Set(summaries.map((s) => s.stopped_by))].join(" "),
+  };
+  const shards = summaries.flatMap((s) => s.shards ?? (s.shard ? [s.shard] : []));
+  if (shards.length > 0) summary.shards = shards;
+  // Intervals, aligned on wall-clock seconds.
+  const bySecond = new Map<number, Merged["seconds"][number]>();
+  for (const i of intervals) {
+    if (i.t_unix_ms === undefined || !i.histograms) continue;
+    const t = Math.floor(i.t_unix_ms / 1000);
+    let s = bySecond.get(t);
+    if (!s) bySecond.set(t, s = { t_unix_s: t, sent: 0, errors: 0, corrected: newHistogram() });
+    s.sent += Math.round(i.api_per_s * i.interval_s);
+    s.errors += i.errors;
+    s.corrected.add(decodeHistogram(i.histograms.corrected_latency_us));
+  }
+  const seconds = [...bySecond.values()].sort((a, b) => a.t_unix_s - b.t_unix_s);
+  return { summary, seconds };
+}

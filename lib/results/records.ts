@@ -1,0 +1,222 @@
+/**
+ * The results format, version {@linkcode RESULTS_SCHEMA}: the NDJSON records that `run --json`
+ * and `--out` write and `report` reads (an interval a line, control events, one summary; the
+ * capacity search adds its steps and its answer). Every wing that writes or reads results uses
+ * these types; see the README's "Results files".
+ *
+ * @module
+ */
+
+import type { Percentiles } from "../histogram.ts";
+
+/** The version of the results format. */
+export const RESULTS_SCHEMA = 1;
+
+/** Why a request failed (no HTTP status). */
+export type ErrorKind = "refused" | "reset" | "timeout" | "bad_response" | "cancelled" | "other";
+
+/** Why a scheduled tick was never sent. */
+export type NotSentReason = "stopped" | "queue_full";
+
+/** Latency histograms, HdrHistogram compressed base64 (µs): mergeable across runs and machines. */
+export interface LatencyHistograms {
+  /** Service time: from the write of the request to the end of the response. */
+  latency_us: string;
+  /** From the scheduled time (corrected for coordinated omission). */
+  corrected_latency_us: string;
+}
+
+/**
+ * Cumulative request and job accounting. At every record
+ * `scheduled = sent + queued + not_sent` and
+ * `sent = ok + http_error + failed + timed_out + cancelled + in_flight`.
+ */
+export interface Accounting {
+  scheduled: number;
+  sent: number;
+  queued: number;
+  not_sent: Record<NotSentReason, number>;
+  ok: number;
+  http_error: number;
+  failed: number;
+  timed_out: number;
+  cancelled: number;
+  in_flight: number;
+  jobs: {
+    submitted: number;
+    done: number;
+    failed: number;
+    cancelled: number;
+    /** Waiting for a Worker (the job backlog). */
+    queued: number;
+    /** On a Worker now. */
+    running: number;
+  };
+}
+
+/** One interval's figures. */
+export interface IntervalSnapshot {
+  t: number;
+  interval_s: number;
+  api_per_s: number;
+  done_per_s: number;
+  queue: number;
+  rate: number;
+  in_flight: number;
+  /** Consumers at the end of the interval (they grow without `--consumers`). */
+  consumers: number;
+  /** CPU jobs waiting for a Worker (the backlog `--queue-size` bounds); null without jobs. */
+  jobs_queued: number | null;
+  latency_ms: Percentiles;
+  corrected_ms: Percentiles;
+  /** How late the pacer released ticks, and how late they were sent, µs. */
+  pacer_lateness_us: Percentiles;
+  send_lateness_us: Percentiles;
+  errors: number;
+  status: Record<string, number>;
+  error_kinds: Partial<Record<ErrorKind, number>>;
+  accounting: Accounting;
+}
+
+/** An interval record as a results file holds it (`{"type":"interval"}`). */
+export type IntervalRecord = IntervalSnapshot & {
+  type: "interval";
+  schema?: number;
+  run_id?: string;
+  t_unix_ms?: number;
+  histograms?: LatencyHistograms;
+  /** The adaptive controller's last decision, when it made one in the interval. */
+  adaptive?: string;
+};
+
+/** A change made to a run, as the results record it (`{"type":"event"}`). */
+export interface ControlEvent {
+  type: "event";
+  /** Seconds since the run's start. */
+  t: number;
+  event: "rate" | "pause" | "resume" | "stop";
+  /** The rate asked for after the change (for `rate`: the ceiling with `--adaptive`). */
+  rate?: number;
+  /** The plan's scale after the change, with `--stages`. */
+  scale?: number;
+  /** Who asked: `key`, `api`. */
+  source: string;
+  run_id?: string;
+}
+
+/** The settings a summary records: what shaped the run. */
+export interface RunSettings {
+  rate: number;
+  /** Consumers at the end, and whether `--consumers` fixed them. */
+  consumers: number;
+  consumers_fixed: boolean;
+  workers: number;
+  work_time_ms: number;
+  work_kind: "cpu" | "sleep";
+  queue_size: number;
+  /** CPU cores of the machine that ran it. */
+  cores: number;
+}
+
+/** The stage that limited a run. */
+export interface Bottleneck {
+  stage: "none" | "target" | "cpu_jobs" | "consumers" | "client";
+  /** The flag to change, when one helps. */
+  flag?: string;
+  /** The measurement behind it. */
+  figure: string;
+  /** One line for the human summary. */
+  advice: string;
+}
+
+/** A shard of a sharded run: its index of `count`, and how late its first tick went (ms). */
+export interface ShardInfo {
+  index: number;
+  count: number;
+  start_skew_ms?: number;
+}
+
+/** A `--threshold` with its measured value and whether it passed. */
+export interface ThresholdResult {
+  threshold: string;
+  pass: boolean;
+  /** Over the whole run; for a windowed threshold, the worst window's. */
+  value: number;
+  unit: "ms" | "%" | "/s";
+}
+
+/** The end-of-run summary (the `{"type":"summary"}` record). */
+export interface Summary {
+  type: "summary";
+  /** The results format's version. */
+  schema?: number;
+  /** This run's id: every record of one run carries it. */
+  run_id?: string;
+  /** Wall-clock time of the run's first tick, ms since the epoch. */
+  t_unix_ms?: number;
+  url: string;
+  /** From the start to the stop (rates are over this). */
+  duration_s: number;
+  /** From the stop until in-flight requests and jobs ended. */
+  drain_s: number;
+  target_rate: number;
+  final_rate: number;
+  adaptive: string | false;
+  achieved_rate: number;
+  done_per_s: number;
+  requests: Accounting;
+  status: Record<string, number>;
+  /**
+   * Requests that failed, of every kind: HTTP status ≥ 400, transport failures, timeouts and
+   * cancels (the same meaning as an interval's `errors`).
+   */
+  errors: number;
+  /** Transport failures by kind (as an interval's `error_kinds`). */
+  error_kinds: Partial<Record<ErrorKind, number>>;
+  bytes: number;
+  /** Service time: from the write of the request to the end of the response. */
+  latency_ms: Percentiles & { p999: number; mean: number };
+  /** From the scheduled time (what a user would have waited; corrected for coordinated omission). */
+  corrected_latency_ms: Percentiles & { p999: number; mean: number };
+  /** Pacer Worker: release − scheduled, µs. */
+  pacer_lateness_us: Percentiles;
+  /** Request written − scheduled, µs. */
+  send_lateness_us: Percentiles;
+  /**
+   * How the pacer ran: its `--precision`, the share of ticks it released in batches (without a
+   * spin), and its own CPU as a share of one core; null in closed loop.
+   */
+  pacer: { precision: string; batched_pct: number; cpu_pct: number } | null;
+  histograms: LatencyHistograms;
+  stopped_by: string;
+  /** The run's settings (for reports, merges and the verdict). */
+  config?: RunSettings;
+  /** The command line that ran it (credentials masked). */
+  command?: string;
+  /** This shard, when the run is one; a merge of shards lists them all in `shards`. */
+  shard?: ShardInfo;
+  shards?: ShardInfo[];
+  /** The stage that limited the run, with the flag to change and the figure behind it. */
+  bottleneck?: Bottleneck;
+  /** Each `--threshold` with its measured value and whether it passed. */
+  thresholds?: ThresholdResult[];
+}
+
+/** One step of a capacity search (`{"type":"step"}`), as its report lists it. */
+export interface StepRow {
+  rate: number;
+  achieved: number;
+  goodput: number;
+  p50_ms: number;
+  p99_ms: number;
+  mean_ms: number;
+  errors_pct: number;
+  pass: boolean;
+  /** What failed: each objective not met, or the client's shortfall. */
+  failed: string[];
+  /** Little's law: requests in flight measured, and rate × mean latency. */
+  in_flight: number;
+  littles_law: number;
+  send_lateness_p99_us: number;
+  client_cpu_pct: number;
+}

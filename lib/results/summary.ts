@@ -1,0 +1,240 @@
+/**
+ * Pure formatting of what a run measured: the stats line, the JSON lines and the summary (as a
+ * table or as JSON). Reporters return strings; only the command prints.
+ *
+ * @module
+ */
+
+import { encodeHistogram, latencySummary, type Percentiles, percentilesUs } from "../histogram.ts";
+import type { Histogram } from "../histogram.ts";
+import type {
+  Accounting,
+  Bottleneck,
+  ErrorKind,
+  IntervalSnapshot,
+  RunSettings,
+  Summary,
+} from "./records.ts";
+import { verdict } from "./verdict.ts";
+
+/** What a run added up, as the summary reads it (the recorder's totals). */
+export interface Totals {
+  accounting: Accounting;
+  /** The whole run's counters and histograms (µs). */
+  total: {
+    counts: { done: number };
+    status: Map<number, number>;
+    errorKinds: Map<ErrorKind, number>;
+    errors: number;
+    bytes: number;
+    latency: Histogram;
+    corrected: Histogram;
+    pacerLateness: Histogram;
+    sendLateness: Histogram;
+  };
+}
+
+function fmtMs(ms: number): string {
+  return ms >= 100 ? `${ms.toFixed(0)}ms` : `${ms.toFixed(1)}ms`;
+}
+
+/**
+ * A duration given in µs, in the unit that suits it: `850µs`, `12.3ms`, `2.35s`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(fmtUs(850), "850µs");
+ * assert.equal(fmtUs(12_345), "12.3ms");
+ * assert.equal(fmtUs(2_345_678), "2.35s");
+ * ```
+ */
+export function fmtUs(us: number): string {
+  if (us < 1000) return `${Math.round(us)}µs`;
+  if (us < 1_000_000) return `${fmtMs(us / 1000)}`;
+  return `${(us / 1_000_000).toFixed(2)}s`;
+}
+
+/**
+ * The human stats line, the source demo's fields first.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Recorder } from "../client/record/mod.ts";
+ * const live = { scheduled: 0, sent: 0, queued: 0, inFlight: 0, jobsSubmitted: 0, jobsRunning: 0, jobsQueued: null, rate: 60 };
+ * const snap = new Recorder(0).takeInterval(1000, live);
+ * assert.equal(statsLine(snap), "[stats] api/s: 0 | done/s: 0 | queue: 0 | p50 - p99 - | err 0 | rate 60.0");
+ * ```
+ */
+export function statsLine(s: IntervalSnapshot, closedLoop = false): string {
+  const rate = closedLoop ? "max" : s.rate.toFixed(1);
+  // No response in the interval: no latency to show.
+  const empty = s.latency_ms.max === 0;
+  const p50 = empty ? "-" : fmtMs(s.latency_ms.p50);
+  const p99 = empty ? "-" : fmtMs(s.latency_ms.p99);
+  const jobs = s.jobs_queued === null ? "" : `jobs: ${s.jobs_queued} | `;
+  return `[stats] api/s: ${Math.round(s.api_per_s)} | done/s: ${Math.round(s.done_per_s)} | ` +
+    `queue: ${s.queue} | ${jobs}p50 ${p50} p99 ${p99} | err ${s.errors} | rate ${rate}`;
+}
+
+/** One interval as a JSON line. */
+export function intervalJson(s: IntervalSnapshot, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ type: "interval", ...s, ...extra });
+}
+
+/** Builds the summary from the totals. */
+export function buildSummary(
+  t: Totals,
+  run: {
+    url: string;
+    durationMs: number;
+    drainMs: number;
+    targetRate: number;
+    finalRate: number;
+    adaptive: string | false;
+    stoppedBy: string;
+    pacer?: {
+      precision: string;
+      ticks: number;
+      batchedTicks: number;
+      busyMs: number;
+      elapsedMs: number;
+    };
+    config?: RunSettings;
+  },
+): Summary {
+  const secs = Math.max(1e-9, run.durationMs / 1000);
+  const a = t.accounting;
+  const w = t.total;
+  const done = w.counts.done;
+  const summary: Summary = {
+    type: "summary",
+    url: run.url,
+    duration_s: Math.round(secs * 1000) / 1000,
+    drain_s: Math.round(run.drainMs) / 1000,
+    target_rate: run.targetRate,
+    final_rate: Math.round(run.finalRate * 10) / 10,
+    adaptive: run.adaptive,
+    achieved_rate: Math.round((a.sent / secs) * 10) / 10,
+    done_per_s: Math.round((done / secs) * 10) / 10,
+    requests: a,
+    status: Object.fromEntries([...w.status].map(([k, v]) => [String(k), v])),
+    errors: w.errors,
+    error_kinds: Object.fromEntries(w.errorKinds),
+    bytes: w.bytes,
+    latency_ms: latencySummary(w.latency),
+    corrected_latency_ms: latencySummary(w.corrected),
+    pacer_lateness_us: percentilesUs(w.pacerLateness),
+    send_lateness_us: percentilesUs(w.sendLateness),
+    pacer: run.pacer
+      ? {
+        precision: run.pacer.precision,
+        batched_pct: Math.round((run.pacer.batchedTicks / Math.max(1, run.pacer.ticks)) * 1000) /
+          10,
+        cpu_pct: Math.round((run.pacer.busyMs / Math.max(1e-9, run.pacer.elapsedMs)) * 1000) / 10,
+      }
+      : null,
+    histograms: {
+      latency_us: encodeHistogram(w.latency),
+      corrected_latency_us: encodeHistogram(w.corrected),
+    },
+    stopped_by: run.stoppedBy,
+    ...(run.config ? { config: run.config } : {}),
+  };
+  if (run.config) summary.bottleneck = bottleneckOf(summary, run.config, run.finalRate);
+  return summary;
+}
+
+/** The verdict's input from a summary. */
+function bottleneckOf(s: Summary, c: RunSettings, finalRate: number): Bottleneck {
+  const statuses = Object.entries(s.status).filter(([k]) => Number(k) >= 400);
+  const detail = [...statuses, ...Object.entries(s.error_kinds)].map(([k, v]) => `${k}: ${v}`)
+    .join(", ");
+  return verdict({
+    targetRate: s.target_rate,
+    achievedRate: s.achieved_rate,
+    donePerS: s.done_per_s,
+    sent: s.requests.sent,
+    errors: s.errors,
+    errorDetail: detail,
+    latencyMeanMs: s.latency_ms.mean,
+    consumers: c.consumers,
+    consumersFixed: c.consumers_fixed,
+    workers: c.workers,
+    workTimeMs: c.work_time_ms,
+    workKind: c.work_kind,
+    cores: c.cores,
+    adaptiveRate: s.adaptive ? finalRate : undefined,
+    sendLatenessP99Us: s.send_lateness_us.p99,
+  });
+}
+
+/** The summary as one JSON line. */
+export function summaryJson(s: Summary): string {
+  return JSON.stringify(s);
+}
+
+/** The summary as a readable table. */
+export function summaryTable(s: Summary): string {
+  const a = s.requests;
+  const pct = (p: Percentiles & { p999?: number }) =>
+    `p50 ${fmtMs(p.p50)}  p90 ${fmtMs(p.p90)}  p99 ${fmtMs(p.p99)}  max ${fmtMs(p.max)}`;
+  const us = (p: Percentiles) => `p50 ${fmtUs(p.p50)}  p99 ${fmtUs(p.p99)}  max ${fmtUs(p.max)}`;
+  const statuses = Object.entries(s.status).map(([k, v]) => `${k}: ${v}`).join(", ") || "none";
+  const kinds = Object.entries(s.error_kinds).map(([k, v]) => `${k}: ${v}`).join(", ");
+  const errors = s.errors === 0 ? "none" : `${s.errors}${kinds ? ` (${kinds})` : ""}`;
+  const notSent = Object.entries(a.not_sent).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`)
+    .join(", ") || "0";
+  const rows: [string, string][] = [
+    ["target", s.url],
+    ["duration", `${s.duration_s}s (stopped by ${s.stopped_by}; drained in ${s.drain_s}s)`],
+    [
+      "rate",
+      `${s.achieved_rate}/s achieved of ${s.target_rate === 0 ? "max" : `${s.target_rate}/s`}` +
+      (s.adaptive ? ` (adaptive ${s.adaptive}, final ${s.final_rate}/s)` : ""),
+    ],
+    ["done/s", String(s.done_per_s)],
+    ["scheduled", `${a.scheduled} = sent ${a.sent} + not sent ${notSent}`],
+    [
+      "sent",
+      `${a.sent} = ok ${a.ok} + http error ${a.http_error} + failed ${a.failed} + ` +
+      `timed out ${a.timed_out} + cancelled ${a.cancelled}`,
+    ],
+    [
+      "cpu jobs",
+      `${a.jobs.submitted} = done ${a.jobs.done} + failed ${a.jobs.failed} + cancelled ${a.jobs.cancelled}`,
+    ],
+    ["status", statuses],
+    ["errors", errors],
+    ["latency", pct(s.latency_ms)],
+    ["corrected", `${pct(s.corrected_latency_ms)}  (from the scheduled time)`],
+    ["pacer lateness", us(s.pacer_lateness_us)],
+    ["send lateness", us(s.send_lateness_us)],
+    [
+      "pacer",
+      s.pacer
+        ? `--precision ${s.pacer.precision}: ${s.pacer.batched_pct}% of ticks in batches, ` +
+          `${s.pacer.cpu_pct}% of a core`
+        : "none (closed loop)",
+    ],
+  ];
+  const shards = s.shards ?? (s.shard ? [s.shard] : []);
+  if (shards.length > 0) {
+    const skews = shards.map((x) => x.start_skew_ms).filter((x) => x !== undefined);
+    rows.push([
+      "shards",
+      `${shards.map((x) => `${x.index}/${x.count}`).join(", ")}` +
+      (skews.length > 0 ? `; start skew at most ${Math.max(...skews.map(Math.abs))} ms` : ""),
+    ]);
+  }
+  if (s.bottleneck) rows.push(["bottleneck", s.bottleneck.advice]);
+  for (const [i, t] of (s.thresholds ?? []).entries()) {
+    rows.push([
+      i === 0 ? "thresholds" : "",
+      `${t.pass ? "pass" : "FAIL"}  ${t.threshold}  (measured ${t.value}${t.unit})`,
+    ]);
+  }
+  const w = Math.max(...rows.map((r) => r[0].length));
+  return ["", "Summary", ...rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`)].join("\n");
+}

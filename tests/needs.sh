@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# What the tests drive that is not Deno, installed from Debian when missing: headless Chromium
+# (the page tests), redis-server (the shared store's) and nginx (serve behind a balancer).
+# `deno task test` runs this first; installing needs root, or sudo without a password.
+set -euo pipefail
+need=()
+command -v chromium >/dev/null 2>&1 || [ -n "${CHROMIUM:-}" ] || need+=(chromium)
+command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || need+=(redis-server)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -eq 0 ]; then
+  sudo=()
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+  sudo=(sudo -n)
+else
+  echo "tpsdemo: the tests need Debian's ${need[*]}: run 'sudo apt-get install ${need[*]}'," \
+    "or run this as root, which installs them" >&2
+  exit 1
+fi
+echo "tests/needs.sh: installing ${need[*]} (Debian)" >&2
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
