@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- the CLI edge: printing to the terminal is its job.
 /**
  * tpsdemo's entry point: the subcommand map. The only place that exits the process; a
  * {@linkcode UsageError} becomes one line on stderr and exit code 2.
@@ -72,7 +73,7 @@ export async function main(args: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
-    const cmd = COMMANDS[rest[0]];
+    const cmd = COMMANDS[rest[0]!];
     if (!cmd) throw new UsageError(`unknown command "${rest[0]}"; see 'tpsdemo --help'`);
     console.log(cmd.help);
     return 0;

@@ -158,7 +158,7 @@ export function table(rows: Record<string, unknown>[]): string {
   const cell = (v: unknown) =>
     typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : String(v ?? "");
   const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padStart(widths[i])).join("  ");
+  const line = (vals: string[]) => vals.map((v, i) => v.padStart(widths[i]!)).join("  ");
   return [
     line(cols),
     line(widths.map((w) => "-".repeat(w))),

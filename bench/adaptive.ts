@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- a benchmark: it prints its tables and progress.
 /**
  * `bench/adaptive`: both adaptive modes on every acceptance scenario of the simulator, worst of
  * 10 seeds: the figures each row is judged on, and whether it passes.
@@ -35,9 +36,9 @@ export function benchAdaptive(seeds = 10): Record<string, unknown>[] {
       for (let seed = 1; seed <= seeds; seed++) {
         const sc = acceptanceScenarios(seed)[i];
         const ctl = mode === "seed"
-          ? new SeedController({ target: sc.target })
-          : new CapacityController({ target: sc.target });
-        const v = sc.judge(simulate(sc, ctl));
+          ? new SeedController({ target: sc!.target })
+          : new CapacityController({ target: sc!.target });
+        const v = sc!.judge(simulate(sc!, ctl));
         pass &&= v.pass;
         for (const [k, val] of Object.entries(v.figures)) {
           const x = val ?? Infinity;

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- a benchmark: it prints its tables and progress.
 /**
  * `deno task bench adaptive-real`: `--adaptive` and `--adaptive=seed` on real servers, each
  * scenario run several times (3 by default: `deno task bench adaptive-real` or
@@ -323,10 +324,10 @@ function worst(rows: Judged[]): Record<string, unknown>[] {
   return keys.map((k) => {
     const group = rows.filter((r) => `${r.scenario}|${r.controller}` === k);
     const out: Record<string, unknown> = {
-      scenario: group[0].scenario,
-      controller: group[0].controller,
+      scenario: group[0]!.scenario,
+      controller: group[0]!.controller,
     };
-    for (const f of Object.keys(group[0])) {
+    for (const f of Object.keys(group[0]!)) {
       if (["scenario", "controller", "run"].includes(f)) continue;
       const v = group.map((r) => r[f] as number).map((x) => Number.isNaN(x) ? Infinity : x);
       out[f] = higher.includes(f) ? Math.max(...v) : Math.min(...v);

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- a benchmark: it prints its tables and progress.
 /**
  * `deno task bench capacity`: `tpsdemo capacity --slo 'p99<…'` against real servers, checked
  * against a fixed-rate sweep in the same bench run. Each target runs on core 1, the client on

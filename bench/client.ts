@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- a benchmark: it prints its tables and progress.
 /**
  * `bench/client`: the load client's own cost. On one core for the client (`taskset -c 1`) against
  * the same local server on the other core: `tpsdemo run --rate-limit 0 --consumers 32` beside

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- a benchmark: it prints its tables and progress.
 /**
  * `deno task bench [adaptive|pacer|serve|client|pool|paced|report|stages|capacity|shards|adaptive-real ...]`: runs the benchmarks (all by default),
  * prints a table for each and writes JSON under `bench/results/`.

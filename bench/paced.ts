@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- a benchmark: it prints its tables and progress.
 /**
  * `bench/paced`: what pacing costs. Each client paces a fixed rate for 8 s pinned to one core
  * (`taskset -c 0`) against nginx (Debian's, one worker on the other core; `Deno.serve` when nginx

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- a benchmark: it prints its tables and progress.
 /**
  * `bench/pacer`: precision of the pacer doing no work, at 200, 1,000, 5,000 and 20,000 ticks/s:
  * achieved rate, lateness (actual − scheduled) p50/p99/max in µs and CPU % of a core, beside the
@@ -45,7 +46,7 @@ export async function benchPacer(
     const runs = [];
     for (let i = 0; i < rounds; i++) runs.push(fmt(await runJson(cmd, args, env), design));
     runs.sort((a, b) => a.p99_us - b.p99_us);
-    return runs[Math.floor(runs.length / 2)];
+    return runs[Math.floor(runs.length / 2)]!;
   };
   for (const rate of rates) {
     const r = String(rate), sec = String(seconds);

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- a benchmark: it prints its tables and progress.
 /**
  * `bench/pool`: the CPU-job Worker pool against its ceiling, `workers / work_time`, for 1, 2 and
  * 4 Workers (this machine has 2 cores) and for blocking `sleep` jobs: steady done/s (the mean of

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- a benchmark: it prints its tables and progress.
 /**
  * `deno task bench report`: the results tools at scale, on synthetic results files shaped like a
  * real run's (1,000 requests a second, log-normal latency around 20 ms, 0.5% 503s, one interval
@@ -147,7 +148,7 @@ export async function benchReport(): Promise<Record<string, unknown>[]> {
     }
     const size = files.reduce((a, f) => a + Deno.statSync(f).size, 0);
     // The first call compiles and caches the program; the figure is the best of the next three.
-    await timeReport([files[0]]);
+    await timeReport([files[0]!]);
     const merges = [];
     for (let k = 0; k < 3; k++) merges.push((await timeReport(files)).seconds);
     rows.push({

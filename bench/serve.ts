@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- a benchmark: it prints its tables and progress.
 /**
  * `bench/serve`: the mock's `/api/work` (latency 0, no faults) against a bare `Deno.serve`
  * handler, with wrk as the load (servers on core 0, wrk on core 1).
@@ -113,8 +114,8 @@ async function load(servers: Running[], seconds: number) {
     const { rps, requests } = parseWrk(new TextDecoder().decode(o.stdout));
     return {
       rps,
-      cpuUs: ((cpu1[i] - cpu0[i]) * 1e6) / requests,
-      cpuPct: (cpu1[i] - cpu0[i]) / seconds,
+      cpuUs: ((cpu1[i]! - cpu0[i]!) * 1e6) / requests,
+      cpuPct: (cpu1[i]! - cpu0[i]!) / seconds,
     };
   });
 }
@@ -136,9 +137,9 @@ async function paired(seconds: number, rounds: number) {
         runs.push({
           server: c.name,
           round: r,
-          bare_us: ra.cpuUs,
-          us: rb.cpuUs,
-          ratio: rb.cpuUs / ra.cpuUs,
+          bare_us: ra!.cpuUs,
+          us: rb!.cpuUs,
+          ratio: rb!.cpuUs / ra!.cpuUs,
         });
       } finally {
         await a.stop();
@@ -153,13 +154,13 @@ async function paired(seconds: number, rounds: number) {
     const ratios = mine.map((x) => x.ratio);
     return {
       server: c.name,
-      vs_bare_quiet: round2(median(quiet.map((x) => x.ratio))),
+      vs_bare_quiet: round2(median(quiet.map((x) => x.ratio))!),
       quiet_rounds: `${quiet.length}/${mine.length}`,
-      vs_bare_all: round2(median(ratios)),
+      vs_bare_all: round2(median(ratios)!),
       min: round2(Math.min(...ratios)),
       max: round2(Math.max(...ratios)),
-      cpu_us: round2(median(mine.map((x) => x.us))),
-      bare_cpu_us: round2(median(mine.map((x) => x.bare_us))),
+      cpu_us: round2(median(mine.map((x) => x.us))!),
+      bare_cpu_us: round2(median(mine.map((x) => x.bare_us))!),
     };
   });
   return { rows, runs };
@@ -173,7 +174,7 @@ async function solo(seconds: number, rounds: number, servers: Server[]) {
     for (const s of servers) {
       const running = await launch(s);
       try {
-        const [m] = await load([running], seconds);
+        const m = (await load([running], seconds))[0]!;
         runs.push({ server: s.name, round: r, rps: m.rps, cpu_us: m.cpuUs, cpu_pct: m.cpuPct });
       } finally {
         await running.stop();
@@ -184,11 +185,11 @@ async function solo(seconds: number, rounds: number, servers: Server[]) {
     const mine = runs.filter((x) => x.server === s.name);
     return {
       server: s.name,
-      rps: Math.round(median(mine.map((x) => x.rps))),
+      rps: Math.round(median(mine.map((x) => x.rps))!),
       rps_min: Math.round(Math.min(...mine.map((x) => x.rps))),
       rps_max: Math.round(Math.max(...mine.map((x) => x.rps))),
-      cpu_us: round2(median(mine.map((x) => x.cpu_us))),
-      cpu_pct: Math.round(median(mine.map((x) => x.cpu_pct)) * 100),
+      cpu_us: round2(median(mine.map((x) => x.cpu_us))!),
+      cpu_pct: Math.round(median(mine.map((x) => x.cpu_pct))! * 100),
     };
   });
   // The multiple over FastAPI, round by round (servers of one round ran minutes apart at most).
@@ -218,7 +219,7 @@ export async function benchServe(seconds = 4, rounds = 5): Promise<Record<string
   console.log(table(p.rows));
   const soloServers = [
     BARE_SERVER,
-    CANDIDATES[CANDIDATES.length - 1],
+    CANDIDATES[CANDIDATES.length - 1]!,
     ...(withFastApi ? [FASTAPI_SERVER] : []),
   ];
   const soloRounds = Math.max(1, Math.ceil(rounds / 2));

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- a benchmark: it prints its tables and progress.
 /**
  * `deno task bench shards`: what a second shard buys. One tpsdemo process (core 0) and two shards
  * (`--shard 0/2` on core 0, `1/2` on core 1, started together with `--start-at`) pace nginx (one

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- a benchmark: it prints its tables and progress.
 /**
  * `deno task bench stages`: a `--stages` run against nginx (one core each: nginx on core 1, the
  * client on core 0), and each second's sends against the plan's integral over that second: a

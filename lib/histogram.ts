@@ -143,7 +143,7 @@ export interface PercentileCurve {
  * for (let v = 1; v <= 1000; v++) h.recordValue(v * 1000); // 1 to 1000 ms
  * const c = percentileCurve(h);
  * assert.equal(c.p[0], 0);
- * assert.ok(Math.abs(c.ms[c.p.indexOf(50)] - 500) < 1);
+ * assert.ok(Math.abs(c.ms[c.p.indexOf(50)]! - 500) < 1);
  * assert.equal(c.ms.at(-1), 1000);
  * ```
  */

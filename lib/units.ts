@@ -30,7 +30,7 @@ const DURATION_UNITS: Record<string, number> = {
 export function parseDuration(text: string): number | undefined {
   const m = /^(\d+(?:\.\d*)?|\.\d+)(us|µs|ms|s|m|h)?$/.exec(text.trim());
   if (!m) return undefined;
-  return Number(m[1]) * DURATION_UNITS[m[2] ?? "s"];
+  return Number(m[1]) * DURATION_UNITS[m[2] ?? "s"]!;
 }
 
 const BYTE_UNITS: Record<string, number> = {
@@ -58,7 +58,7 @@ const BYTE_UNITS: Record<string, number> = {
 export function parseBytes(text: string): number | undefined {
   const m = /^(\d+(?:\.\d*)?)\s*([a-z]*)$/i.exec(text.trim());
   if (!m) return undefined;
-  const unit = BYTE_UNITS[m[2].toLowerCase()];
+  const unit = BYTE_UNITS[m[2]!.toLowerCase()];
   return unit === undefined ? undefined : Math.round(Number(m[1]) * unit);
 }
 

@@ -25,7 +25,7 @@ export type Fetch = Hono["fetch"];
 const TIMING_CACHE_US = 10_000;
 const processTimes: string[] = [];
 const serverTimings: string[] = [];
-const intern = (s: string): string => Object.keys({ [s]: 0 })[0];
+const intern = (s: string): string => Object.keys({ [s]: 0 })[0]!;
 
 /**
  * Sets `X-Process-Time` (seconds, as FastAPI examples give) and `Server-Timing` (one `app`

@@ -162,14 +162,14 @@ export class RedisStore {
     for (const [k, v] of Object.entries(hash)) {
       const [kind, route, code] = k.split("|");
       if (kind !== "r") continue;
-      (routes[route] ??= {})[code] = Number(v);
-      status[code] = (status[code] ?? 0) + Number(v);
+      (routes[route!] ??= {})[code!] = Number(v);
+      status[code!] = (status[code!] ?? 0) + Number(v);
     }
     // Processes that have not flushed for 5 s are gone.
     let inFlight = 0;
     for (const v of Object.values(inflight)) {
       const [n, at] = v.split("|").map(Number);
-      if (nowMs - at < 5000) inFlight += n;
+      if (nowMs - at! < 5000) inFlight += n!;
     }
     const stock = Number(total ?? this.#stock);
     const given = Math.min(stock, Number(issued ?? 0));

@@ -75,7 +75,7 @@ export class ServerState {
     this.#i32 = new Int32Array(buffer, 0, I32_LEN);
     this.#f64 = new Float64Array(buffer, I32_BYTES, 1);
     this.#tat = new BigInt64Array(buffer, I32_BYTES + 8, 1);
-    this.#startedAt = this.#f64[0];
+    this.#startedAt = this.#f64[0]!;
   }
 
   /** A fresh state with `coupons` in stock, started now (or at `startedAt`). */
@@ -103,7 +103,7 @@ export class ServerState {
 
   /** Takes one coupon: its number (1-based, unique), or 0 when none are left. */
   takeCoupon(): number {
-    const total = this.#i32[COUPONS_TOTAL];
+    const total = this.#i32[COUPONS_TOTAL]!;
     // Once the stock is gone the counter stays put, so it never wraps however many ask.
     for (;;) {
       const taken = Atomics.load(this.#i32, COUPONS_TAKEN);
@@ -116,7 +116,7 @@ export class ServerState {
 
   /** Coupons still in stock. */
   couponsLeft(): number {
-    return this.#i32[COUPONS_TOTAL] - Atomics.load(this.#i32, COUPONS_TAKEN);
+    return this.#i32[COUPONS_TOTAL]! - Atomics.load(this.#i32, COUPONS_TAKEN);
   }
 
   /** Counts a cache lookup. */
@@ -149,7 +149,7 @@ export class ServerState {
     const sec = Math.floor((nowMs - this.#startedAt) / 1000);
     const slot = RING + (sec % RING_SLOTS) * 2;
     // A plain read is enough to see that the slot is current; rolling it over is a CAS.
-    const stamp = i32[slot];
+    const stamp = i32[slot]!;
     if (stamp !== sec && Atomics.compareExchange(i32, slot, stamp, sec) === stamp) {
       Atomics.store(i32, slot + 1, 0);
     }
@@ -182,12 +182,12 @@ export class ServerState {
         total += n;
       }
     });
-    const sec = Math.floor((nowMs - this.#f64[0]) / 1000) - 1;
+    const sec = Math.floor((nowMs - this.#f64[0]!) / 1000) - 1;
     const slot = RING + (((sec % RING_SLOTS) + RING_SLOTS) % RING_SLOTS) * 2;
-    const couponsTotal = i32[COUPONS_TOTAL];
+    const couponsTotal = i32[COUPONS_TOTAL]!;
     const left = this.couponsLeft();
     return {
-      uptime_s: Math.round(nowMs - this.#f64[0]) / 1000,
+      uptime_s: Math.round(nowMs - this.#f64[0]!) / 1000,
       isolates: Atomics.load(i32, ISOLATES),
       in_flight: Atomics.load(i32, IN_FLIGHT),
       requests_total: total,

@@ -150,6 +150,6 @@ export async function assertUsageErrors(cases: [string[], string][]): Promise<vo
     if (code !== 2) throw new Error(`${args.join(" ")}: exit ${code}, not 2\n${stderr}`);
     const lines = stderr.trimEnd().split("\n");
     if (lines.length !== 1) throw new Error(`${args.join(" ")}: not one line:\n${stderr}`);
-    if (!lines[0].includes(want)) throw new Error(`${lines[0]} lacks ${want}`);
+    if (!lines[0]!.includes(want)) throw new Error(`${lines[0]} lacks ${want}`);
   }
 }

@@ -33,7 +33,7 @@ Deno.test("seed controller, step by step: EWMA of the interval with a dead zone"
     [25, 100, "hold"], // measured 10 ms: ratio 1.0
     [20, 100, "hold"], // measured 12.5: ewma 11.25, ratio 1.125 → cut
   ];
-  let s = seed.next(window({ sent: steps[0][0] }));
+  let s = seed.next(window({ sent: steps[0]![0] }));
   assertEquals([s.rate, s.reason], [100, "hold"]);
   s = seed.next(window({ sent: 20 }));
   assertEquals([s.rate, s.reason], [90, "cut:interval"]);

@@ -27,7 +27,7 @@ const quiet = { latencyMs: 0, jitterMs: 0, compute: () => "h" };
 
 function seq(values: number[]): () => number {
   let i = 0;
-  return () => values[i++ % values.length];
+  return () => values[i++ % values.length]!;
 }
 
 Deno.test("/api/work answers JSON with id, timing headers and padding", async () => {

@@ -98,7 +98,7 @@ Deno.test("browser: a run's live dashboard draws as it runs, then shows the summ
     const line = await run.stderr.until(/dashboard at /);
     const url = /dashboard at (\S+)/.exec(line)![1];
     const tab = await browser.newTab(1400, 900);
-    await tab.open(url);
+    await tab.open(url!);
     // Live: drawn from the streamed intervals while the run goes on.
     await tab.waitForMessage(new RegExp(`tpsdemo: ${REPORT_CHARTS} charts drawn`), 10_000);
     const status = await tab.evaluate<string>("document.getElementById('controls').textContent");

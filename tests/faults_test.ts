@@ -13,7 +13,7 @@ Deno.test("capacity: at 3x capacity over 10 s, starts per second stay within 2%"
   const t0 = 1_700_000_000_000;
   for (let i = 0; i < 3 * capacity * 10; i++) {
     const now = t0 + (i * 1000) / (3 * capacity);
-    while (waiting.length && waiting[0] <= now) {
+    while (waiting.length && waiting[0]! <= now) {
       waiting.shift();
       state.waiting(-1);
     }

@@ -50,7 +50,7 @@ Deno.test("k8s: the Indexed Job's shards, run as written, merge into one run at 
     env.RATE = "300";
     env.DURATION = "2s";
     env.START_AT = new Date(Date.now() + 1500).toISOString();
-    const expand = (a: string) => a.replace(/\$\((\w+)\)/g, (_, name) => env[name]);
+    const expand = (a: string) => a.replace(/\$\((\w+)\)/g, (_, name) => env[name]!);
     const args = c.args.map(expand);
     const pods = [];
     for (let i = 0; i < shards; i++) {

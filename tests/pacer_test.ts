@@ -72,7 +72,7 @@ Deno.test("rate change re-anchors: no burst, no drift", () => {
     s.setRate(to, at);
     assertEquals(s.nextDue(), want, `${from}→${to}`);
     const ticks = drive(s, 5, (_i, due) => due);
-    const gaps = ticks.slice(1).map((t, i) => t.scheduledAt - ticks[i].scheduledAt);
+    const gaps = ticks.slice(1).map((t, i) => t.scheduledAt - ticks[i]!.scheduledAt);
     gaps.forEach((g) => assertOk(Math.abs(g - 1000 / to) < 1e-9, `${from}→${to}: gap ${g}`));
   }
 });

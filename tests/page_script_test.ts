@@ -97,13 +97,13 @@ const plain = (v: unknown) => JSON.parse(JSON.stringify(v));
 
 Deno.test("page script: a run's inlined functions give the module's columns, charts and lists", () => {
   const page = inlined("live");
-  const theirs = page.emptyColumns(), ours = emptyColumns();
+  const theirs = page.emptyColumns!(), ours = emptyColumns();
   for (const t of [1, 2, 3, 4, 5]) {
-    page.appendRow(theirs, row(t));
+    page.appendRow!(theirs, row(t));
     appendRow(ours, row(t));
   }
   assertEquals(theirs, ours);
-  ours.events = [{ t: 2.5, text: page.eventText({ t: 2.5, event: "rate", rate: 120 }) }];
+  ours.events = [{ t: 2.5, text: page.eventText!({ t: 2.5, event: "rate", rate: 120 }) }];
   ours.decisions = [{ t: 4, text: "cut" }];
   const run = {
     label: "r",
@@ -111,20 +111,20 @@ Deno.test("page script: a run's inlined functions give the module's columns, cha
     curves: { corrected: { p: [0, 90], ms: [1, 2] }, latency: { p: [0, 99], ms: [1, 3] } },
   };
   for (const several of [false, true]) {
-    assertEquals(page.chartSpecs(run, several), chartSpecs(run, several));
+    assertEquals(page.chartSpecs!(run, several), chartSpecs(run, several));
   }
-  assertEquals(page.decisionLists([run]), decisionLists([run]));
-  assertEquals(ours.events[0].text, "rate → 120/s");
+  assertEquals(page.decisionLists!([run]), decisionLists([run]));
+  assertEquals(ours.events[0]!.text, "rate → 120/s");
   const specs = [chartSpecs(run, false), chartSpecs(run, true)];
-  for (let i = 0; i < specs[0].length; i++) {
+  for (let i = 0; i < specs[0]!.length; i++) {
     assertEquals(
-      plain(page.chartTables(specs, i, ["a", "b"])),
+      plain(page.chartTables!(specs, i, ["a", "b"])),
       plain(chartTables(specs, i, ["a", "b"])),
     );
   }
-  assertEquals(page.fmtPercentile(3), "99.9%");
-  assertEquals(page.percentileSplits(0, 2), [0, 1, 2]);
-  assertEquals(page.hasData([[1], [null]]), false);
+  assertEquals(page.fmtPercentile!(3), "99.9%");
+  assertEquals(page.percentileSplits!(0, 2), [0, 1, 2]);
+  assertEquals(page.hasData!([[1], [null]]), false);
 });
 
 Deno.test("page script: serve's and capacity's inlined functions give the module's", () => {
@@ -141,17 +141,17 @@ Deno.test("page script: serve's and capacity's inlined functions give the module
     cache: { hits: n, misses: 1 },
     capacity_waiting: 0,
   });
-  const theirs = page.emptyServeColumns(), ours = emptyServeColumns();
+  const theirs = page.emptyServeColumns!(), ours = emptyServeColumns();
   let last: StatsSnapshot | undefined;
   for (const [uptime, n] of [[1, 0], [2, 1], [3.5, 3], [3.5, 4], [5, 6]]) {
-    const s = poll(uptime, n);
-    assertEquals(page.appendStats(theirs, last, s), appendStats(ours, last, s), `at ${uptime}`);
-    assertEquals(page.serveSummaryHtml(s), serveSummaryHtml(s));
+    const s = poll(uptime!, n!);
+    assertEquals(page.appendStats!(theirs, last, s), appendStats(ours, last, s), `at ${uptime}`);
+    assertEquals(page.serveSummaryHtml!(s), serveSummaryHtml(s));
     last = s;
   }
   assertEquals(theirs, ours);
   assertEquals(ours.t, [2, 3.5, 5]);
-  assertEquals(page.serveSpecs(theirs), serveSpecs(ours));
+  assertEquals(page.serveSpecs!(theirs), serveSpecs(ours));
   const step = (rate: number) => ({
     rate,
     achieved: rate,
@@ -163,5 +163,5 @@ Deno.test("page script: serve's and capacity's inlined functions give the module
     pass: rate < 300,
   });
   const cap = { steps: [step(400), step(100), step(200)], max_rate: 200, knee_rate: 100 };
-  assertEquals(inlined("capacity").capacitySpecs(cap), capacitySpecs(cap));
+  assertEquals(inlined("capacity").capacitySpecs!(cap), capacitySpecs(cap));
 });

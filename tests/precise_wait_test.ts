@@ -49,7 +49,7 @@ Deno.test("preciseWaitSync: coarse sleep to the threshold, spin to the deadline,
   const cal = new SpinCalibrator({ initialMs: 0.2 });
   assertOk(preciseWaitSync(10, deps, cal));
   assertEquals(slept.length, 1);
-  assertBetween(slept[0], 9.79, 9.8);
+  assertBetween(slept[0]!, 9.79, 9.8);
   assertBetween(t, 10, 10.002, "woke at the deadline");
   assertEquals(cal.observed, 1);
 });

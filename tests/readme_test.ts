@@ -12,14 +12,14 @@ type Json = any;
 function words(line: string): string[] {
   const out: string[] = [];
   const re = /'([^']*)'|"([^"]*)"|(\S+)/g;
-  for (const m of line.matchAll(re)) out.push(m[1] ?? m[2] ?? m[3]);
+  for (const m of line.matchAll(re)) out.push((m[1] ?? m[2] ?? m[3])!);
   return out;
 }
 
 /** The `tpsdemo run` command lines of the README's shell blocks, without comments and pipes. */
 async function examples(): Promise<string[]> {
   const text = await Deno.readTextFile(new URL("../README.md", import.meta.url));
-  const blocks = [...text.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
+  const blocks = [...text.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
   return blocks.flatMap((b) => b.split("\n"))
     .filter((l) => l.startsWith("tpsdemo run"))
     .map((l) => l.replace(/\s+#.*$/, "").replace(/\s+\|.*$/, "").trim());

@@ -111,14 +111,14 @@ Deno.test("serve --redis: two servers behind nginx share one stock, exactly; out
     // One view: /stats through either server shows the shared counters once they are flushed.
     const stats = async (port: number) =>
       await (await fetch(`http://127.0.0.1:${port}/stats`)).json();
-    let s1 = await stats(servers[0].port);
+    let s1 = await stats(servers[0]!.port);
     const counted = (s: { routes: Record<string, Record<string, number>> }) =>
       (s.routes["/coupons"]?.["200"] ?? 0) + (s.routes["/coupons"]?.["410"] ?? 0);
     for (let i = 0; i < 100 && counted(s1) < 3000; i++) {
       await new Promise((r) => setTimeout(r, 50)); // the counters are flushed every 200 ms
-      s1 = await stats(servers[0].port);
+      s1 = await stats(servers[0]!.port);
     }
-    const s2 = await stats(servers[1].port);
+    const s2 = await stats(servers[1]!.port);
     assertEquals(s1.coupons, { total: 1000, issued: 1000, left: 0 });
     assertEquals(s1.routes["/coupons"]["200"], 1000);
     assertEquals(s1.routes["/coupons"]["410"], 2000);
@@ -126,7 +126,7 @@ Deno.test("serve --redis: two servers behind nginx share one stock, exactly; out
 
     // Redis hangs (stopped): 503 JSON, no coupon.
     redis.kill("SIGSTOP");
-    const hung = await post(`http://127.0.0.1:${servers[0].port}/coupons`);
+    const hung = await post(`http://127.0.0.1:${servers[0]!.port}/coupons`);
     assertEquals(hung.status, 503);
     assertEquals(hung.body.error, "store_unavailable");
     redis.kill("SIGCONT");
@@ -134,7 +134,7 @@ Deno.test("serve --redis: two servers behind nginx share one stock, exactly; out
     // numbers it issued before are not issued again (the stock is out: 410).
     redis.kill("SIGTERM");
     await redis.status;
-    const down = await post(`http://127.0.0.1:${servers[1].port}/coupons`);
+    const down = await post(`http://127.0.0.1:${servers[1]!.port}/coupons`);
     assertEquals([down.status, down.body.error], [503, "store_unavailable"]);
     redis = startRedis(dir, redisPort);
     await waitForPort(redisPort);

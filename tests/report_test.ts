@@ -60,10 +60,10 @@ Deno.test("report: three runs merged give the counts and percentiles of their hi
     assertOk(merged.corrected_latency_ms.p50 >= 15 && merged.corrected_latency_ms.p50 <= 30);
 
     // The human summary, stdin, thresholds on the merge.
-    const table = await runCli(["report", files[0]]);
+    const table = await runCli(["report", files[0]!]);
     assertOk(table.stdout.includes("Summary") && table.stdout.includes("corrected"), table.stdout);
     const viaStdin = await runCli(["report", "-", "--json"], {
-      stdin: await Deno.readTextFile(files[1]),
+      stdin: await Deno.readTextFile(files[1]!),
     });
     assertEquals(JSON.parse(viaStdin.stdout).requests.sent, summaries[1].requests.sent);
     const gated = await runCli([

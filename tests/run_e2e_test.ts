@@ -256,7 +256,7 @@ Deno.test("a closed stdout (| head -1) ends the run quietly", async () => {
     stderr: "piped",
   }).output();
   const [first, exit] = new TextDecoder().decode(out.stdout).trim().split("\n");
-  assertEquals(JSON.parse(first).type, "interval");
+  assertEquals(JSON.parse(first!).type, "interval");
   assertEquals(exit, "exit=0");
   const stderr = new TextDecoder().decode(out.stderr);
   assertOk(!/error|at .*\.ts:\d+/i.test(stderr), stderr);
@@ -292,7 +292,7 @@ Deno.test("run: bad flags exit 2 with one line naming the flag and what is allow
     assertEquals(stdout, "");
     const lines = stderr.trimEnd().split("\n");
     assertEquals(lines.length, 1, stderr);
-    assertOk(lines[0].includes(want), `${lines[0]} lacks ${want}`);
+    assertOk(lines[0]!.includes(want), `${lines[0]} lacks ${want}`);
   }
 });
 

@@ -87,24 +87,24 @@ Deno.test("series: a status code first seen late is zero before, in per-second u
 
 Deno.test("series: the percentile curve rises to the max, one point per level", () => {
   const summary = results.summaries[0];
-  const h = decodeHistogram(summary.histograms.corrected_latency_us);
+  const h = decodeHistogram(summary!.histograms.corrected_latency_us);
   const c = percentileCurve(h);
   assertEquals(c.p.length, c.ms.length);
-  assertOk(c.p.every((p, i) => i === 0 || p > c.p[i - 1]), "levels increase");
-  assertOk(c.ms.every((v, i) => i === 0 || v >= c.ms[i - 1]), "latency never falls");
+  assertOk(c.p.every((p, i) => i === 0 || p > c.p[i - 1]!), "levels increase");
+  assertOk(c.ms.every((v, i) => i === 0 || v >= c.ms[i - 1]!), "latency never falls");
   assertEquals(c.ms.at(-1), h.maxValue / 1000);
   assertEquals(percentileCurve(newHistogram()), { p: [], ms: [] });
 });
 
 Deno.test("html: several runs are drawn side by side, the header has their merge", () => {
-  const second = readResults(FIXTURE.replaceAll(results.summaries[0].run_id!, "second"), "b");
+  const second = readResults(FIXTURE.replaceAll(results.summaries[0]!.run_id!, "second"), "b");
   const model = reportModel(
     [{ name: "a.ndjson", results }, { name: "b.ndjson", results: second }],
     mergeResults([results, second]),
   );
   assertEquals(model.runs.map((r) => r.label), ["a.ndjson", "b.ndjson"]);
   assertOk(model.header.includes("<th>merged</th>"), model.header);
-  assertEquals(model.runs[0].columns.t, model.runs[1].columns.t);
+  assertEquals(model.runs[0]!.columns.t, model.runs[1]!.columns.t);
 });
 
 /** Reads a server-sent events body into its events. */
@@ -129,13 +129,13 @@ Deno.test("dashboard: a late client gets every row, then the summary; / becomes 
   // A client that follows from now: the rows so far, then the rest as they come.
   const following = app.request("/events");
   for (const r of results.intervals.slice(3)) feed.push(r);
-  feed.finish(results.summaries[0]);
+  feed.finish(results.summaries[0]!);
   const seen = await events(await following);
   assertEquals(
     seen.map((e) => e.event),
     [...results.intervals.map(() => "row"), "summary"],
   );
-  assertEquals(JSON.parse(seen[0].data).row.t, results.intervals[0].t);
+  assertEquals(JSON.parse(seen[0]!.data).row.t, results.intervals[0]!.t);
   assertOk(JSON.parse(seen.at(-2)!.data).curves.corrected.p.length > 0, "running curves");
   assertOk(JSON.parse(seen.at(-1)!.data).header.includes("scheduled"), "the summary's header");
 

@@ -82,7 +82,7 @@ Deno.test("serve: bad flags exit 2 with one line naming the flag and what is all
     assertEquals(stdout, "");
     const lines = stderr.trimEnd().split("\n");
     assertEquals(lines.length, 1, stderr);
-    assertOk(lines[0].includes(want), `${lines[0]} lacks ${want}`);
+    assertOk(lines[0]!.includes(want), `${lines[0]} lacks ${want}`);
   }
 });
 

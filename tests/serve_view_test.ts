@@ -108,11 +108,11 @@ Deno.test("serve view: five charts over the polls, all requests before the route
     ["cache", "%"],
   ]);
   for (const s of specs) assertEquals(s.x, [2], s.id);
-  assertEquals(specs[0].series, [["all", [4]], ["/x", [4]]]);
-  assertEquals(specs[1].series, [["HTTP 200", [4]]]);
-  assertEquals(specs[2].series, [["in flight", [0]], ["waiting", [0]]]);
-  assertEquals(specs[3].series, [["left", [10]]]);
-  assertEquals(specs[4].series, [["hit ratio", [null]]]);
+  assertEquals(specs[0]!.series, [["all", [4]], ["/x", [4]]]);
+  assertEquals(specs[1]!.series, [["HTTP 200", [4]]]);
+  assertEquals(specs[2]!.series, [["in flight", [0]], ["waiting", [0]]]);
+  assertEquals(specs[3]!.series, [["left", [10]]]);
+  assertEquals(specs[4]!.series, [["hit ratio", [null]]]);
 });
 
 Deno.test("serve view: the summary table of a poll", () => {

@@ -67,7 +67,7 @@ Deno.test("shards on virtual time: 3 shards are one client at the full rate", as
   const { whole, shards } = await shardRuns({ rate: 300, durationMs: 2000 }, 3);
   // Their ticks interleave into the full rate's evenly spaced schedule.
   const union = shards.flatMap((s) => s.sent).sort((a, b) => a - b);
-  const gaps = union.slice(1).map((t, i) => t - union[i]);
+  const gaps = union.slice(1).map((t, i) => t - union[i]!);
   assertOk(gaps.every((g) => Math.abs(g - 10 / 3) < 1e-6), "every 3.33 ms, one shard's turn");
   const a = whole.outcome.totals.accounting;
   const scheduled = shards.reduce((n, s) => n + s.outcome.totals.accounting.scheduled, 0);
@@ -87,7 +87,7 @@ Deno.test("shards through --stages: each takes every third tick of the plan", as
   const { whole, shards } = await shardRuns({ rate: 400, stages, durationMs: undefined }, 3);
   const union = shards.flatMap((s) => s.sent).sort((a, b) => a - b);
   assertEquals(union.length, whole.sent.length);
-  union.forEach((t, i) => assertOk(Math.abs(t - whole.sent[i]) < 1e-6, `tick ${i}`));
+  union.forEach((t, i) => assertOk(Math.abs(t - whole.sent[i]!) < 1e-6, `tick ${i}`));
   assertEquals(shards.map((s) => s.outcome.stoppedBy), ["stages", "stages", "stages"]);
 });
 

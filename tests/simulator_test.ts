@@ -77,8 +77,8 @@ Deno.test("simulator: a dispatch ceiling shows as lag and a full client queue", 
   );
   for (const s of r.seconds) assertBetween(s.sent, 295, 305, `sent at ${s.t}`);
   const last = ctl.seen[ctl.seen.length - 1];
-  assertEquals(last.queueEnd, 50);
-  assertOk(last.lagP90 > 100, `lag ${last.lagP90}`);
+  assertEquals(last!.queueEnd, 50);
+  assertOk(last!.lagP90 > 100, `lag ${last!.lagP90}`);
 });
 
 Deno.test("simulator: capacity steps take effect at their time", () => {
@@ -86,8 +86,8 @@ Deno.test("simulator: capacity steps take effect at their time", () => {
     { name: "step", seed: 1, seconds: 10, target: 2000, capacity: [[0, 500], [5, 1000]] },
     fixed(2000),
   );
-  assertBetween(r.seconds[3].ok, 490, 510);
-  assertBetween(r.seconds[8].ok, 990, 1010);
+  assertBetween(r.seconds[3]!.ok, 490, 510);
+  assertBetween(r.seconds[8]!.ok, 990, 1010);
 });
 
 Deno.test("simulator: a limiter with a burst lets it through at once, then refuses at once", () => {

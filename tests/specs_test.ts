@@ -70,11 +70,11 @@ Deno.test("specs: a run's seven charts, each series a column of the run over its
     "lateness",
   ]);
   for (const s of specs.filter((s) => s.id !== "distribution")) assertEquals(s.x, [1, 2], s.id);
-  const rate = seriesOf(specs[0]);
-  assertEquals(rate["target"][1], [100, 110]);
-  assertEquals(rate["sent/s"][1], [99, 109]);
-  assertEquals(rate["done/s"][1], [98, 108]);
-  assertEquals(specs[1].series.map((s) => s[0]), [
+  const rate = seriesOf(specs[0]!);
+  assertEquals(rate["target"]![1], [100, 110]);
+  assertEquals(rate["sent/s"]![1], [99, 109]);
+  assertEquals(rate["done/s"]![1], [98, 108]);
+  assertEquals(specs[1]!.series.map((s) => s[0]), [
     "corrected p50",
     "corrected p90",
     "corrected p99",
@@ -82,16 +82,20 @@ Deno.test("specs: a run's seven charts, each series a column of the run over its
     "service p50",
     "service p99",
   ]);
-  assertEquals(seriesOf(specs[1])["corrected max"][1], [8, 8]);
-  assertEquals(seriesOf(specs[1])["service p99"][1], [3, 3]);
+  assertEquals(seriesOf(specs[1]!)["corrected max"]![1], [8, 8]);
+  assertEquals(seriesOf(specs[1]!)["service p99"]![1], [3, 3]);
   // Status codes (a code first seen late is zero before), then error kinds.
-  assertEquals(specs[3].series, [["HTTP 200", [10, 5]], ["HTTP 503", [0, 2]], ["t", [0, 1]]]);
-  assertEquals(seriesOf(specs[6])["send p99"][1], [40, 40]);
+  assertEquals(specs[3]!.series, [["HTTP 200", [10, 5]], ["HTTP 503", [0, 2]], ["t", [0, 1]]]);
+  assertEquals(seriesOf(specs[6]!)["send p99"]![1], [40, 40]);
 });
 
 Deno.test("specs: overlaid runs keep three latency series each", () => {
   const specs = chartSpecs(run(columns(row(1, 100))), true);
-  assertEquals(specs[1].series.map((s) => s[0]), ["corrected p50", "corrected p99", "service p99"]);
+  assertEquals(specs[1]!.series.map((s) => s[0]), [
+    "corrected p50",
+    "corrected p99",
+    "service p99",
+  ]);
 });
 
 // To 1e-9, and 0 rather than -0 (-log10(1) is -0).
@@ -99,11 +103,11 @@ const near = (xs: number[] | undefined) => xs?.map((x) => Math.round(x * 1e9) / 
 
 Deno.test("specs: the distribution's x is -log10(1 - p), service time over its own x", () => {
   const [, , dist] = chartSpecs(run(columns(row(1, 100))), false);
-  assertEquals(dist.percentile, true);
-  assertEquals(near(dist.x), [0, 1, 2]);
-  assertEquals(dist.series, [["corrected", [1, 2, 3]]]);
-  assertEquals(near(dist.extra?.x), [0, 3]);
-  assertEquals(dist.extra?.series, [["service", [1, 4]]]);
+  assertEquals(dist!.percentile, true);
+  assertEquals(near(dist!.x), [0, 1, 2]);
+  assertEquals(dist!.series, [["corrected", [1, 2, 3]]]);
+  assertEquals(near(dist!.extra?.x), [0, 3]);
+  assertEquals(dist!.extra?.series, [["service", [1, 4]]]);
 });
 
 Deno.test("specs: a command or decision is a point at the first interval ending at or after it", () => {
@@ -111,11 +115,11 @@ Deno.test("specs: a command or decision is a point at the first interval ending 
   c.events = [{ t: 0.5, text: "early" }, { t: 2, text: "on the edge" }];
   c.decisions = [{ t: 3.5, text: "cut" }];
   const specs = chartSpecs(run(c), false);
-  assertEquals(seriesOf(specs[0])["command"], ["command", [100, 110, null, null], true]);
-  assertEquals(seriesOf(specs[5])["decision"], ["decision", [null, null, null, 130], true]);
+  assertEquals(seriesOf(specs[0]!)["command"], ["command", [100, 110, null, null], true]);
+  assertEquals(seriesOf(specs[5]!)["decision"], ["decision", [null, null, null, 130], true]);
   // A decision after the last interval has no point yet.
   c.decisions = [{ t: 9, text: "late" }];
-  assertEquals(seriesOf(chartSpecs(run(c), false)[5])["decision"][1], [null, null, null, null]);
+  assertEquals(seriesOf(chartSpecs(run(c), false)[5]!)["decision"]![1], [null, null, null, null]);
 });
 
 const step = (rate: number, p99: number, pass: boolean): CapacityStep => ({
@@ -138,22 +142,25 @@ Deno.test("specs: capacity charts by rate asked, the max rate and the knee as po
   ];
   const [goodput, latency, littles] = capacitySpecs({ steps, max_rate: 500, knee_rate: 400 });
   for (const s of [goodput, latency, littles]) {
-    assertEquals(s.x, [100, 400, 500, 800], s.id);
-    assertEquals(s.xLabel, "rate asked, /s", s.id);
+    assertEquals(s!.x, [100, 400, 500, 800], s!.id);
+    assertEquals(s!.xLabel, "rate asked, /s", s!.id);
   }
-  assertEquals(goodput.series, [
+  assertEquals(goodput!.series, [
     ["rate asked", [100, 400, 500, 800]],
     ["achieved", [99, 399, 499, 799]],
     ["goodput", [100, 400, 500, 500]],
     ["max rate", [null, null, 500, null], true],
     ["knee", [null, 400, null, null], true],
   ]);
-  assertEquals(latency.series, [["p50", [10, 12.5, 15, 450]], ["p99", [20, 25, 30, 900]]]);
-  assertEquals(littles.series, [["in flight", [1, 4, 5, 8]], ["rate × latency", [2, 10, 15, 720]]]);
+  assertEquals(latency!.series, [["p50", [10, 12.5, 15, 450]], ["p99", [20, 25, 30, 900]]]);
+  assertEquals(littles!.series, [
+    ["in flight", [1, 4, 5, 8]],
+    ["rate × latency", [2, 10, 15, 720]],
+  ]);
   // The input's order is left alone.
   assertEquals(steps.map((s) => s.rate), [800, 100, 500, 400]);
   const none = capacitySpecs({ steps, max_rate: null, knee_rate: null })[0];
-  assertEquals(none.series[3][1], [null, null, null, null]);
+  assertEquals(none!.series[3]![1], [null, null, null, null]);
 });
 
 Deno.test("specs: the lists under the charts, commands first, the last 200 of each", () => {
@@ -164,10 +171,10 @@ Deno.test("specs: the lists under the charts, commands first, the last 200 of ea
   b.decisions = Array.from({ length: 250 }, (_, i) => ({ t: i, text: `d${i}` }));
   const lists = decisionLists([{ label: "a", columns: a }, { label: "b", columns: b }]);
   assertEquals(lists.map((l) => l.title), ["Run-time commands", "Controller decisions"]);
-  assertEquals(lists[0].items, ["a t=1s: rate → 110/s (api)"]);
-  assertEquals(lists[1].items.length, 200);
-  assertEquals(lists[1].items[0], "b t=50s: d50");
-  assertEquals(lists[1].items.at(-1), "b t=249s: d249");
+  assertEquals(lists[0]!.items, ["a t=1s: rate → 110/s (api)"]);
+  assertEquals(lists[1]!.items.length, 200);
+  assertEquals(lists[1]!.items[0], "b t=50s: d50");
+  assertEquals(lists[1]!.items.at(-1), "b t=249s: d249");
   assertEquals(decisionLists([{ label: "c", columns: columns(row(1, 100)) }]), []);
 });
 
@@ -191,10 +198,10 @@ Deno.test("tables: one table per run, a colour per series, a dash per run", () =
   assertEquals(series.map((s) => s.stroke), ["#2563eb", "#dc2626", "#2563eb", "#dc2626"]);
   assertEquals(series.map((s) => s.dash), [[], [], [8, 4], [8, 4]]);
   // A marker series is points of its colour, with no line; a line has no points.
-  assertEquals(series[1].points, { show: true, size: 9, fill: "#dc2626" });
-  assertEquals(series[1].paths?.(), null);
-  assertEquals(series[0].points, { show: false });
-  assertEquals(series[0].paths, undefined);
+  assertEquals(series[1]!.points, { show: true, size: 9, fill: "#dc2626" });
+  assertEquals(series[1]!.paths?.(), null);
+  assertEquals(series[0]!.points, { show: false });
+  assertEquals(series[0]!.paths, undefined);
   assertOk(series.every((s) => s.spanGaps && s.width === 1.5));
 });
 
@@ -208,7 +215,7 @@ Deno.test("tables: a single run's labels are bare; colours cycle, across the ext
   assertEquals(tables.length, 2);
   assertEquals(tables[1], [[5], [9]]);
   assertEquals(series.at(-1)?.label, "e");
-  assertEquals(series.at(-1)?.stroke, series[0].stroke, "the 8th series takes the 1st colour");
+  assertEquals(series.at(-1)?.stroke, series[0]!.stroke, "the 8th series takes the 1st colour");
   assertEquals(new Set(series.slice(0, 7).map((s) => s.stroke)).size, 7);
   // The chart picked is the one at the index, in every run.
   const picked = chartTables([[spec("a", []), spec("b", [["z", [1, 1]]])]], 1, []);

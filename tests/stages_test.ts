@@ -39,13 +39,13 @@ Deno.test("stages: each second of a ramp sends its integral, within one tick", (
   const counts = perSecond(due, 24);
   for (let s = 0; s < 24; s++) {
     const want = plan.ticksBy((s + 1) * 1000) - plan.ticksBy(s * 1000);
-    assertBetween(counts[s], want - 1, want + 1, `second ${s}`);
+    assertBetween(counts[s]!, want - 1, want + 1, `second ${s}`);
   }
   // The whole plan: 5,000 (ramp) + 5,000 + 1,000 + 400 (down to 0).
   assertEquals(plan.total, 11_400);
   assertBetween(due.length, 11_399, 11_400, "all of it");
   // Scheduled times never go back.
-  assertOk(due.every((t, i) => i === 0 || t >= due[i - 1]));
+  assertOk(due.every((t, i) => i === 0 || t >= due[i - 1]!));
   // The jump: at 15 s the rate is 200/s at once.
   assertEquals(counts[15], 200);
 });
@@ -84,7 +84,7 @@ Deno.test("stages: scale keeps the shape; pause stops the plan's clock", () => {
   s.setScale(2); // 200/s from the next tick on, no burst
   run(1000, 1999.5);
   assertEquals(due.length, 300);
-  assertEquals(due[100] - due[99], 10, "the first tick after the change keeps the old spacing");
+  assertEquals(due[100]! - due[99]!, 10, "the first tick after the change keeps the old spacing");
   s.pause(2000);
   run(2000, 4999.5);
   assertEquals(due.length, 300, "nothing while paused");
@@ -216,6 +216,6 @@ Deno.test("control with --stages: + scales the plan, so the shape is kept", asyn
   ], { stages: parseStages("0s:100,2s:100,2s:300"), rate: 300, durationMs: undefined });
   // 100/s, then ×1.1 of a ramp from 100 to 300 over 2 s (400 ticks): 440.
   assertEquals(sends.slice(0, 2), [100, 100]);
-  assertBetween(sends[2] + sends[3], 439, 441, "the ramp, scaled");
-  assertEquals(events[0].scale, 1.1);
+  assertBetween(sends[2]! + sends[3]!, 439, 441, "the ramp, scaled");
+  assertEquals(events[0]!.scale, 1.1);
 });

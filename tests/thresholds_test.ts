@@ -85,9 +85,9 @@ Deno.test("run --threshold: the summary lists each; a failure exits 99; bad ones
     // A JUnit parser (npm junit2json, over the strict xml2js) reads it: one failed case.
     const parsed = await parseJunit(xml) as TestSuites | undefined;
     const suite = parsed!.testsuite![0];
-    assertEquals([parsed!.tests, parsed!.failures, suite.name], [1, 1, "tpsdemo thresholds"]);
-    assertEquals(suite.testcase!.map((c) => c.name), ["p50<1ms"]);
-    assertEquals(suite.testcase![0].failure![0].message, `measured ${f.thresholds[0].value}ms`);
+    assertEquals([parsed!.tests, parsed!.failures, suite!.name], [1, 1, "tpsdemo thresholds"]);
+    assertEquals(suite!.testcase!.map((c) => c.name), ["p50<1ms"]);
+    assertEquals(suite!.testcase![0]!.failure![0]!.message, `measured ${f.thresholds[0]!.value}ms`);
 
     const bad = await runCli([...base, "--threshold", "p42<1ms"]);
     assertEquals(bad.code, 2);

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- the CLI edge: printing to the terminal is its job.
 /**
  * `tpsdemo capacity`: finds the highest rate at which every `--slo` holds (see
  * `lib/capacity/search.ts` for the method), printing each step as it ends and the capacity

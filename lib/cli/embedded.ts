@@ -20,7 +20,7 @@ export async function startEmbedded(
 ): Promise<() => Promise<boolean>> {
   const args = splitArgs(serverArgs);
   for (const a of args) {
-    const name = a.replace(/^--?/, "").split("=")[0];
+    const name = a.replace(/^--?/, "").split("=")[0]!;
     if (a.startsWith("-") && ["port", "host", "grace"].includes(name)) {
       throw new UsageError(
         `Cannot start ${command}: in '--server', '--${name}' cannot be set: the embedded server ` +

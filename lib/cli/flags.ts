@@ -194,7 +194,7 @@ export function parseFlags<S extends FlagSpecs>(
     else values[name] = v;
   };
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
+    const arg = args[i]!;
     if (arg === "--help" || arg === "-h") {
       values.help = true;
       continue;
@@ -248,7 +248,7 @@ export function parseFlags<S extends FlagSpecs>(
           allowed: describe(spec),
         });
       }
-      inline = args[++i];
+      inline = args[++i]!;
     }
     set(key, spec, convert(command, spec, flag, inline));
   }

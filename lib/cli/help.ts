@@ -66,8 +66,8 @@ export function renderHelp(command: string, summary: string, specs: FlagSpecs): 
       : ` (default ${showDefault(s)})`;
     return [`${names}${value}`, `${s.help}${def}`];
   });
-  const width = Math.max(...rows.map((r) => r[0].length), 10) + 2;
-  const lines = rows.map(([l, r]) => wrap(`  ${l.padEnd(width)}`, r, HELP_WIDTH));
+  const width = Math.max(...rows.map((r) => r[0]!.length), 10) + 2;
+  const lines = rows.map(([l, r]) => wrap(`  ${l!.padEnd(width)}`, r!, HELP_WIDTH));
   return `Usage: tpsdemo ${command} [flags]\n\n${summary}\n\nFlags:\n${lines.join("\n")}\n  ${
     "-h, --help".padEnd(width)
   }Show this help`;

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- the CLI edge: printing to the terminal is its job.
 /**
  * `tpsdemo report FILE… [-]`: reads results files, merges them exactly and prints the summary
  * (`--json`: the merged summary record), judged by `--threshold` (exit 99) with `--junit`.
@@ -83,7 +84,7 @@ export async function reportCommand(args: string[]): Promise<number> {
     const { pageAssets } = await import("../report/assets.ts");
     const { reportModel } = await import("../report/html.ts");
     const { renderPage } = await import("../report/page.ts");
-    const inputs = results.map((r, i) => ({ name: names[i].split("/").at(-1)!, results: r }));
+    const inputs = results.map((r, i) => ({ name: names[i]!.split("/").at(-1)!, results: r }));
     const html = renderPage(reportModel(inputs, merged), pageAssets());
     try {
       await Deno.writeTextFile(v.html, html);

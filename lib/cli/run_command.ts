@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- the CLI edge: printing to the terminal is its job.
 /**
  * `tpsdemo run`: flags → config → (embedded server) → `startRun` → print. Stats lines go to
  * stdout, or to stderr with `--json` (stdout then carries one JSON object per line). The first
@@ -171,7 +172,7 @@ export async function runCommand(args: string[]): Promise<number> {
         if (failing.length > 0 && !stop.signal.aborted) {
           writeLine(
             Deno.stderr,
-            `tpsdemo run: threshold '${failing[0].text}' failed over its window; stopping`,
+            `tpsdemo run: threshold '${failing[0]!.text}' failed over its window; stopping`,
           );
           stop.abort("threshold");
         }

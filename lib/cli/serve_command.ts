@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- the CLI edge: printing to the terminal is its job.
 /**
  * `tpsdemo serve`: flags → the mock service bound in this isolate, or in N isolates sharing the
  * port → graceful shutdown on SIGINT/SIGTERM with a one-line summary.

@@ -53,8 +53,8 @@ export function parseStages(text: string): Stage[] {
     const entry = raw.trim();
     const steps = /^([^.]+)\.\.([^/]+)\/([^@]+)@(.+)$/.exec(entry);
     if (steps) {
-      const from = rateOf(steps[1], entry), to = rateOf(steps[2], entry);
-      const step = rateOf(steps[3], entry), hold = durationOf(steps[4], entry);
+      const from = rateOf(steps[1]!, entry), to = rateOf(steps[2]!, entry);
+      const step = rateOf(steps[3]!, entry), hold = durationOf(steps[4]!, entry);
       if (!(step > 0) || to < from) {
         throw new StagesError(`'${entry}': needs FROM <= TO and a STEP > 0`);
       }

@@ -53,7 +53,7 @@ export interface SeriesOptions {
  * const spec = { id: "a", title: "A", unit: "", x: [1, 2], series: [["y", [3, 4]]] };
  * const { tables, series } = chartTables([[spec as ChartSpec]], 0, ["run"]);
  * assert.deepEqual(tables, [[[1, 2], [3, 4]]]);
- * assert.equal(series[0].label, "y");
+ * assert.equal(series[0]!.label, "y");
  * ```
  */
 export function chartTables(
@@ -66,17 +66,18 @@ export function chartTables(
   const tables: (number | null)[][][] = [], series: SeriesOptions[] = [];
   specsByRun.forEach((specs, ri) => {
     const spec = specs[index];
+    if (!spec) throw new RangeError(`run ${ri} has no chart ${index}`);
     let nth = 0;
     const parts = [spec, ...(spec.extra ? [spec.extra] : [])];
     for (const part of parts) {
       tables.push([part.x, ...part.series.map((s) => s[1])]);
       part.series.forEach(([label, , points]) => {
-        const color = colors[nth++ % colors.length];
+        const color = colors[nth++ % colors.length]!;
         series.push({
           run: ri,
           label: runLabels.length > 1 ? `${label} · ${runLabels[ri]}` : label,
           stroke: color,
-          dash: dashes[ri % dashes.length],
+          dash: dashes[ri % dashes.length]!,
           width: 1.5,
           spanGaps: true,
           ...(points
@@ -101,7 +102,7 @@ export function chartTables(
  */
 export function hasData(aligned: (number | null | undefined)[][]): boolean {
   return aligned.slice(1).some((ys) => ys.some((y) => y !== null && y !== undefined)) &&
-    aligned[0].length > 0;
+    aligned[0]!.length > 0;
 }
 
 /**

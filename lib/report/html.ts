@@ -34,7 +34,7 @@ export function curvesOf(summary: Summary): PageRun["curves"] {
  * const results = readResults(text, "a");
  * const model = reportModel([{ name: "a.ndjson", results }], mergeResults([results]));
  * assert.equal(model.runs.length, 1);
- * assert.ok(model.runs[0].columns.t.length > 0);
+ * assert.ok(model.runs[0]!.columns.t.length > 0);
  * ```
  */
 export function reportModel(
@@ -59,7 +59,7 @@ export function reportModel(
   }
   const header = runs.length > 1 ? [...runs, { label: "merged", summary: merged.summary }] : runs;
   const title = runs.length === 1
-    ? `tpsdemo report: ${runs[0].summary.url}`
+    ? `tpsdemo report: ${runs[0]!.summary.url}`
     : `tpsdemo report: ${runs.length} runs`;
   return {
     title,

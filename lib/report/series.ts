@@ -150,7 +150,7 @@ export function columnsOf(
   const per = Math.max(1, Math.ceil(groups.length / maxPoints));
   for (let i = 0; i < groups.length; i += per) {
     const bucket = groups.slice(i, i + per).flat();
-    appendRow(cols, bucket.length === 1 ? rowOf(bucket[0]) : mergeRows(bucket));
+    appendRow(cols, bucket.length === 1 ? rowOf(bucket[0]!) : mergeRows(bucket));
     for (const r of bucket) {
       // A decision is listed when it changes; a long run keeps its last MAX_DECISIONS.
       if (r.adaptive && r.adaptive !== cols.decisions.at(-1)?.text) {
@@ -195,13 +195,13 @@ export function appendRow(c: Columns, row: Row): void {
   c.target.push(row.target);
   c.sent.push(row.sent);
   c.done.push(row.done);
-  row.lat.forEach((v, k) => c.lat[k].push(v));
-  row.cor.forEach((v, k) => c.cor[k].push(v));
+  row.lat.forEach((v, k) => c.lat[k]!.push(v));
+  row.cor.forEach((v, k) => c.cor[k]!.push(v));
   c.queue.push(row.queue);
   c.jobs.push(row.jobs ?? 0);
   c.inFlight.push(row.inFlight);
-  row.pacer.forEach((v, k) => c.pacer[k].push(v));
-  row.send.forEach((v, k) => c.send[k].push(v));
+  row.pacer.forEach((v, k) => c.pacer[k]!.push(v));
+  row.send.forEach((v, k) => c.send[k]!.push(v));
   const perSecond = (into: Record<string, number[]>, counts: Record<string, number>) => {
     for (const k of Object.keys(counts)) into[k] ??= new Array(n).fill(0);
     for (const [k, col] of Object.entries(into)) {
@@ -218,7 +218,7 @@ function mergeRows(bucket: IntervalRecord[]): Row {
   const rate = (f: (r: Row) => number) =>
     Math.round((rows.reduce((a, r) => a + f(r) * r.secs, 0) / Math.max(1e-9, secs)) * 10) / 10;
   const worst = <K extends "pacer" | "send" | "lat" | "cor">(k: K) =>
-    rows[0][k].map((_, j) => Math.max(...rows.map((r) => r[k][j]))) as Row[K];
+    rows[0]![k].map((_, j) => Math.max(...rows.map((r) => r[k][j]!))) as Row[K];
   const add = (f: (r: Row) => Record<string, number>) => {
     const out: Record<string, number> = {};
     for (const r of rows) for (const [k, v] of Object.entries(f(r))) out[k] = (out[k] ?? 0) + v;
@@ -231,7 +231,7 @@ function mergeRows(bucket: IntervalRecord[]): Row {
     for (const r of bucket) h.add(decodeHistogram(r.histograms![k]));
     return quad(percentilesMs(h));
   };
-  const last = rows[rows.length - 1];
+  const last = rows[rows.length - 1]!;
   return {
     t: last.t,
     secs,

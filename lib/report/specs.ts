@@ -66,19 +66,19 @@ export function chartSpecs(run: ChartRun, several: boolean): ChartSpec[] {
   // A marker at the first point at or after each decision or command.
   const markers = (list: { t: number }[], values: number[]) =>
     c.t.map((t, i) =>
-      list.some((d) => d.t > (i > 0 ? c.t[i - 1] : -Infinity) && d.t <= t) ? values[i] : null
+      list.some((d) => d.t > (i > 0 ? c.t[i - 1]! : -Infinity) && d.t <= t) ? values[i]! : null
     );
   const decisions = markers(c.decisions, c.target);
   const commands = markers(c.events ?? [], c.target);
   const latency: [string, number[]][] = several
-    ? [["corrected p50", c.cor[0]], ["corrected p99", c.cor[2]], ["service p99", c.lat[2]]]
+    ? [["corrected p50", c.cor[0]!], ["corrected p99", c.cor[2]!], ["service p99", c.lat[2]!]]
     : [
-      ["corrected p50", c.cor[0]],
-      ["corrected p90", c.cor[1]],
-      ["corrected p99", c.cor[2]],
-      ["corrected max", c.cor[3]],
-      ["service p50", c.lat[0]],
-      ["service p99", c.lat[2]],
+      ["corrected p50", c.cor[0]!],
+      ["corrected p90", c.cor[1]!],
+      ["corrected p99", c.cor[2]!],
+      ["corrected max", c.cor[3]!],
+      ["service p50", c.lat[0]!],
+      ["service p99", c.lat[2]!],
     ];
   const xlog = (p: number) => -Math.log10(Math.max(1e-9, 1 - p / 100));
   return [
@@ -140,10 +140,10 @@ export function chartSpecs(run: ChartRun, several: boolean): ChartSpec[] {
       unit: "µs",
       x: c.t,
       series: [
-        ["pacer p50", c.pacer[0]],
-        ["pacer p99", c.pacer[1]],
-        ["send p50", c.send[0]],
-        ["send p99", c.send[1]],
+        ["pacer p50", c.pacer[0]!],
+        ["pacer p99", c.pacer[1]!],
+        ["send p50", c.send[0]!],
+        ["send p99", c.send[1]!],
       ],
     },
   ];
@@ -160,7 +160,8 @@ export function chartSpecs(run: ChartRun, several: boolean): ChartSpec[] {
  *   rate, achieved: rate, goodput: rate, p50_ms: 1, p99_ms: 2, in_flight: 1, littles_law: 1,
  *   pass: true,
  * });
- * const [goodput] = capacitySpecs({ steps: [step(200), step(100)], max_rate: 200, knee_rate: null });
+ * const specs = capacitySpecs({ steps: [step(200), step(100)], max_rate: 200, knee_rate: null });
+ * const goodput = specs[0]!;
  * assert.deepEqual(goodput.x, [100, 200]);
  * assert.deepEqual(goodput.series[3], ["max rate", [null, 200], true]);
  * ```
@@ -170,7 +171,7 @@ export function capacitySpecs(cap: CapacityCharts): ChartSpec[] {
   const x = steps.map((s) => s.rate);
   const col = (k: Exclude<keyof CapacityStep, "pass">) => steps.map((s) => s[k]);
   const at = (rate: number | null, values: number[]) =>
-    steps.map((s, i) => s.rate === rate ? values[i] : null);
+    steps.map((s, i) => s.rate === rate ? values[i]! : null);
   return [
     {
       id: "cap-goodput",

@@ -106,7 +106,7 @@ export function mergeResults(results: Results[]): Merged {
     start = Math.min(start, from);
     end = Math.max(end, from + s.duration_s * 1000);
   }
-  const first = summaries[0];
+  const first = summaries[0]!;
   const secs = Math.max(1e-9, (end - start) / 1000);
   const worst = (k: "pacer_lateness_us" | "send_lateness_us") => ({
     p50: Math.max(...summaries.map((s) => s[k].p50)),

@@ -73,7 +73,7 @@ export function parseThreshold(text: string): Threshold {
   const bad = (why: string) => new ThresholdError(`'${text}': ${why}; expected ${ALLOWED}`);
   if (!m) throw bad("not a threshold");
   const [, name, op, num, unit, over, abort] = m;
-  if (!METRICS.includes(name)) throw bad(`unknown metric "${name}"`);
+  if (!METRICS.includes(name!)) throw bad(`unknown metric "${name}"`);
   const metric = name as Metric;
   let value = Number(num);
   if (!Number.isFinite(value)) throw bad(`"${num}" is not a number`);
@@ -111,7 +111,7 @@ export function measure(metric: Metric, m: Measured): number {
     if (h.totalCount === 0) return 0;
     if (metric === "max") return h.maxValue / 1000;
     if (metric === "mean") return Math.round(h.mean) / 1000;
-    return Math.min(h.getValueAtPercentile(PERCENTILE[metric]), h.maxValue) / 1000;
+    return Math.min(h.getValueAtPercentile(PERCENTILE[metric]!), h.maxValue) / 1000;
   }
   if (metric === "errors") return m.sent > 0 ? (m.errors / m.sent) * 100 : 0;
   const rps = m.sent / Math.max(1e-9, m.seconds);
@@ -158,7 +158,7 @@ export function unitOf(metric: Metric): ThresholdResult["unit"] {
  * const latency = newHistogram();
  * assert.deepEqual(w.add({ latency, sent: 100, errors: 0, seconds: 1, targetRate: 100 }), []);
  * const failed = w.add({ latency, sent: 100, errors: 5, seconds: 1, targetRate: 100 });
- * assert.equal(failed[0].text, "errors<1% over 2s abort");
+ * assert.equal(failed[0]!.text, "errors<1% over 2s abort");
  * ```
  */
 export class WindowJudge {
@@ -181,7 +181,7 @@ export class WindowJudge {
     // Keep what the longest window needs.
     let kept = 0;
     for (let i = this.#spans.length - 1; i >= 0; i--) {
-      kept += this.#spans[i].seconds * 1000;
+      kept += this.#spans[i]!.seconds * 1000;
       if (kept >= this.#longest) {
         this.#spans.splice(0, i);
         break;
@@ -209,7 +209,7 @@ export class WindowJudge {
     const latency = newHistogram();
     let seconds = 0, sent = 0, errors = 0;
     for (let i = this.#spans.length - 1; i >= 0 && seconds * 1000 < ms - 1; i--) {
-      const s = this.#spans[i];
+      const s = this.#spans[i]!;
       latency.add(s.latency);
       seconds += s.seconds;
       sent += s.sent;

@@ -24,7 +24,7 @@ export class Heap {
     return this.keys.length;
   }
   peek(): number {
-    return this.keys[0];
+    return this.keys[0]!;
   }
   push(k: number, v: number): void {
     const ks = this.keys, vs = this.vals;
@@ -33,9 +33,9 @@ export class Heap {
     vs.push(v);
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (ks[p] <= k) break;
-      ks[i] = ks[p];
-      vs[i] = vs[p];
+      if (ks[p]! <= k) break;
+      ks[i] = ks[p]!;
+      vs[i] = vs[p]!;
       i = p;
     }
     ks[i] = k;
@@ -43,7 +43,7 @@ export class Heap {
   }
   pop(): [number, number] {
     const ks = this.keys, vs = this.vals;
-    const top: [number, number] = [ks[0], vs[0]];
+    const top: [number, number] = [ks[0]!, vs[0]!];
     const k = ks.pop()!, v = vs.pop()!;
     if (ks.length > 0) {
       let i = 0;
@@ -51,11 +51,11 @@ export class Heap {
         const l = 2 * i + 1, r = l + 1;
         let m = i;
         let mk = k;
-        if (l < ks.length && ks[l] < mk) [m, mk] = [l, ks[l]];
-        if (r < ks.length && ks[r] < mk) m = r;
+        if (l < ks.length && ks[l]! < mk) [m, mk] = [l, ks[l]!];
+        if (r < ks.length && ks[r]! < mk) m = r;
         if (m === i) break;
-        ks[i] = ks[m];
-        vs[i] = vs[m];
+        ks[i] = ks[m]!;
+        vs[i] = vs[m]!;
         i = m;
       }
       ks[i] = k;

@@ -27,7 +27,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.le
 function settledFrom(secs: SimSecond[], pred: (s: SimSecond) => boolean): number {
   let from = Infinity;
   for (let i = secs.length - 1; i >= 0; i--) {
-    if (pred(secs[i])) from = secs[i].t - 1;
+    if (pred(secs[i]!)) from = secs[i]!.t - 1;
     else break;
   }
   return from;
@@ -41,7 +41,7 @@ function settledFrom(secs: SimSecond[], pred: (s: SimSecond) => boolean): number
  * import assert from "node:assert/strict";
  * import { CapacityController } from "../client/steer/mod.ts";
  * import { simulate } from "./simulator.ts";
- * const [first] = acceptanceScenarios(1);
+ * const first = acceptanceScenarios(1)[0]!;
  * const verdict = first.judge(simulate(first, new CapacityController({ target: first.target })));
  * assert.equal(verdict.scenario, "target 4x capacity");
  * assert.equal(verdict.pass, true);

@@ -41,7 +41,7 @@ export class SimService {
   /** A request arriving at `send` while the capacity is `cap`/s; `latency()` is its service. */
   admit(send: number, cap: number, latency: () => number): Served {
     const gap = 1000 / cap;
-    while (this.#head < this.#waiting.length && this.#waiting[this.#head] <= send) this.#head++;
+    while (this.#head < this.#waiting.length && this.#waiting[this.#head]! <= send) this.#head++;
     const start = Math.max(send, this.#tat);
     if (this.#burst !== undefined) {
       // A limiter: through at once while within its burst, else refused at once.

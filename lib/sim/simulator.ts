@@ -77,7 +77,7 @@ export interface SimResult {
 
 function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 /**
@@ -107,7 +107,7 @@ export function simulate(scenario: Scenario, controller: Controller): SimResult 
   const capAt = (t: number) =>
     scenario.capacity.reduce(
       (c, [from, cap]) => t >= from * 1000 ? cap : c,
-      scenario.capacity[0][1],
+      scenario.capacity[0]![1],
     );
 
   const schedule = new Schedule({ rate: controller.initialRate, maxDebt: 1 });
@@ -142,13 +142,13 @@ export function simulate(scenario: Scenario, controller: Controller): SimResult 
   const queueAt = (t: number) => {
     // Released ticks minus sends at or before t.
     let sent = 0;
-    for (let i = sentAt.length - 1; i >= 0 && sentAt[i] > t; i--) sent++;
+    for (let i = sentAt.length - 1; i >= 0 && sentAt[i]! > t; i--) sent++;
     return released - (sentAt.length - sent);
   };
   const drainCompletions = (t: number) => {
     while (done.size > 0 && done.peek() <= t) {
       const [, i] = done.pop();
-      const latency = doneAt[i] - sentAt[i];
+      const latency = doneAt[i]! - sentAt[i]!;
       windowCompleted++;
       if (okFlag[i]) {
         windowOk++;
@@ -164,8 +164,8 @@ export function simulate(scenario: Scenario, controller: Controller): SimResult 
   const closeSecond = (t: number) => {
     secondDone.sort((a, b) => a - b);
     const lags: number[] = [];
-    for (let i = secondFirstSend; i < sentAt.length && sentAt[i] <= t; i++) {
-      lags.push(sentAt[i] - scheduledAt[i]);
+    for (let i = secondFirstSend; i < sentAt.length && sentAt[i]! <= t; i++) {
+      lags.push(sentAt[i]! - scheduledAt[i]!);
       secondFirstSend = i + 1;
     }
     lags.sort((a, b) => a - b);
@@ -191,7 +191,7 @@ export function simulate(scenario: Scenario, controller: Controller): SimResult 
     windowDone.sort((a, b) => a - b);
     const lags: number[] = [];
     let i = windowFirstSend;
-    for (; i < sentAt.length && sentAt[i] <= t; i++) lags.push(sentAt[i] - scheduledAt[i]);
+    for (; i < sentAt.length && sentAt[i]! <= t; i++) lags.push(sentAt[i]! - scheduledAt[i]!);
     lags.sort((a, b) => a - b);
     const queueEnd = queueAt(t);
     const stats: WindowStats = {
@@ -241,7 +241,7 @@ export function simulate(scenario: Scenario, controller: Controller): SimResult 
     // When may the next tick go: its slot, and a free queue place (backpressure).
     let release = pacerNow + schedule.wait(pacerNow);
     const k = released;
-    if (k >= queueSize) release = Math.max(release, sentAt[k - queueSize]);
+    if (k >= queueSize) release = Math.max(release, sentAt[k - queueSize]!);
     if (release > end) break;
     // Boundaries before the release may change the rate: handle them, then re-plan.
     if (Math.min(windowEnd, nextSecond) <= release) {
@@ -280,10 +280,10 @@ export function simulate(scenario: Scenario, controller: Controller): SimResult 
     cutLog,
     completions: scenario.keepCompletions
       ? sentAt.map((s, i) => ({
-        scheduledAt: scheduledAt[i],
+        scheduledAt: scheduledAt[i]!,
         sentAt: s,
-        doneAt: doneAt[i],
-        ok: okFlag[i],
+        doneAt: doneAt[i]!,
+        ok: okFlag[i]!,
       }))
       : undefined,
   };

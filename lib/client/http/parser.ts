@@ -51,7 +51,7 @@ function lower(b: number): number {
 /** Case-insensitive match of `name` (lowercase ASCII) at `buf[at..]`, followed by ':'. */
 function headerIs(buf: Uint8Array, at: number, end: number, name: Uint8Array): boolean {
   if (end - at <= name.length || buf[at + name.length] !== 58) return false;
-  for (let i = 0; i < name.length; i++) if (lower(buf[at + i]) !== name[i]) return false;
+  for (let i = 0; i < name.length; i++) if (lower(buf[at + i]!) !== name[i]) return false;
   return true;
 }
 
@@ -66,7 +66,7 @@ function valueOf(buf: Uint8Array, from: number, end: number): string {
   let e = end;
   while (e > s && (buf[e - 1] === 32 || buf[e - 1] === 9)) e--;
   let out = "";
-  for (let i = s; i < e; i++) out += String.fromCharCode(lower(buf[i]));
+  for (let i = s; i < e; i++) out += String.fromCharCode(lower(buf[i]!));
   return out;
 }
 
@@ -138,7 +138,7 @@ export class ResponseParser {
           i = n;
           break;
         case "chunk-size": {
-          const b = chunk[i++];
+          const b = chunk[i++]!;
           if (b === LF) {
             const hex = this.#sizeLine.replace(/;.*$/, "").trim();
             if (!/^[0-9a-fA-F]{1,8}$/.test(hex)) {
@@ -220,7 +220,7 @@ export class ResponseParser {
         bigger.set(this.#head);
         this.#head = bigger;
       }
-      const b = chunk[i];
+      const b = chunk[i]!;
       this.#head[this.#headLen++] = b;
       const h = this.#head, l = this.#headLen;
       if (b === LF && l >= 4 && h[l - 2] === CR && h[l - 3] === LF && h[l - 4] === CR) {
@@ -246,7 +246,7 @@ export class ResponseParser {
     ) {
       throw new BadResponse("no HTTP status line");
     }
-    const d0 = h[9] - 48, d1 = h[10] - 48, d2 = h[11] - 48;
+    const d0 = h[9]! - 48, d1 = h[10]! - 48, d2 = h[11]! - 48;
     if (d0 < 1 || d0 > 5 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) {
       throw new BadResponse("bad status code");
     }

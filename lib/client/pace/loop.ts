@@ -119,12 +119,12 @@ export function runPacerLoop(msg: PacerIn): PacerOut {
     }
     // The schedule runs `lead` ms ahead of the clock: ticks go out that much early, so they
     // reach the main thread in time (see Pacer.leadMs; 0 while batching).
-    const lead = batched ? 0 : leadCell[0];
+    const lead = batched ? 0 : leadCell[0]!;
     const version = Atomics.load(i32, CONTROL.RATE_VERSION);
     if (version !== rateVersion) {
       rateVersion = version;
-      schedule.setRate(rateCell[0], now() + lead);
-      schedule.setScale(scaleCell[0]);
+      schedule.setRate(rateCell[0]!, now() + lead);
+      schedule.setScale(scaleCell[0]!);
       batched = batching();
       Atomics.store(i32, CONTROL.BATCHING, batched ? 1 : 0);
     }

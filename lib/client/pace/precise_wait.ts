@@ -76,10 +76,10 @@ export class SpinCalibrator {
       this.#computedAt = this.#count;
       const n = Math.min(this.#count, this.#ring.length);
       const sorted = this.#ring.slice(0, n).sort();
-      const q = sorted[Math.min(n - 1, Math.ceil(this.#quantile * n) - 1)];
+      const q = sorted[Math.min(n - 1, Math.ceil(this.#quantile * n) - 1)]!;
       // A few wake-ups late by milliseconds (the thread was not scheduled) must not turn every
       // tick into a long spin: the threshold stays within 3x the median overshoot.
-      const robust = Math.min(q, 3 * sorted[Math.floor(n / 2)]);
+      const robust = Math.min(q, 3 * sorted[Math.floor(n / 2)]!);
       this.#threshold = Math.min(this.#max, Math.max(this.#min, robust + this.#margin));
       this.#dirty = false;
     }

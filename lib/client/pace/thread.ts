@@ -79,11 +79,11 @@ export class TickBatch {
   }
   /** Scheduled time of the batch's `i`-th tick. */
   scheduledAt(i: number): number {
-    return this.#ring[2 * ((this.first + i) & this.#mask)];
+    return this.#ring[2 * ((this.first + i) & this.#mask)]!;
   }
   /** Release time of the batch's `i`-th tick. */
   releasedAt(i: number): number {
-    return this.#ring[2 * ((this.first + i) & this.#mask) + 1];
+    return this.#ring[2 * ((this.first + i) & this.#mask) + 1]!;
   }
 }
 

@@ -159,7 +159,7 @@ export class CapacityController implements Controller {
       ? (goodputNow + this.#prevGoodput) / 2
       : goodputNow;
     this.#prevGoodput = goodputNow;
-    while (this.#found.length > 0 && this.#found[0].t < s.now - TUNING.peakMs) this.#found.shift();
+    while (this.#found.length > 0 && this.#found[0]!.t < s.now - TUNING.peakMs) this.#found.shift();
     const errors = (s.completed > 0 ? s.overload / s.completed : 0) > this.#o.errorThreshold;
     const latencyUp = this.#base.raised(s.latencyP10);
     this.#latencyStreak = latencyUp ? this.#latencyStreak + 1 : 0;

@@ -75,6 +75,7 @@ function draw(specsByRun) {
   body.dataset.charts = String(drawn);
   body.dataset.draws = String(Number(body.dataset.draws ?? 0) + 1);
   // The time since navigation started (what the report bench reads).
+  // deno-lint-ignore no-console -- the page's signal to tests/browser_test.ts and bench/report.ts.
   console.log(`tpsdemo: ${drawn} charts drawn at ${Math.round(performance.now())} ms`);
 }
 
