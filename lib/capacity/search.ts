@@ -4,7 +4,8 @@
  *
  * 1. **Bracket**: from the start rate, double while a step meets every objective (up to the
  *    maximum); halve while it does not. A step passes when every `--slo` holds over the step
- *    (after its warm-up) and the client sent at least 95% of the rate asked.
+ *    (after its warm-up), some response came back, and the client sent at least 95% of the rate
+ *    asked (`judge.ts`: a step that fails says why, with the value measured).
  * 2. **Bisect** between the highest pass and the lowest fail until they are within the precision
  *    (default 5% of the pass).
  * 3. **Confirm**: run the answer again; if it fails this time, the lowest fail comes down to it
@@ -14,96 +15,11 @@
  * @module
  */
 
-import type { Histogram } from "../histogram.ts";
-import { measure, type Measured, meets, type StepRow, type Threshold } from "../results/mod.ts";
-
-export type { StepRow };
-
-/** What one step at a fixed rate measured (after its warm-up). */
-export interface StepResult {
-  /** The rate asked for, requests/s. */
-  rate: number;
-  /** The span measured, s. */
-  seconds: number;
-  sent: number;
-  ok: number;
-  /** Failed of every kind (HTTP ≥ 400, transport, timeouts). */
-  errors: number;
-  /** Corrected latency (from the schedule), µs. */
-  latency: Histogram;
-  /** Mean requests in flight over the step (Little's law: rate × mean latency). */
-  inFlight: number;
-  /** The client's own evidence: send lateness p99 (µs) and its CPU, % of one core. */
-  sendLatenessP99Us: number;
-  clientCpuPct: number;
-}
+export { judgeStep, type StepResult } from "./judge.ts";
+export type { StepRow } from "../results/mod.ts";
 
 /** Most confirmations of an answer before the search reports what it has. */
 export const MAX_CONFIRMS = 3;
-
-const r1 = (v: number) => Math.round(v * 10) / 10;
-const r3 = (v: number) => Math.round(v * 1000) / 1000;
-
-/**
- * Judges a step against the objectives.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { newHistogram } from "../histogram.ts";
- * import { parseThreshold } from "../results/mod.ts";
- * const latency = newHistogram();
- * for (let i = 1; i <= 100; i++) latency.recordValue(i * 1000); // 1 to 100 ms
- * const step = { rate: 100, seconds: 1, sent: 100, ok: 100, errors: 0, latency, inFlight: 5,
- *   sendLatenessP99Us: 50, clientCpuPct: 3 };
- * assert.equal(judgeStep(step, [parseThreshold("p99<200ms")]).pass, true);
- * assert.deepEqual(judgeStep(step, [parseThreshold("p99<50ms")]).failed, ["p99<50ms (99.007 ms)"]);
- * ```
- */
-export function judgeStep(step: StepResult, slos: Threshold[]): StepRow {
-  const secs = Math.max(1e-9, step.seconds);
-  const m: Measured = {
-    latency: step.latency,
-    sent: step.sent,
-    errors: step.errors,
-    seconds: secs,
-    targetRate: step.rate,
-  };
-  const failed: string[] = [];
-  for (const slo of slos) {
-    const value = measure(slo.metric, m);
-    if (!meets(slo, value)) {
-      const unit = slo.metric === "errors" || slo.metric === "achieved"
-        ? "%"
-        : slo.metric === "rps"
-        ? "/s"
-        : " ms";
-      failed.push(`${slo.text} (${r3(value)}${unit})`);
-    }
-  }
-  const achieved = step.sent / secs;
-  if (achieved < 0.95 * step.rate) failed.push(`sent ${r1(achieved)}/s of ${step.rate}/s`);
-  const ms = (p: number) =>
-    step.latency.totalCount === 0
-      ? 0
-      : r3(Math.min(step.latency.getValueAtPercentile(p), step.latency.maxValue) / 1000);
-  const meanMs = step.latency.totalCount === 0 ? 0 : r3(step.latency.mean / 1000);
-  return {
-    rate: step.rate,
-    achieved: r1(achieved),
-    goodput: r1(step.ok / secs),
-    p50_ms: ms(50),
-    p99_ms: ms(99),
-    mean_ms: meanMs,
-    errors_pct: step.sent > 0 ? r3((100 * step.errors) / step.sent) : 0,
-    pass: failed.length === 0,
-    failed,
-    in_flight: r1(step.inFlight),
-    littles_law: r1((achieved * meanMs) / 1000),
-    send_lateness_p99_us: Math.round(step.sendLatenessP99Us),
-    client_cpu_pct: r1(step.clientCpuPct),
-  };
-}
 
 /** Options of {@linkcode CapacitySearch}. */
 export interface SearchOptions {

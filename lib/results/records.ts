@@ -219,4 +219,10 @@ export interface StepRow {
   littles_law: number;
   send_lateness_p99_us: number;
   client_cpu_pct: number;
+  /** Each failure: an `--slo` (or `achieved>=95%`, `answered>0%`), its value, whose limit. */
+  failures?: { objective: string; measured: number | null; unit: string; limit: string }[];
+  /** Requests answered (any status); errors by status or kind; the client fell short. */
+  responses?: number;
+  error_kinds?: Record<string, number>;
+  client_limited?: boolean;
 }
