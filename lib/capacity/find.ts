@@ -23,13 +23,18 @@ export interface FindOptions extends SearchOptions {
   operatingPoint?: number;
   /** Each step as it ends. */
   onStep?(row: StepRow): void;
-  /** Aborted: no more steps; the report holds what was found. */
+  /**
+   * Aborted (Ctrl-C): no more steps, and the step it ended early is not counted; the report is
+   * marked interrupted and holds the interval found so far. The step runner should stop its step
+   * on the same signal.
+   */
   signal?: AbortSignal;
 }
 
 /**
  * Searches for the highest rate that meets every objective, running `step(rate)` for each rate
- * the search asks for.
+ * the search asks for. When no response came back to the first step, the search stops there (the
+ * report says `no_response`): there is nothing to measure.
  *
  * @example
  * ```ts
@@ -53,10 +58,26 @@ export async function findCapacity(
 ): Promise<CapacityReport> {
   const search = new CapacitySearch(o);
   const rows: StepRow[] = [];
-  for (let rate = search.next(); rate !== undefined && !o.signal?.aborted; rate = search.next()) {
-    const row = judgeStep(await step(rate), o.slos);
+  let interruptedRate: number | undefined, interrupted = false;
+  let answered = false, noResponse = false;
+  for (let rate = search.next(); rate !== undefined; rate = search.next()) {
+    if (o.signal?.aborted) {
+      interrupted = true;
+      break;
+    }
+    const result = await step(rate);
+    if (o.signal?.aborted) {
+      [interrupted, interruptedRate] = [true, rate]; // cut short: not a measure of the rate
+      break;
+    }
+    const row = judgeStep(result, o.slos);
     rows.push(row);
     o.onStep?.(row);
+    answered ||= (row.responses ?? 1) > 0;
+    if (!answered) {
+      noResponse = true;
+      break;
+    }
     search.record(rate, row.pass);
   }
   return capacityReport(rows, {
@@ -65,6 +86,9 @@ export async function findCapacity(
     lowestFail: search.lowestFail,
     precision: o.precision ?? 0.05,
     operatingPoint: o.operatingPoint,
+    interrupted,
+    interruptedRate,
+    noResponse,
   });
 }
 
@@ -75,6 +99,8 @@ export interface RealStepOptions {
   stepMs: number;
   /** The run's effects (stop and kill signals, notices, the pacer and connector in tests). */
   deps?: RunDeps;
+  /** Measure this process's CPU as the client's (default true; on virtual time it is not). */
+  measureCpu?: boolean;
 }
 
 /**
@@ -83,11 +109,15 @@ export interface RealStepOptions {
 export function realStep(o: RealStepOptions): (rate: number) => Promise<StepResult> {
   return async (rate) => {
     const warmS = o.warmMs / 1000;
-    const latency = newHistogram();
+    const latency = newHistogram(), service = newHistogram();
     let before: IntervalSnapshot | undefined, last: IntervalSnapshot | undefined;
-    const inFlight: number[] = [];
-    let cpuFrom: NodeJS.CpuUsage | undefined;
-    let wallFrom = 0, wallTo = 0;
+    const inFlight: number[] = [], consumers: number[] = [];
+    const errorKinds: Record<string, number> = {};
+    let lateP99 = -1; // the worst interval's, after the warm-up
+    const count = (k: string, n: number) => (errorKinds[k] = (errorKinds[k] ?? 0) + n);
+    // From the step's start, or (the usual case) from the warm-up's end.
+    let cpuFrom: NodeJS.CpuUsage | undefined = cpuUsage();
+    let wallFrom = performance.now(), wallTo = 0;
     let cpuTo: NodeJS.CpuUsage | undefined;
     const outcome = await startRun(
       { ...o.config, rate, durationMs: o.warmMs + o.stepMs, stages: undefined, adaptive: false },
@@ -105,7 +135,16 @@ export function realStep(o: RealStepOptions): (rate: number) => Promise<StepResu
           }
           last = snap;
           inFlight.push(snap.in_flight);
-          if (extra.histograms) latency.add(decodeHistogram(extra.histograms.corrected_latency_us));
+          lateP99 = Math.max(lateP99, snap.send_lateness_us.p99);
+          consumers.push(snap.consumers);
+          for (const [status, n] of Object.entries(snap.status)) {
+            if (+status >= 400) count(status, n);
+          }
+          for (const [kind, n] of Object.entries(snap.error_kinds)) count(kind, n ?? 0);
+          if (extra.histograms) {
+            latency.add(decodeHistogram(extra.histograms.corrected_latency_us));
+            service.add(decodeHistogram(extra.histograms.latency_us));
+          }
           cpuTo = cpuUsage();
           wallTo = performance.now();
         },
@@ -113,8 +152,10 @@ export function realStep(o: RealStepOptions): (rate: number) => Promise<StepResu
     );
     const a0 = before?.accounting, a1 = last?.accounting ?? outcome.totals.accounting;
     const failed = (a: typeof a1) => a.http_error + a.failed + a.timed_out + a.cancelled;
+    const answered = (a: typeof a1) => a.ok + a.http_error;
+    const mean = (xs: number[]) => xs.length > 0 ? xs.reduce((x, y) => x + y, 0) / xs.length : 0;
     const seconds = last && before ? last.t - before.t : outcome.durationMs / 1000;
-    const cpu = cpuFrom && cpuTo && wallTo > wallFrom
+    const cpu = o.measureCpu !== false && cpuFrom && cpuTo && wallTo > wallFrom
       ? ((cpuTo.user - cpuFrom.user + cpuTo.system - cpuFrom.system) / 1000 / (wallTo - wallFrom)) *
         100
       : NaN;
@@ -125,9 +166,16 @@ export function realStep(o: RealStepOptions): (rate: number) => Promise<StepResu
       ok: a1.ok - (a0?.ok ?? 0),
       errors: failed(a1) - (a0 ? failed(a0) : 0),
       latency,
-      inFlight: inFlight.length > 0 ? inFlight.reduce((x, y) => x + y, 0) / inFlight.length : 0,
-      sendLatenessP99Us: percentilesUs(outcome.totals.total.sendLateness).p99,
+      serviceLatency: service,
+      inFlight: mean(inFlight),
+      sendLatenessP99Us: lateP99 >= 0
+        ? lateP99
+        : percentilesUs(outcome.totals.total.sendLateness).p99,
       clientCpuPct: cpu,
+      responses: answered(a1) - (a0 ? answered(a0) : 0),
+      errorKinds,
+      ...(consumers.length > 0 ? { consumers: mean(consumers) } : {}),
+      fixedConsumers: o.config.maxConsumers === undefined,
     };
   };
 }

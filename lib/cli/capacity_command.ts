@@ -3,14 +3,17 @@
  * `tpsdemo capacity`: finds the highest rate at which every `--slo` holds (see
  * `lib/capacity/search.ts` for the method), printing each step as it ends and the capacity
  * report at the end; `--json` / `--out` the steps and the report as JSON lines, `--html` the
- * report as an offline page. The first Ctrl-C ends the search after the current step's stop,
- * with a report of what was found.
+ * report as an offline page. The first Ctrl-C (SIGINT or SIGTERM) stops the current step, which
+ * is not counted, and ends the search with the interval found so far, not an answer (exit 130);
+ * a second one cancels the step's requests in flight at once. No response to the first step: a
+ * `tpsdemo:` line and exit 1.
  *
  * @module
  */
 
 import { findCapacity, realStep } from "../capacity/find.ts";
 import type { CapacityReport } from "../capacity/report.ts";
+import { capacityTable, stepLine } from "../capacity/text.ts";
 
 import type { RunFlags } from "./run_flags.ts";
 import { parseThreshold, type Threshold, ThresholdError } from "../results/mod.ts";
@@ -20,7 +23,16 @@ import { parseFlags, UsageError } from "./flags.ts";
 import { MAX_AUTO_CONSUMERS } from "./run_flags.ts";
 import { configFromFlags, parseUrl } from "./run_settings.ts";
 import { onInterrupt, openForWrite, writeLine } from "./terminal.ts";
-import { type StepRow } from "../results/mod.ts";
+
+/** Exit code of a search that Ctrl-C (SIGINT or SIGTERM) ended: the product's "interrupted". */
+export const INTERRUPTED = 130;
+
+/** The `tpsdemo:` line of a search to which no response came back, naming what did. */
+function noResponseLine(r: CapacityReport, url: string): string {
+  const kinds = Object.entries(r.steps[0]?.error_kinds ?? {}).map(([k, n]) => `${k}: ${n}`);
+  return `tpsdemo: Cannot measure capacity: no response came back from ${url} in the first ` +
+    `step${kinds.length > 0 ? ` (${kinds.join(", ")})` : ""}; nothing to measure`;
+}
 
 function readSlos(texts: string[]): Threshold[] {
   if (texts.length === 0) {
@@ -50,56 +62,6 @@ function readSlos(texts: string[]): Threshold[] {
     }
     return t;
   });
-}
-
-const pad = (v: unknown, n: number) => String(v).padStart(n);
-
-/** One step as a progress line. */
-export function stepLine(s: StepRow, n: number): string {
-  return `step ${n}: ${s.rate}/s -> goodput ${s.goodput}/s, p50 ${s.p50_ms} ms, ` +
-    `p99 ${s.p99_ms} ms, errors ${s.errors_pct}%: ` +
-    (s.pass ? "meets every objective" : `fails ${s.failed.join(", ")}`);
-}
-
-/**
- * The capacity report as the terminal shows it.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { capacityReport } from "../capacity/report.ts";
- * const r = capacityReport([], { slos: ["p99<50ms"], maxRate: undefined, lowestFail: 1,
- *   precision: 0.05 });
- * assert.ok(capacityTable(r).includes("no rate met every objective"));
- * ```
- */
-export function capacityTable(r: CapacityReport): string {
-  const fail = r.steps.find((s) => s.rate === r.lowest_failing_rate);
-  const lines = [
-    "",
-    `  objectives      ${r.slos.join(", ")}`,
-    r.max_rate === null
-      ? "  max rate        no rate met every objective"
-      : `  max rate        ${r.max_rate}/s meets every objective` +
-        (fail ? `; ${fail.rate}/s did not (${fail.failed.join(", ")})` : " (the highest tried)"),
-    `  saturation      ${r.saturation_goodput}/s of goodput at most`,
-    `  knee            ${
-      r.knee_rate === null ? "none seen" : `${r.knee_rate}/s (p50 1.5x the lowest step's)`
-    }`,
-    `  recommended     ${
-      r.recommended_rate === null ? "-" : `${r.recommended_rate}/s`
-    } (the operating point)`,
-    `  client          ${r.client_note}`,
-    "",
-    `  ${pad("rate", 8)} ${pad("goodput", 9)} ${pad("p50 ms", 8)} ${pad("p99 ms", 8)} ` +
-    `${pad("errors", 7)} ${pad("in flight", 9)} ${pad("rate x lat", 10)}  result`,
-    ...r.steps.map((s) =>
-      `  ${pad(s.rate, 8)} ${pad(s.goodput, 9)} ${pad(s.p50_ms, 8)} ${pad(s.p99_ms, 8)} ` +
-      `${pad(`${s.errors_pct}%`, 7)} ${pad(s.in_flight, 9)} ${pad(s.littles_law, 10)}  ` +
-      (s.pass ? "pass" : "FAIL")
-    ),
-  ];
-  return lines.join("\n");
 }
 
 /**
@@ -152,11 +114,15 @@ export async function capacityCommand(args: string[]): Promise<number> {
       `steps of ${v.warm / 1000} s warm-up + ${v.step / 1000} s from ${v.start}/s`,
   );
   const stopped = new AbortController();
-  const stepStop = new AbortController();
+  const stepKill = new AbortController();
   const removeSignals = onInterrupt(() => {
-    writeLine(Deno.stderr, "tpsdemo capacity: stopping after this step (Ctrl-C again: now)");
-    stopped.abort();
-  }, () => stepStop.abort("signal"));
+    writeLine(
+      Deno.stderr,
+      "tpsdemo capacity: interrupted; stopping the current step, which will not count " +
+        `(in-flight requests may take up to ${config.timeoutMs}ms; Ctrl-C again to stop now)`,
+    );
+    stopped.abort("signal");
+  }, () => stepKill.abort("signal"));
   try {
     let n = 0;
     const report = await findCapacity(
@@ -165,7 +131,8 @@ export async function capacityCommand(args: string[]): Promise<number> {
         warmMs: v.warm,
         stepMs: v.step,
         deps: {
-          stop: stepStop.signal,
+          stop: stopped.signal,
+          kill: stepKill.signal,
           onNotice: (m) => writeLine(Deno.stderr, `tpsdemo capacity: ${m}`),
         },
       }),
@@ -184,7 +151,7 @@ export async function capacityCommand(args: string[]): Promise<number> {
     );
     const command = ["tpsdemo", "capacity", ...args].join(" ");
     record(JSON.stringify({ ...report, url: config.request.url.href, command }));
-    say(capacityTable(report));
+    if (!report.no_response) say(capacityTable(report));
     if (html) {
       const { pageAssets } = await import("../report/assets.ts");
       const { capacityModel } = await import("../report/html.ts");
@@ -193,6 +160,11 @@ export async function capacityCommand(args: string[]): Promise<number> {
         html,
         renderPage(capacityModel(report, config.request.url.href, command), pageAssets()),
       );
+    }
+    if (report.interrupted) return INTERRUPTED;
+    if (report.no_response) {
+      writeLine(Deno.stderr, noResponseLine(report, config.request.url.href));
+      return 1;
     }
     return 0;
   } finally {

@@ -169,23 +169,36 @@ function latency(p: Summary["latency_ms"]): string {
  */
 export function capacityModel(r: CapacityReport, url: string, command: string): PageModel {
   const row = (name: string, value: string) => `<tr><th>${name}</th><td>${value}</td></tr>`;
-  const fail = r.steps.find((s) => s.rate === r.lowest_failing_rate);
   const head = [
     row("command", `<code>${escapeHtml(command)}</code>`),
     row("target", escapeHtml(url)),
     row("objectives", escapeHtml(r.slos.join(", "))),
-    row(
-      "max rate",
-      r.max_rate === null
-        ? "no rate met every objective"
-        : `<b>${r.max_rate}/s</b> meets every objective` +
-          (fail ? `; ${fail.rate}/s did not (${escapeHtml(fail.failed.join(", "))})` : ""),
-    ),
+    ...(r.interrupted
+      ? [row(
+        "search",
+        "<b>interrupted</b> (Ctrl-C): no answer, no recommendation" +
+          (r.interrupted_rate === null
+            ? ""
+            : `; the step at ${r.interrupted_rate}/s it cut short is not counted`),
+      )]
+      : []),
+    row("max rate", `<b>${escapeHtml(r.answer)}</b>`),
     row("saturation", `${r.saturation_goodput}/s of goodput at most`),
     row("knee", r.knee_rate === null ? "none seen" : `${r.knee_rate}/s`),
-    row("recommended", r.recommended_rate === null ? "–" : `${r.recommended_rate}/s`),
+    row(
+      "recommended",
+      r.recommended_rate !== null
+        ? `${r.recommended_rate}/s`
+        : r.interrupted
+        ? "none: the search did not finish"
+        : "–",
+    ),
     row("client", escapeHtml(r.client_note)),
-    row("method", `doubling, bisection to ${r.precision * 100}%, the answer confirmed`),
+    row(
+      "method",
+      `doubling, bisection to ${r.precision * 100}%, ` +
+        (r.interrupted ? "stopped before the answer was confirmed" : "the answer confirmed"),
+    ),
   ].join("\n");
   const cells = (s: CapacityReport["steps"][number]) =>
     [
@@ -219,7 +232,7 @@ export function capacityModel(r: CapacityReport, url: string, command: string): 
     ].map((h) => `<th>${h}</th>`).join("")
   }</tr></thead><tbody>${r.steps.map((s) => `<tr>${cells(s)}</tr>`).join("\n")}</tbody></table>`;
   return {
-    title: `tpsdemo capacity: ${url}`,
+    title: `tpsdemo capacity: ${url}${r.interrupted ? " (interrupted)" : ""}`,
     mode: "report",
     runs: [],
     header: `<table class="summary"><tbody>${head}</tbody></table>${steps}`,
