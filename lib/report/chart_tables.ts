@@ -45,7 +45,8 @@ export interface SeriesOptions {
 /**
  * The tables of chart `index` for every run (each table: x, then a column per series; uPlot.join
  * aligns them on one x), and the options of its series. A series' colour is its position in the
- * run's chart, its dash the run's; with several runs, labels end in the run's label.
+ * run's chart, its dash the run's; with `runColors` (separate runs), the colour is the run's and
+ * the dash the series'. With several runs, labels end in the run's label.
  *
  * @example
  * ```ts
@@ -54,12 +55,16 @@ export interface SeriesOptions {
  * const { tables, series } = chartTables([[spec as ChartSpec]], 0, ["run"]);
  * assert.deepEqual(tables, [[[1, 2], [3, 4]]]);
  * assert.equal(series[0]!.label, "y");
+ * // Separate runs: each in its own colour, named in the legend.
+ * const two = chartTables([[spec as ChartSpec], [spec as ChartSpec]], 0, ["a", "b"], ["#111", "#222"]);
+ * assert.deepEqual(two.series.map((s) => [s.label, s.stroke]), [["y · a", "#111"], ["y · b", "#222"]]);
  * ```
  */
 export function chartTables(
   specsByRun: ChartSpec[][],
   index: number,
   runLabels: string[],
+  runColors?: string[],
 ): { tables: (number | null)[][][]; series: SeriesOptions[] } {
   const colors = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#4b5563"];
   const dashes = [[], [8, 4], [2, 3], [10, 3, 2, 3]];
@@ -72,12 +77,13 @@ export function chartTables(
     for (const part of parts) {
       tables.push([part.x, ...part.series.map((s) => s[1])]);
       part.series.forEach(([label, , points]) => {
-        const color = colors[nth++ % colors.length]!;
+        const nthSeries = nth++;
+        const color = runColors?.[ri] ?? colors[nthSeries % colors.length]!;
         series.push({
           run: ri,
           label: runLabels.length > 1 ? `${label} · ${runLabels[ri]}` : label,
           stroke: color,
-          dash: dashes[ri % dashes.length]!,
+          dash: runColors ? dashes[nthSeries % dashes.length]! : dashes[ri % dashes.length]!,
           width: 1.5,
           spanGaps: true,
           ...(points

@@ -26,7 +26,12 @@ import {
 /** One run on the page. */
 export interface PageRun extends ChartRun {
   label: string;
+  /** Its colour, when the page shows separate runs (each in its own); else series are. */
+  color?: string;
 }
+
+/** A capacity search on a report's page: its charts' data, named (and coloured) by its file. */
+export type PageCapacity = CapacityCharts & { label: string; color?: string };
 
 /** What the page shows. */
 export interface PageModel {
@@ -42,6 +47,8 @@ export interface PageModel {
   control?: boolean;
   /** A capacity report: its charts by rate. */
   capacity?: CapacityCharts;
+  /** A report's capacity searches (`report` of capacity results files), overlaid by rate. */
+  capacities?: PageCapacity[];
 }
 
 /** Escapes text for HTML. */
@@ -57,7 +64,7 @@ type Inlined = (...args: any[]) => unknown;
 /** The TypeScript each page's scripts call, by page; the chart engine's goes on every page. */
 const FUNCTIONS: Record<PageName | "chart", Inlined[]> = {
   chart: [chartTables, hasData, fmtPercentile, percentileSplits],
-  report: [chartSpecs, decisionLists],
+  report: [chartSpecs, decisionLists, capacitySpecs],
   live: [appendRow, emptyColumns, eventText, chartSpecs, decisionLists],
   serve: [emptyServeColumns, appendStats, serveSpecs, serveSummaryHtml],
   capacity: [capacitySpecs],

@@ -12,9 +12,14 @@ let errorCount = 0;
 addEventListener("error", () => body.dataset.errors = String(++errorCount));
 addEventListener("unhandledrejection", () => body.dataset.errors = String(++errorCount));
 
-const charts = new Map(); // id -> { plot, signature, box }
+const charts = new Map(); // id -> { plot, signature, box, withData }
 const main = document.getElementById("charts");
 const runLabels = data.runs.map((r) => r.label);
+// Separate runs each have a colour of their own (the model gives it); shards and a single run
+// colour by series.
+const runColors = data.runs.length > 0 && data.runs.every((r) => r.color)
+  ? data.runs.map((r) => r.color)
+  : undefined;
 
 /** The width a chart takes in its box. */
 const widthOf = (box) => Math.max(320, box.clientWidth - 8);
@@ -25,7 +30,7 @@ function chartOptions(spec, series, width) {
     width,
     height: 240,
     scales: { x: { time: false } },
-    series: [{ label: spec.percentile ? "percentile" : "s" }, ...series],
+    series: [{ label: spec.percentile ? "percentile" : spec.xLabel ? "rate" : "s" }, ...series],
     axes: [
       spec.percentile
         ? {
@@ -42,16 +47,17 @@ function chartOptions(spec, series, width) {
 }
 
 /**
- * Draws each run's charts (one list of specs per run, overlaid chart by chart): a chart whose
- * series are unchanged gets the new data; one whose series changed is drawn again.
+ * Draws each run's charts (one list of specs per run, overlaid chart by chart, the runs named by
+ * `labels` and coloured by `colors` when given): a chart whose series are unchanged gets the new
+ * data; one whose series changed is drawn again. `data-charts` on <body> counts the page's
+ * charts with data (a page may call it for several sets of charts: runs, capacity searches).
  */
 // deno-lint-ignore no-unused-vars -- the page's own script calls it
-function draw(specsByRun) {
-  let drawn = 0;
+function draw(specsByRun, labels = runLabels, colors = runColors) {
   specsByRun[0].forEach((spec, index) => {
-    const { tables, series } = chartTables(specsByRun, index, runLabels);
+    const { tables, series } = chartTables(specsByRun, index, labels, colors);
     const aligned = tables.length === 1 ? tables[0] : uPlot.join(tables);
-    if (hasData(aligned)) drawn++;
+    const withData = hasData(aligned);
     const signature = series.map((s) => s.label).join("|");
     let entry = charts.get(spec.id);
     if (entry && entry.signature !== signature) {
@@ -61,6 +67,7 @@ function draw(specsByRun) {
     }
     if (entry) {
       entry.plot.setData(aligned);
+      entry.withData = withData;
       return;
     }
     const box = document.createElement("figure");
@@ -70,8 +77,9 @@ function draw(specsByRun) {
     box.append(caption);
     main.append(box);
     const plot = new uPlot(chartOptions(spec, series, widthOf(box)), aligned, box);
-    charts.set(spec.id, { plot, signature, box });
+    charts.set(spec.id, { plot, signature, box, withData });
   });
+  const drawn = [...charts.values()].filter((c) => c.withData).length;
   body.dataset.charts = String(drawn);
   body.dataset.draws = String(Number(body.dataset.draws ?? 0) + 1);
   // The time since navigation started (what the report bench reads).

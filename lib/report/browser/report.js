@@ -1,6 +1,15 @@
 // A run's report (inlined by lib/report/page.ts after the chart engine, chart.js): every run's
-// charts, overlaid chart by chart, then the commands and decisions under them.
-/* global data, draw, showLists, chartSpecs, decisionLists */
+// charts, overlaid chart by chart, then the commands and decisions under them; and the charts by
+// rate of the capacity searches given to `report`, overlaid (a colour per search when several).
+/* global data, draw, showLists, chartSpecs, decisionLists, capacitySpecs */
 
-draw(data.runs.map((run) => chartSpecs(run, data.runs.length > 1)));
+if (data.runs.length > 0) draw(data.runs.map((run) => chartSpecs(run, data.runs.length > 1)));
+const searches = data.capacities ?? [];
+if (searches.length > 0) {
+  draw(
+    searches.map(capacitySpecs),
+    searches.map((c) => c.label),
+    searches.length > 1 ? searches.map((c) => c.color) : undefined,
+  );
+}
 showLists(decisionLists(data.runs));
