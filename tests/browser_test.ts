@@ -69,7 +69,15 @@ Deno.test("browser: the HTML report draws every chart, for one run and for two o
       assertEquals(legend, 1 + 4 * files.length, `${name}: rate legend entries`);
       const header = await tab.evaluate<string>("document.getElementById('summary').textContent");
       assertOk(header.includes("tpsdemo run --duration 3s"), `${name}: the command line`);
-      if (files.length === 2) assertOk(header.includes("merged"), "the merge's column");
+      if (files.length === 2) {
+        // Two runs one after the other: each its own column, and a colour of its own.
+        assertOk(header.includes("before.ndjson") && header.includes("after.ndjson"), header);
+        const swatches = await tab.evaluate<string[]>(
+          "[...document.querySelectorAll('#summary .swatch')].map((e) => e.style.background)",
+        );
+        assertEquals(swatches.length, 2);
+        assertOk(swatches[0] !== swatches[1], `${swatches}`);
+      }
       assertNoErrors(tab, name);
       await shot(tab, name);
     }
@@ -235,6 +243,22 @@ Deno.test("browser: the capacity report draws its charts by rate", async () => {
     const header = await tab.evaluate<string>("document.getElementById('summary').textContent");
     assertOk(header.includes("500/s meets every objective"), header);
     assertNoErrors(tab, "capacity");
+
+    // Two capacity results files given to report: overlaid, a colour each.
+    const fixture = new URL("./fixtures/capacity.ndjson", import.meta.url).pathname;
+    await Deno.copyFile(fixture, `${dir}/other.ndjson`);
+    const overlay = `${dir}/capacity-overlay.html`;
+    const r = await runCli(["report", fixture, `${dir}/other.ndjson`, "--html", overlay]);
+    assertEquals(r.code, 0, r.stderr);
+    const both = await browser.newTab(1400, 900);
+    await both.open(`file://${overlay}`);
+    await both.waitForMessage(/tpsdemo: 3 charts drawn/, 10_000);
+    const legend = await both.evaluate<string[]>(
+      "[...document.querySelectorAll('#chart-cap-latency .u-legend .u-series')].map((e) => e.textContent)",
+    );
+    assertEquals(legend.length, 1 + 2 * 2, `${legend}`);
+    assertOk(legend.some((l) => l.includes("p99 · other.ndjson")), `${legend}`);
+    assertNoErrors(both, "capacity overlay");
   } finally {
     await browser.close();
     await Deno.remove(dir, { recursive: true });

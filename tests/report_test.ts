@@ -1,5 +1,6 @@
-import { assertEquals, assertOk } from "./_assert.ts";
-import { assertUsageErrors, runCli } from "./_helpers.ts";
+import { parse as parseJunit, type TestSuites } from "junit2json";
+import { assertBetween, assertEquals, assertOk } from "./_assert.ts";
+import { assertUsageErrors, runCli, startServe } from "./_helpers.ts";
 import { decodeHistogram, newHistogram } from "../lib/histogram.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -30,7 +31,8 @@ Deno.test("report: three runs merged give the counts and percentiles of their hi
     const summaries: Json[] = await Promise.all(
       files.map(async (f) => JSON.parse((await Deno.readTextFile(f)).trim().split("\n").at(-1)!)),
     );
-    const { code, stdout, stderr } = await runCli(["report", ...files, "--json"]);
+    // Three runs one after the other: merged as one when asked to.
+    const { code, stdout, stderr } = await runCli(["report", ...files, "--json", "--as", "shards"]);
     assertEquals(code, 0, stderr);
     const merged = JSON.parse(stdout);
     // Counts add.
@@ -69,6 +71,8 @@ Deno.test("report: three runs merged give the counts and percentiles of their hi
     const gated = await runCli([
       "report",
       ...files,
+      "--as",
+      "shards",
       "--threshold",
       "p50<1ms",
       "--threshold",
@@ -97,6 +101,7 @@ Deno.test("report and run: bad input exits 2 with one line naming it", async () 
       [[`${dir}/cut.ndjson`], "no summary record (was the run cut short?)"],
       [[`${dir}/v2.ndjson`], "schema 2; this tpsdemo reads 1"],
       [[`${dir}/bad.ndjson`, "--threshold", "p42<1ms"], `unknown metric "p42"`],
+      [[FIXTURE, "--as", "both"], `'--as' must be one of auto, shards, runs, got "both"`],
       [[FIXTURE, "--html", `${dir}/no/such/dir/r.html`], `'--html' must be a file that can be`],
     ] as [string[], string][]).map(([args, want]) => [["report", ...args], want]);
     // The run's page outputs are checked before it starts.
@@ -108,6 +113,142 @@ Deno.test("report and run: bad input exits 2 with one line naming it", async () 
     await assertUsageErrors(cases);
   } finally {
     busy.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A short run against the embedded server, its results written to `file`. */
+async function shortRun(file: string, args: string[]): Promise<Json> {
+  const r = await runCli(["run", "--duration", "1s", "--work-time", "0", "--out", file, ...args]);
+  assertEquals(r.code, 0, r.stderr);
+  return JSON.parse((await Deno.readTextFile(file)).trim().split("\n").at(-1)!);
+}
+
+Deno.test("report: two runs one after the other are two runs, each judged on its own", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const a = `${dir}/a.ndjson`, b = `${dir}/b.ndjson`;
+    const sa = await shortRun(a, ["--rate", "50"]);
+    const sb = await shortRun(b, ["--rate", "20"]);
+    // --json: a summary line per run, named, with its own figures (not the sum).
+    const json = await runCli(["report", a, b, "--json"]);
+    assertEquals(json.code, 0, json.stderr);
+    const lines: Json[] = json.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    assertEquals(lines.map((l) => [l.type, l.run, l.target_rate]), [
+      ["summary", "a.ndjson", 50],
+      ["summary", "b.ndjson", 20],
+    ]);
+    assertEquals(lines.map((l) => l.requests.sent), [sa.requests.sent, sb.requests.sent]);
+    for (const l of lines) assertBetween(l.achieved_rate, 0.5 * l.target_rate, 1.5 * l.target_rate);
+    assertEquals(lines.map((l) => typeof l.bottleneck?.advice), ["string", "string"]);
+    // The table: a column per run, each its own rate and verdict.
+    const table = await runCli(["report", a, b]);
+    assertOk(table.stdout.includes("Summary of 2 runs"), table.stdout);
+    const row = (label: string) =>
+      table.stdout.split("\n").find((l) => l.startsWith(`  ${label}`))!;
+    assertOk(/^ +a\.ndjson +b\.ndjson$/m.test(table.stdout), table.stdout);
+    assertOk(/\/s of 50\/s .*\/s of 20\/s/.test(row("rate")), row("rate"));
+    assertOk(/^ {2}bottleneck +\S.* {2,}\S/.test(row("bottleneck")), row("bottleneck"));
+    // Forced: one run, as report read them before (rates add).
+    const merged = await runCli(["report", a, b, "--json", "--as", "shards"]);
+    const one = JSON.parse(merged.stdout);
+    assertEquals([one.run, one.target_rate], [undefined, 70]);
+    assertEquals(one.requests.sent, sa.requests.sent + sb.requests.sent);
+    // Thresholds judge each run: one passes, the other fails (exit 99); JUnit has both.
+    const junit = `${dir}/j.xml`;
+    const gated = await runCli(["report", a, b, "--threshold", "rps>35", "--junit", junit]);
+    assertEquals(gated.code, 99, gated.stdout);
+    assertOk(/^ {2}rps>35 +pass \(.*FAIL \(/m.test(gated.stdout), gated.stdout);
+    const suites = await parseJunit(await Deno.readTextFile(junit)) as TestSuites | undefined;
+    assertEquals([suites!.tests, suites!.failures], [2, 1]);
+    const cases = suites!.testsuite!.flatMap((s) => s.testcase ?? []);
+    assertEquals(cases.map((c) => [c.name, (c.failure ?? []).length]), [
+      ["a.ndjson: rps>35", 0],
+      ["b.ndjson: rps>35", 1],
+    ]);
+    // The page: each run in its own colour, named.
+    const html = `${dir}/r.html`;
+    assertEquals((await runCli(["report", a, b, "--html", html])).code, 0);
+    const page = await Deno.readTextFile(html);
+    assertOk(page.includes('"label":"a.ndjson","color":"#2563eb"'), "a's colour");
+    assertOk(page.includes('"label":"b.ndjson","color":"#dc2626"'), "b's colour");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("report: the shards of one run merge as one run", async () => {
+  const dir = await Deno.makeTempDir();
+  const server = await startServe(["--latency", "5ms", "--jitter", "1ms"]);
+  try {
+    const url = `http://127.0.0.1:${server.port}/api/work`;
+    const startAt = String(Date.now() + 1500);
+    const files = [0, 1].map((i) => `${dir}/shard-${i}.ndjson`);
+    const shards: Json[] = await Promise.all(
+      files.map((f, i) =>
+        shortRun(f, ["--url", url, "--rate", "60", "--shard", `${i}/2`, "--start-at", startAt])
+      ),
+    );
+    const r = await runCli(["report", ...files, "--json"]);
+    assertEquals(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split("\n");
+    assertEquals(lines.length, 1, r.stdout);
+    const run = JSON.parse(lines[0]!);
+    assertEquals([run.run, run.target_rate, run.shards.length], [undefined, 60, 2]);
+    assertEquals(run.requests.sent, shards[0].requests.sent + shards[1].requests.sent);
+    // Forced apart: each shard its own run.
+    const apart = await runCli(["report", ...files, "--json", "--as", "runs"]);
+    assertEquals(
+      apart.stdout.trim().split("\n").map((l) => JSON.parse(l).run),
+      ["shard-0.ndjson", "shard-1.ndjson"],
+    );
+  } finally {
+    await server.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("report: a capacity search's results file is read, beside a run's", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const cap = `${dir}/cap.ndjson`;
+    const c = await runCli([
+      "capacity",
+      "--slo",
+      "p99<500ms",
+      "--server",
+      "--capacity 200",
+      "--start",
+      "40",
+      "--max",
+      "40",
+      "--warm",
+      "0s",
+      "--step",
+      "1s",
+      "--out",
+      cap,
+    ]);
+    assertEquals(c.code, 0, c.stderr);
+    const text = await runCli(["report", cap]);
+    assertEquals(text.code, 0, text.stderr);
+    assertOk(/^Capacity search .*cap\.ndjson against http:\/\//m.test(text.stdout), text.stdout);
+    assertOk(/^ {2}max rate +40\/s meets every objective/m.test(text.stdout), text.stdout);
+    const json = await runCli(["report", cap, "--json"]);
+    const answer = JSON.parse(json.stdout);
+    assertEquals([answer.type, answer.max_rate, answer.steps.length], ["capacity", 40, 1]);
+    assertOk(answer.run.endsWith("cap.ndjson"), answer.run);
+    // With a run's results: both, and the page draws both.
+    const run = `${dir}/run.ndjson`;
+    await shortRun(run, ["--rate", "20"]);
+    const html = `${dir}/both.html`;
+    const both = await runCli(["report", run, cap, "--html", html]);
+    assertEquals(both.code, 0, both.stderr);
+    assertOk(both.stdout.includes("Summary") && both.stdout.includes("Capacity search"));
+    assertOk((await Deno.readTextFile(html)).includes('"capacities":[{"label":"cap.ndjson"'));
+    // Thresholds judge runs; a capacity search alone has its own objectives.
+    await assertUsageErrors([[["report", cap, "--threshold", "p99<1s"], "given with a run's"]]);
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -1,16 +1,22 @@
 // deno-lint-ignore-file no-console -- the CLI edge: printing to the terminal is its job.
 /**
- * `tpsdemo report FILE… [-]`: reads results files, merges them exactly and prints the summary
- * (`--json`: the merged summary record), judged by `--threshold` (exit 99) with `--junit`.
+ * `tpsdemo report FILE… [-]`: reads results files and capacity results files. The shards of one
+ * run merge exactly into its summary (`--json`: the merged summary record), judged by
+ * `--threshold` (exit 99) with `--junit`; separate runs are shown side by side, each judged on
+ * its own (`--json`: a summary line each, with a `run` field naming it); capacity searches print
+ * their answer and steps. `--as` forces a reading (see `lib/report/runs.ts`).
  *
  * @module
  */
 
 import { summaryJson, summaryTable } from "../results/mod.ts";
-import { mergeResults, readResults, ResultsError } from "../results/mod.ts";
+import { mergeResults, type Results, ResultsError } from "../results/mod.ts";
+import { readReportFile, type ReportFile } from "../report/inputs.ts";
+import { fileLabel, groupRuns, partsOf, type RunGroup } from "../report/runs.ts";
 import { parseFlags, UsageError } from "./flags.ts";
 import { Gates, THRESHOLDS_FAILED } from "./gates.ts";
-import { REPORT_FLAGS, REPORT_HELP } from "./report_flags.ts";
+import { REPORT_FLAGS, REPORT_HELP, type ReportFlags } from "./report_flags.ts";
+import { judged, reportRuns, writeHtml } from "./report_runs.ts";
 
 async function readText(file: string): Promise<string> {
   if (file === "-") return await new Response(Deno.stdin.readable).text();
@@ -50,13 +56,10 @@ export async function reportCommand(args: string[]): Promise<number> {
   }
   // The thresholds' syntax is checked before any file is read.
   new Gates(v.threshold, 1, "report");
-  const results = [];
-  const names: string[] = [];
+  const read: ReportFile[] = [];
   for (const file of files) {
     try {
-      const name = file === "-" ? "stdin" : file;
-      results.push(readResults(await readText(file), name));
-      names.push(name);
+      read.push(readReportFile(await readText(file), file === "-" ? "stdin" : file));
     } catch (err) {
       if (err instanceof ResultsError) {
         throw new UsageError(`Cannot start report: ${err.message}`, { value: file });
@@ -64,38 +67,52 @@ export async function reportCommand(args: string[]): Promise<number> {
       throw err;
     }
   }
+  const parts = read.flatMap((f) => f.kind === "results" ? partsOf(f.name, f.results) : []);
+  const label = fileLabel(read.map((f) => f.name));
+  const searches = read.flatMap((f) =>
+    f.kind === "capacity" ? [{ name: label(f.name), capacity: f.capacity }] : []
+  );
+  const groups = groupRuns(parts, v.as, read.map((f) => f.name));
+  if (searches.length === 0 && groups.length === 1) return await oneRun(v, groups[0]!);
+  if (groups.length === 0 && v.threshold.length > 0) {
+    throw UsageError.invalid(
+      "report",
+      "--threshold",
+      v.threshold[0]!,
+      "given with a run's results (a capacity search is judged by its own --slo)",
+    );
+  }
+  const { lines, code } = await reportRuns(v, groups, searches);
+  for (const line of lines) console.log(line);
+  return code;
+}
+
+/** One run (one file, or the shards of one run): its merged summary, as `report` always did. */
+async function oneRun(v: ReportFlags, group: RunGroup): Promise<number> {
+  // Each file's records, in the order given (a file may hold several parts of the run).
+  const byFile = new Map<string, Results>();
+  for (const p of group.parts) {
+    const r = byFile.get(p.file) ?? { summaries: [], intervals: [], events: [] };
+    r.summaries.push(p.summary);
+    r.intervals.push(...p.intervals);
+    r.events!.push(...p.events);
+    byFile.set(p.file, r);
+  }
+  const results = [...byFile.values()];
   const merged = mergeResults(results);
   const summary = merged.summary;
-  const gates = new Gates(v.threshold, summary.target_rate, "report");
-  if (gates.thresholds.length > 0) {
-    for (const s of merged.seconds) {
-      gates.span({
-        latency: s.corrected,
-        sent: s.sent,
-        errors: s.errors,
-        seconds: 1,
-        targetRate: summary.target_rate,
-      });
-    }
-    summary.thresholds = gates.judge(summary);
-  }
+  const gates = judged(v, merged);
+  if (gates.thresholds.length > 0) summary.thresholds = gates.judge(summary);
   console.log(v.json ? summaryJson(summary) : summaryTable(summary));
   if (v.html !== undefined) {
     const { pageAssets } = await import("../report/assets.ts");
     const { reportModel } = await import("../report/html.ts");
     const { renderPage } = await import("../report/page.ts");
-    const inputs = results.map((r, i) => ({ name: names[i]!.split("/").at(-1)!, results: r }));
-    const html = renderPage(reportModel(inputs, merged), pageAssets());
-    try {
-      await Deno.writeTextFile(v.html, html);
-    } catch (err) {
-      throw UsageError.invalid(
-        "report",
-        "--html",
-        v.html,
-        `a file that can be written (${(err as Error).name})`,
-      );
-    }
+    const inputs = [...byFile.entries()].map(([name, r]) => ({
+      name: name.split("/").at(-1)!,
+      results: r,
+    }));
+    await writeHtml(v.html, renderPage(reportModel(inputs, merged), pageAssets()));
   }
   if (v.junit !== undefined && summary.thresholds) {
     Gates.writeJunit(v.junit, summary.thresholds, summary.duration_s);
