@@ -7,7 +7,7 @@
  */
 
 import { assertEquals, assertOk } from "./_assert.ts";
-import { RunControl } from "../lib/client/steer/control.ts";
+import { RunControl } from "../lib/client/steer/run_control.ts";
 import { decodeHistogram, newHistogram, percentileCurve, percentilesMs } from "../lib/histogram.ts";
 import { pageAssets } from "../lib/report/assets.ts";
 import { dashboardApp, LiveFeed } from "../lib/report/dashboard.ts";

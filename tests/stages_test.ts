@@ -9,7 +9,7 @@
 import { assertBetween, assertEquals, assertOk } from "./_assert.ts";
 import { assertComplete, config, fakeConnector, runVirtual } from "./_virtual.ts";
 import { ManualClock } from "../lib/clock.ts";
-import { type ControlOutcome, RunControl } from "../lib/client/steer/control.ts";
+import { type ControlOutcome, RunControl } from "../lib/client/steer/run_control.ts";
 import { RatePlan, type Stage, StagedSchedule } from "../lib/client/pace/stages.ts";
 import { parseStages } from "../lib/cli/stages_flag.ts";
 import { type ControlEvent } from "../lib/results/mod.ts";

@@ -189,9 +189,22 @@ export function parseFlags<S extends FlagSpecs>(
   }
   const values: Record<string, unknown> = { help: false };
   for (const [name, s] of Object.entries(specs)) values[name] = s.multiple ? [] : s.default;
+  // A flag that takes one value, given twice, is a mistake (which one did the user mean?).
+  const given = new Map<string, { flag: string; value: unknown }>();
+  let current = "";
   const set = (name: string, spec: FlagSpec, v: unknown) => {
-    if (spec.multiple) (values[name] as unknown[]).push(v);
-    else values[name] = v;
+    if (spec.multiple) return void (values[name] as unknown[]).push(v);
+    const before = given.get(name);
+    if (before && spec.type !== "boolean") {
+      const flags = before.flag === current ? `'${current}'` : `'${before.flag}' and '${current}'`;
+      throw new UsageError(
+        `Cannot start ${command}: ${flags} given twice ('${before.value}', then '${v}'); ` +
+          "it takes one value: give it once",
+        { flag: current, value: String(v), allowed: "one value" },
+      );
+    }
+    given.set(name, { flag: current, value: v });
+    values[name] = v;
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -226,6 +239,7 @@ export function parseFlags<S extends FlagSpecs>(
       );
     }
     const [key, spec] = found;
+    current = flag;
     if (spec.type === "boolean") {
       if (inline === undefined) {
         set(key, spec, !negated);

@@ -75,6 +75,7 @@ export class Gates {
       errors: s.errors,
       seconds: s.interval_s,
       targetRate: this.#targetRate,
+      ...(s.asked_per_s != null ? { asked: s.asked_per_s * s.interval_s } : {}),
     });
   }
 
@@ -91,7 +92,17 @@ export class Gates {
       errors: summary.errors,
       seconds: summary.duration_s,
       targetRate: this.#targetRate,
+      ...(summary.asked ? { asked: summary.asked.requests } : {}),
     }, this.#windows);
+  }
+
+  /** The usage error of `--junit FILE` without a threshold (it would have nothing to write). */
+  static junitAlone(command: string, file: string): UsageError {
+    return new UsageError(
+      `Cannot start ${command}: '--junit ${file}' writes the thresholds' outcomes, and none was ` +
+        "given: add --threshold EXPR (e.g. 'p99<200ms'), or drop --junit",
+      { flag: "--junit", value: file, allowed: "with at least one --threshold" },
+    );
   }
 
   /** Writes the outcomes as JUnit XML to `path`. */

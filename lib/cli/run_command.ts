@@ -22,6 +22,7 @@ import { MAX_AUTO_CONSUMERS, RUN_FLAGS, RUN_HELP } from "./run_flags.ts";
 import { configFromFlags, parseUrl } from "./run_settings.ts";
 import { startEmbedded } from "./embedded.ts";
 import { onInterrupt, openFilesAvailable, writeLine } from "./terminal.ts";
+import { INTERRUPTED, nothingMeasured, workTimeNotes } from "./run_notes.ts";
 
 /** Open files kept for the runtime, Workers and the rest, besides the consumers' sockets. */
 const FD_RESERVE = 64;
@@ -44,6 +45,9 @@ export async function runCommand(args: string[]): Promise<number> {
   const json = v.json;
   // Thresholds are read before anything starts: a bad one exits 2.
   const gates = new Gates(v.threshold, v["rate-limit"]);
+  if (v.junit !== undefined && gates.thresholds.length === 0) {
+    throw Gates.junitAlone("run", v.junit);
+  }
   // One socket per consumer (two with the embedded server in this process), plus room for the
   // runtime's own: past the open-file limit Deno would fail mid-run (or abort with a panic).
   const perConsumer = v.url === undefined ? 2 : 1;
@@ -117,6 +121,7 @@ export async function runCommand(args: string[]): Promise<number> {
     if (json) writeLine(Deno.stderr, line);
     else out(line);
   };
+  const cpu = workTimeNotes(config, args, navigator.hardwareConcurrency);
   const rateText = config.stages
     ? `stages ${v.stages}`
     : config.rate === 0
@@ -127,11 +132,13 @@ export async function runCommand(args: string[]): Promise<number> {
     `tpsdemo run: ${url.href}${serverNote} at ${rateText}` +
       `${config.adaptive ? ` (adaptive ${config.adaptive})` : ""}, ` +
       `${config.consumers} consumer${config.consumers === 1 ? "" : "s"}` +
-      (config.maxConsumers === undefined ? ", " : ` (up to ${config.maxConsumers} as needed), `) +
-      (config.workTimeMs > 0
-        ? `${config.workers} workers x ${config.workTimeMs}ms ${config.workKind} work`
-        : "no CPU work"),
+      // In closed loop the consumers are the load: they do not grow.
+      (config.maxConsumers === undefined || config.rate === 0
+        ? ", "
+        : ` (up to ${config.maxConsumers} as needed), `) +
+      cpu.demand,
   );
+  if (cpu.notice) writeLine(Deno.stderr, `tpsdemo run: ${cpu.notice}`);
 
   outputs.describe(
     `tpsdemo run: ${url.href}`,
@@ -188,7 +195,7 @@ export async function runCommand(args: string[]): Promise<number> {
     });
     stopKeys?.();
     const summary: Summary = {
-      ...summarize(config, outcome),
+      ...summarize(config, outcome, v.stages),
       ...outputs.header,
       command: commandLine(args),
       t_unix_ms: Math.round(Date.now() - outcome.durationMs - outcome.drainMs),
@@ -204,8 +211,18 @@ export async function runCommand(args: string[]): Promise<number> {
       writeLine(Deno.stderr, `tpsdemo run: ${outcome.error}`);
       return 1;
     }
+    // Stopped by Ctrl-C before its planned end, or killed by a second one: not the run asked for.
+    const planned = v.duration !== undefined || v.requests !== undefined ||
+      v.stages !== undefined;
+    const interrupted = outcome.stoppedBy === "signal" && (outcome.killed || planned);
+    const unmeasured = nothingMeasured(summary);
+    if (unmeasured && !interrupted) {
+      writeLine(Deno.stderr, `tpsdemo: ${unmeasured}`);
+      return 1;
+    }
     removeSignals();
     await outputs.hold((line) => writeLine(Deno.stderr, `tpsdemo run: ${line}`));
+    if (interrupted) return INTERRUPTED;
     if (summary.thresholds?.some((t) => !t.pass)) return THRESHOLDS_FAILED;
   } finally {
     stopKeys?.();

@@ -17,7 +17,7 @@ import { newResult } from "../client/record/mod.ts";
 import type { RunConfig, RunOutcome } from "../client/run.ts";
 
 /** The summary of a run's outcome. */
-export function summarize(config: RunConfig, outcome: RunOutcome): Summary {
+export function summarize(config: RunConfig, outcome: RunOutcome, stages?: string): Summary {
   const summary = buildSummary(outcome.totals, {
     url: config.request.url.href,
     durationMs: outcome.durationMs,
@@ -26,11 +26,16 @@ export function summarize(config: RunConfig, outcome: RunOutcome): Summary {
     finalRate: outcome.finalRate,
     adaptive: outcome.adaptive,
     stoppedBy: outcome.stoppedBy,
+    asked: outcome.asked,
+    evidence: outcome.evidence,
+    killed: outcome.killed,
     pacer: outcome.pacer,
     config: {
       rate: config.rate,
+      ...(stages !== undefined ? { stages } : {}),
       consumers: outcome.consumers,
       consumers_fixed: config.maxConsumers === undefined,
+      ...(config.maxConsumers !== undefined ? { max_consumers: config.maxConsumers } : {}),
       workers: config.workers,
       work_time_ms: config.workTimeMs,
       work_kind: config.workKind,

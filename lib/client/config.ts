@@ -12,7 +12,7 @@ import type { Connector, RequestSpec } from "./http/mod.ts";
 import type { PacerEnd, PacerFactory, Precision } from "./pace/mod.ts";
 import type { Totals } from "./record/mod.ts";
 import type { PoolFactory } from "./jobs/mod.ts";
-import { type ControlEvent, type IntervalSnapshot } from "../results/mod.ts";
+import { type ControlEvent, type Evidence, type IntervalSnapshot } from "../results/mod.ts";
 
 /** Everything a run needs; the CLI builds it from the flags. */
 export interface RunConfig {
@@ -114,4 +114,10 @@ export interface RunOutcome {
   startSkewMs?: number;
   /** How the pacer ran (absent in closed loop or when it crashed). */
   pacer?: PacerEnd & { precision: Precision };
+  /** Requests the run asked for from its first tick to its stop (null in closed loop). */
+  asked: number | null;
+  /** What the verdict reads besides the totals. */
+  evidence: Evidence;
+  /** Whether a kill (a second Ctrl-C) cancelled what was in flight. */
+  killed: boolean;
 }

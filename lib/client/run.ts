@@ -35,6 +35,7 @@ import {
   notSent,
   Recorder,
   type Result,
+  RunTrace,
 } from "./record/mod.ts";
 import { type Controller, createController, runLoops, Steering } from "./steer/mod.ts";
 import { warmUp } from "./warm_up.ts";
@@ -79,7 +80,11 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
   const recorder = new Recorder(start, { controller: controller !== undefined });
   const queue = new BoundedQueue<Result>(config.queueSize);
   const live = newLive();
-  const liveNow = () => liveGauges(live, { queue, pool, consumers, steering });
+  // What the run asked for is the plan's (or the paced rate's) integral up to the stop.
+  let stoppedAt = Infinity;
+  const asked = () => closedLoop ? undefined : steering.askedBy(Math.min(now(), stoppedAt));
+  const liveNow = () => liveGauges(live, { queue, pool, consumers, steering, asked });
+  const trace = new RunTrace();
   const watchdog = new Watchdog(Math.min(50, Math.max(5, config.timeoutMs / 10)), clock);
   // Connections are opened before the first tick, so the first sends are not late by a connect.
   const consumers = new ConsumerSet({
@@ -134,12 +139,14 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
   });
   if (closedLoop) begin(start, start, start);
 
-  function emitInterval(t: number) {
+  function emitInterval(t: number, drained = false) {
     const { snap, histograms } = recorder.takeIntervalRecord(
       t,
       liveNow(),
       !!deps.intervalHistograms,
     );
+    if (drained) snap.drain = true;
+    else trace.add(snap);
     deps.onInterval?.(snap, {
       ...(lastReason ? { adaptive: lastReason } : {}),
       ...(histograms ? { histograms } : {}),
@@ -155,13 +162,13 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
   await Promise.race([life.stoppedNow(), consumers.done]);
   life.stop("requests");
   deps.control?.detach();
-  const stoppedAt = now();
+  stoppedAt = now();
   // The last, partial interval, and what ended during the drain as one more: the intervals'
   // records and histograms add up to the totals exactly.
   const partial = recorder.sinceInterval(stoppedAt) >= config.intervalMs * 0.1;
   if (recorder.intervalHasData(liveNow()) || partial) emitInterval(stoppedAt);
   const pacerEnd = await drain({ ...parts, pacer, closeQueue, pool, jobStage, watchdog, cancel });
-  if (recorder.intervalHasData(liveNow())) emitInterval(now());
+  if (recorder.intervalHasData(liveNow())) emitInterval(now(), true);
   const phase = config.shard && !config.stages ? shardPhase(config.rate, config.shard) : 0;
   const skewMs = skew.intended !== undefined && firstRelease !== undefined
     ? Math.round((firstRelease - skew.intended - phase) * 1000) / 1000
@@ -169,6 +176,10 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
   return {
     totals: recorder.totals(liveNow()),
     durationMs: stoppedAt - (activeFrom ?? stoppedAt),
+    // Tick n falls due when the integral passes n (tick 0 at the start): ticks due by the stop.
+    asked: closedLoop ? null : Math.ceil(steering.askedBy(stoppedAt) - 1e-6),
+    evidence: trace.evidence(recorder.earlyLatencyMs),
+    killed: life.killed,
     drainMs: now() - stoppedAt,
     finalRate: closedLoop ? 0 : steering.rate,
     consumers: consumers.size,
@@ -198,8 +209,15 @@ function steer(
 /** The live gauges, read at each snapshot. */
 function liveGauges(
   live: Live,
-  o: { queue: BoundedQueue<Result>; pool?: JobPool; consumers: ConsumerSet; steering: Steering },
+  o: {
+    queue: BoundedQueue<Result>;
+    pool?: JobPool;
+    consumers: ConsumerSet;
+    steering: Steering;
+    asked(): number | undefined;
+  },
 ): Live {
+  live.asked = o.asked();
   live.queued = o.queue.size;
   live.jobsQueued = o.pool ? o.pool.pending : null;
   live.consumers = o.consumers.size;

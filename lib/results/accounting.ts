@@ -31,3 +31,21 @@ export function addCounters<T extends object>(a: T, b: T): T {
   }
   return out as unknown as T;
 }
+
+/**
+ * Sent ÷ asked, %, to 0.1 (100 when both round to the same count: a tick not yet due at the stop
+ * is not owed).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(achievedPct(120, 120), 100);
+ * assert.equal(achievedPct(50, 49.98), 100);
+ * assert.equal(achievedPct(60, 120), 50);
+ * ```
+ */
+export function achievedPct(sent: number, asked: number): number {
+  if (asked <= 0) return 100;
+  if (Math.abs(sent - asked) < 1) return 100;
+  return Math.round((sent / asked) * 1000) / 10;
+}

@@ -32,6 +32,12 @@ export interface LatencyHistograms {
  * `sent = ok + http_error + failed + timed_out + cancelled + in_flight`.
  */
 export interface Accounting {
+  /**
+   * Requests the run asked for (the integral of its plan or paced rate, to 0.1; absent in closed
+   * loop): what `achieved` is measured against. Ticks are released as they fall due, so
+   * `scheduled` trails it by less than one while the pacer keeps up.
+   */
+  asked?: number;
   scheduled: number;
   sent: number;
   queued: number;
@@ -58,7 +64,10 @@ export interface Accounting {
 export interface IntervalSnapshot {
   t: number;
   interval_s: number;
+  /** Requests sent per second over the interval. */
   api_per_s: number;
+  /** Requests the run asked for per second over the interval (its mean); null in closed loop. */
+  asked_per_s?: number | null;
   done_per_s: number;
   queue: number;
   rate: number;
@@ -76,6 +85,11 @@ export interface IntervalSnapshot {
   status: Record<string, number>;
   error_kinds: Partial<Record<ErrorKind, number>>;
   accounting: Accounting;
+  /**
+   * Set on the interval after the stop: what ended while in-flight requests and jobs drained
+   * (its `interval_s` is the drain's length; its rates are over that, not over a second).
+   */
+  drain?: boolean;
 }
 
 /** An interval record as a results file holds it (`{"type":"interval"}`). */
@@ -107,9 +121,13 @@ export interface ControlEvent {
 /** The settings a summary records: what shaped the run. */
 export interface RunSettings {
   rate: number;
+  /** The `--stages` plan, as given. */
+  stages?: string;
   /** Consumers at the end, and whether `--consumers` fixed them. */
   consumers: number;
   consumers_fixed: boolean;
+  /** The ceiling consumers could grow to, when `--consumers` did not fix them. */
+  max_consumers?: number;
   workers: number;
   work_time_ms: number;
   work_kind: "cpu" | "sleep";
@@ -120,13 +138,41 @@ export interface RunSettings {
 
 /** The stage that limited a run. */
 export interface Bottleneck {
-  stage: "none" | "target" | "cpu_jobs" | "consumers" | "client";
+  /**
+   * `request`: the answers say the request is wrong (4xx), not the load; `unknown`: the run
+   * measured too little to tell.
+   */
+  stage: "none" | "target" | "request" | "cpu_jobs" | "consumers" | "client" | "unknown";
   /** The flag to change, when one helps. */
   flag?: string;
   /** The measurement behind it. */
   figure: string;
   /** One line for the human summary. */
   advice: string;
+}
+
+/**
+ * What a run's verdict reads besides its totals: how its first responses were served, and its
+ * second half (its steady state) before the stop.
+ */
+export interface Evidence {
+  /** Median service time of the first responses, ms (the target before any queue built). */
+  early_latency_ms: number | null;
+  tail: {
+    seconds: number;
+    /** Requests asked for (null in closed loop), sent, and answered (ended) in those seconds. */
+    asked: number | null;
+    sent: number;
+    answered: number;
+    /** The median of the intervals' service-time p50s, ms. */
+    latency_p50_ms: number | null;
+    /** Consumers with a request in flight, % (mean over the intervals' ends). */
+    busy_pct: number;
+    /** Ticks waiting for a consumer (mean over the intervals' ends). */
+    queue: number;
+    /** The pacer's release lateness p99, µs (the worst interval). */
+    pacer_lateness_p99_us: number;
+  };
 }
 
 /** A shard of a sharded run: its index of `count`, and how late its first tick went (ms). */
@@ -159,10 +205,24 @@ export interface Summary {
   duration_s: number;
   /** From the stop until in-flight requests and jobs ended. */
   drain_s: number;
+  /**
+   * The rate the run was set to: a fixed rate, the ceiling with `--adaptive`, a plan's last rate
+   * with `--stages` (0: closed loop). What it asked for over time is `asked`.
+   */
   target_rate: number;
+  /** The rate at the stop. */
   final_rate: number;
   adaptive: string | false;
+  /**
+   * What the run asked for from its first tick to its stop: requests (a plan's integral, or the
+   * integral of the paced rate as a controller or the user set it; paused time asks for none)
+   * and their mean rate over `duration_s`. Null in closed loop.
+   */
+  asked?: { requests: number; rate: number } | null;
+  /** Requests sent per second of `duration_s`. */
   achieved_rate: number;
+  /** Sent ÷ asked, %, in every mode (null in closed loop). */
+  achieved_pct?: number | null;
   done_per_s: number;
   requests: Accounting;
   status: Record<string, number>;
@@ -189,6 +249,8 @@ export interface Summary {
   pacer: { precision: string; batched_pct: number; cpu_pct: number } | null;
   histograms: LatencyHistograms;
   stopped_by: string;
+  /** Set when a kill (a second Ctrl-C) cancelled what was in flight. */
+  killed?: boolean;
   /** The run's settings (for reports, merges and the verdict). */
   config?: RunSettings;
   /** The command line that ran it (credentials masked). */
@@ -196,6 +258,8 @@ export interface Summary {
   /** This shard, when the run is one; a merge of shards lists them all in `shards`. */
   shard?: ShardInfo;
   shards?: ShardInfo[];
+  /** What the verdict read besides the totals (absent in merges and older files). */
+  evidence?: Evidence;
   /** The stage that limited the run, with the flag to change and the figure behind it. */
   bottleneck?: Bottleneck;
   /** Each `--threshold` with its measured value and whether it passed. */

@@ -11,11 +11,13 @@ import type {
   Accounting,
   Bottleneck,
   ErrorKind,
+  Evidence,
   IntervalSnapshot,
   RunSettings,
   Summary,
 } from "./records.ts";
 import { verdict } from "./verdict.ts";
+import { achievedPct } from "./accounting.ts";
 
 /** What a run added up, as the summary reads it (the recorder's totals). */
 export interface Totals {
@@ -68,12 +70,19 @@ export function fmtUs(us: number): string {
  * ```
  */
 export function statsLine(s: IntervalSnapshot, closedLoop = false): string {
-  const rate = closedLoop ? "max" : s.rate.toFixed(1);
+  // The interval's rate: what it asked for on average (a plan moves within it), else the rate now.
+  const rate = closedLoop ? "max" : (s.asked_per_s ?? s.rate).toFixed(1);
   // No response in the interval: no latency to show.
   const empty = s.latency_ms.max === 0;
   const p50 = empty ? "-" : fmtMs(s.latency_ms.p50);
   const p99 = empty ? "-" : fmtMs(s.latency_ms.p99);
   const jobs = s.jobs_queued === null ? "" : `jobs: ${s.jobs_queued} | `;
+  if (s.drain) {
+    // After the stop: counts over the drain, not rates scaled up from a few ms to a second.
+    const done = Math.round(s.done_per_s * s.interval_s);
+    return `[drain] ${fmtUs(s.interval_s * 1e6)} after the stop: done ${done} | ` +
+      `${jobs}p50 ${p50} p99 ${p99} | err ${s.errors} | in flight ${s.accounting.in_flight}`;
+  }
   return `[stats] api/s: ${Math.round(s.api_per_s)} | done/s: ${Math.round(s.done_per_s)} | ` +
     `queue: ${s.queue} | ${jobs}p50 ${p50} p99 ${p99} | err ${s.errors} | rate ${rate}`;
 }
@@ -94,6 +103,11 @@ export function buildSummary(
     finalRate: number;
     adaptive: string | false;
     stoppedBy: string;
+    /** Requests asked for from the first tick to the stop (null: closed loop). */
+    asked?: number | null;
+    evidence?: Evidence;
+    /** Whether a kill cancelled what was in flight. */
+    killed?: boolean;
     pacer?: {
       precision: string;
       ticks: number;
@@ -108,6 +122,12 @@ export function buildSummary(
   const a = t.accounting;
   const w = t.total;
   const done = w.counts.done;
+  // Older callers (and tests) that give no asked count asked for the rate over the run.
+  const asked = run.asked !== undefined
+    ? (run.asked === null ? null : Math.round(run.asked * 10) / 10)
+    : run.targetRate > 0
+    ? Math.round(run.targetRate * secs * 10) / 10
+    : null;
   const summary: Summary = {
     type: "summary",
     url: run.url,
@@ -116,7 +136,9 @@ export function buildSummary(
     target_rate: run.targetRate,
     final_rate: Math.round(run.finalRate * 10) / 10,
     adaptive: run.adaptive,
+    asked: asked === null ? null : { requests: asked, rate: Math.round((asked / secs) * 10) / 10 },
     achieved_rate: Math.round((a.sent / secs) * 10) / 10,
+    achieved_pct: asked === null ? null : achievedPct(a.sent, asked),
     done_per_s: Math.round((done / secs) * 10) / 10,
     requests: a,
     status: Object.fromEntries([...w.status].map(([k, v]) => [String(k), v])),
@@ -140,33 +162,48 @@ export function buildSummary(
       corrected_latency_us: encodeHistogram(w.corrected),
     },
     stopped_by: run.stoppedBy,
+    ...(run.killed ? { killed: true } : {}),
     ...(run.config ? { config: run.config } : {}),
+    ...(run.evidence ? { evidence: run.evidence } : {}),
   };
-  if (run.config) summary.bottleneck = bottleneckOf(summary, run.config, run.finalRate);
+  if (run.config) summary.bottleneck = bottleneckOf(summary);
   return summary;
 }
 
-/** The verdict's input from a summary. */
-function bottleneckOf(s: Summary, c: RunSettings, finalRate: number): Bottleneck {
-  const statuses = Object.entries(s.status).filter(([k]) => Number(k) >= 400);
-  const detail = [...statuses, ...Object.entries(s.error_kinds)].map(([k, v]) => `${k}: ${v}`)
-    .join(", ");
+/**
+ * The verdict on a summary that carries its settings (`config`); undefined without them (a merge
+ * of runs with different settings).
+ */
+export function bottleneckOf(s: Summary): Bottleneck | undefined {
+  const c = s.config;
+  if (!c) return undefined;
+  const failures: Record<string, number> = { ...s.error_kinds };
+  for (const [k, v] of Object.entries(s.status)) if (Number(k) >= 400) failures[k] = v;
+  const answered = Object.values(s.status).reduce((a, b) => a + b, 0);
+  const closedLoop = s.target_rate === 0;
   return verdict({
-    targetRate: s.target_rate,
-    achievedRate: s.achieved_rate,
+    closedLoop,
+    askedRate: closedLoop ? 0 : s.asked?.rate ?? s.target_rate,
+    sentRate: s.achieved_rate,
     donePerS: s.done_per_s,
     sent: s.requests.sent,
-    errors: s.errors,
-    errorDetail: detail,
+    failures,
+    answered,
     latencyMeanMs: s.latency_ms.mean,
     consumers: c.consumers,
     consumersFixed: c.consumers_fixed,
+    ...(c.max_consumers !== undefined ? { maxConsumers: c.max_consumers } : {}),
     workers: c.workers,
     workTimeMs: c.work_time_ms,
     workKind: c.work_kind,
     cores: c.cores,
-    adaptiveRate: s.adaptive ? finalRate : undefined,
+    ...(s.adaptive ? { adaptiveRate: s.final_rate, ceiling: s.target_rate } : {}),
     sendLatenessP99Us: s.send_lateness_us.p99,
+    pacerLatenessP99Us: s.pacer_lateness_us.p99,
+    queueFull: s.requests.not_sent.queue_full,
+    stoppedBy: s.stopped_by,
+    killed: s.killed ?? false,
+    ...(s.evidence ? { evidence: s.evidence } : {}),
   });
 }
 
@@ -175,25 +212,49 @@ export function summaryJson(s: Summary): string {
   return JSON.stringify(s);
 }
 
+/** The rate row: what was sent of what was asked, and how the rate was set. */
+function rateRow(s: Summary): string {
+  if (s.target_rate === 0) {
+    return `${s.achieved_rate}/s sent (closed loop: as fast as the consumers go)`;
+  }
+  const mode = s.adaptive
+    ? ` (adaptive ${s.adaptive}, ceiling ${s.target_rate}/s, final ${s.final_rate}/s)`
+    : s.config?.stages
+    ? ` (stages ${s.config.stages})`
+    : "";
+  if (!s.asked) return `${s.achieved_rate}/s sent of ${s.target_rate}/s${mode}`;
+  return `${s.achieved_rate}/s sent of ${s.asked.rate}/s asked: ${s.achieved_pct}%${mode}`;
+}
+
 /** The summary as a readable table. */
 export function summaryTable(s: Summary): string {
   const a = s.requests;
+  const answered = s.latency_ms.max > 0;
   const pct = (p: Percentiles & { p999?: number }) =>
-    `p50 ${fmtMs(p.p50)}  p90 ${fmtMs(p.p90)}  p99 ${fmtMs(p.p99)}  max ${fmtMs(p.max)}`;
-  const us = (p: Percentiles) => `p50 ${fmtUs(p.p50)}  p99 ${fmtUs(p.p99)}  max ${fmtUs(p.max)}`;
+    answered
+      ? `p50 ${fmtMs(p.p50)}  p90 ${fmtMs(p.p90)}  p99 ${fmtMs(p.p99)}  max ${fmtMs(p.max)}`
+      : "- (no response)";
+  const us = (p: Percentiles) =>
+    a.sent > 0 ? `p50 ${fmtUs(p.p50)}  p99 ${fmtUs(p.p99)}  max ${fmtUs(p.max)}` : "-";
   const statuses = Object.entries(s.status).map(([k, v]) => `${k}: ${v}`).join(", ") || "none";
   const kinds = Object.entries(s.error_kinds).map(([k, v]) => `${k}: ${v}`).join(", ");
   const errors = s.errors === 0 ? "none" : `${s.errors}${kinds ? ` (${kinds})` : ""}`;
   const notSent = Object.entries(a.not_sent).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`)
     .join(", ") || "0";
+  const drain = s.drain_s > 0 ? `; drained in ${s.drain_s}s` : "";
   const rows: [string, string][] = [
     ["target", s.url],
-    ["duration", `${s.duration_s}s (stopped by ${s.stopped_by}; drained in ${s.drain_s}s)`],
     [
-      "rate",
-      `${s.achieved_rate}/s achieved of ${s.target_rate === 0 ? "max" : `${s.target_rate}/s`}` +
-      (s.adaptive ? ` (adaptive ${s.adaptive}, final ${s.final_rate}/s)` : ""),
+      "duration",
+      `${s.duration_s}s (stopped by ${s.stopped_by}${s.killed ? ", killed" : ""}${drain})`,
     ],
+    ["rate", rateRow(s)],
+    ...(s.asked
+      ? [[
+        "asked",
+        `${s.asked.requests} requests over ${s.duration_s}s (${s.asked.rate}/s on average)`,
+      ] as [string, string]]
+      : []),
     ["done/s", String(s.done_per_s)],
     ["scheduled", `${a.scheduled} = sent ${a.sent} + not sent ${notSent}`],
     [
@@ -201,10 +262,14 @@ export function summaryTable(s: Summary): string {
       `${a.sent} = ok ${a.ok} + http error ${a.http_error} + failed ${a.failed} + ` +
       `timed out ${a.timed_out} + cancelled ${a.cancelled}`,
     ],
-    [
-      "cpu jobs",
-      `${a.jobs.submitted} = done ${a.jobs.done} + failed ${a.jobs.failed} + cancelled ${a.jobs.cancelled}`,
-    ],
+    ...(a.jobs.submitted > 0 || (s.config?.work_time_ms ?? 0) > 0
+      ? [[
+        "cpu jobs",
+        `${a.jobs.submitted} (one per response) = done ${a.jobs.done} + failed ` +
+        `${a.jobs.failed} + cancelled ${a.jobs.cancelled}` +
+        (a.jobs.cancelled > 0 ? " (cancelled: not finished by the stop)" : ""),
+      ] as [string, string]]
+      : []),
     ["status", statuses],
     ["errors", errors],
     ["latency", pct(s.latency_ms)],

@@ -11,6 +11,7 @@
 import { type Histogram, newHistogram } from "../histogram.ts";
 import { parseDuration } from "../units.ts";
 import type { ThresholdResult } from "./records.ts";
+import { achievedPct } from "./accounting.ts";
 
 export type { ThresholdResult };
 
@@ -102,6 +103,11 @@ export interface Measured {
   /** The span's length, s, and the target rate (0: closed loop). */
   seconds: number;
   targetRate: number;
+  /**
+   * Requests the span asked for (a plan's integral, the paced rate's): `achieved` is sent ÷
+   * this. Without it, the target rate over the span.
+   */
+  asked?: number;
 }
 
 /** The measured value of a threshold's metric (ms, %, or requests/s). */
@@ -115,7 +121,9 @@ export function measure(metric: Metric, m: Measured): number {
   }
   if (metric === "errors") return m.sent > 0 ? (m.errors / m.sent) * 100 : 0;
   const rps = m.sent / Math.max(1e-9, m.seconds);
-  return metric === "rps" ? rps : m.targetRate > 0 ? (rps / m.targetRate) * 100 : 100;
+  if (metric === "rps") return rps;
+  const asked = m.asked ?? m.targetRate * m.seconds;
+  return asked > 0 ? achievedPct(m.sent, asked) : 100;
 }
 
 /**
@@ -207,16 +215,25 @@ export class WindowJudge {
 
   #over(ms: number): Measured | undefined {
     const latency = newHistogram();
-    let seconds = 0, sent = 0, errors = 0;
+    let seconds = 0, sent = 0, errors = 0, asked = 0, allAsked = true;
     for (let i = this.#spans.length - 1; i >= 0 && seconds * 1000 < ms - 1; i--) {
       const s = this.#spans[i]!;
       latency.add(s.latency);
       seconds += s.seconds;
       sent += s.sent;
       errors += s.errors;
+      if (s.asked === undefined) allAsked = false;
+      else asked += s.asked;
     }
     if (seconds * 1000 < ms - 1) return undefined;
-    return { latency, sent, errors, seconds, targetRate: this.#targetRate };
+    return {
+      latency,
+      sent,
+      errors,
+      seconds,
+      targetRate: this.#targetRate,
+      ...(allAsked ? { asked } : {}),
+    };
   }
 }
 

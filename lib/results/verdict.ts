@@ -1,47 +1,73 @@
 /**
  * The verdict at the end of a run: which stage limited it, from what was measured, with the flag
- * to change and the figure behind it (the source demo's tuning guide, automated). Pure: data in,
- * data out; the reporters print it.
+ * to change (only one that would help) and the figure behind it (the source demo's tuning guide,
+ * automated). Pure: data in, data out; the reporters print it.
  *
- * Checked in order: the target (errors, or the rate `--adaptive` settled at), the CPU-job pool
- * (Workers ÷ work time, and the cores), the consumers (Little's law: consumers ÷ latency), the
- * client itself (it could not issue the rate), or none (the target rate was met).
+ * Checked in order: nothing measured (it cannot tell); CPU jobs that need more cores than the
+ * machine has (they starve everything on it, a target there included); answers that say the
+ * request is wrong (4xx: about the request, never the rate); the target (overload failures, a
+ * rate `--adaptive` settled at, or a queue that built at it: fewer answers than requests, and a
+ * latency that climbed from its first responses); the CPU-job pool; the consumers (busy, with a
+ * flat latency); the client itself (it could not issue the rate); or none. "Asked" is what the
+ * run asked for over its time (a plan's integral, or the rate as set), in every mode.
  *
  * @module
  */
 
-import type { Bottleneck } from "./records.ts";
+import type { Bottleneck, Evidence } from "./records.ts";
+import { classifyFailures, requestAdvice } from "./failures.ts";
 
 /** What a verdict reads: the run's settings and what it measured. */
 export interface VerdictInput {
-  /** Target rate (0: closed loop). */
-  targetRate: number;
-  achievedRate: number;
+  /** Closed loop: no rate asked for. */
+  closedLoop: boolean;
+  /** The mean rate asked for over the run, /s (0 in closed loop). */
+  askedRate: number;
+  /** Requests sent per second. */
+  sentRate: number;
   /** Requests whose work completed per second (the CPU job's, or the response's). */
   donePerS: number;
   sent: number;
-  /** Requests that failed, of every kind. */
-  errors: number;
-  /** The failures by status or kind, for the figure (`503: 40, refused: 2`). */
-  errorDetail: string;
+  /** Statuses ≥ 400 and error kinds, with their counts (`{"503": 40, "timeout": 2}`). */
+  failures: Record<string, number>;
+  /** Responses with a status (any). */
+  answered: number;
   /** Mean service time of the responses, ms (0 when none). */
   latencyMeanMs: number;
   /** Consumers at the end. */
   consumers: number;
-  /** Whether the consumers could still grow (no `--consumers`). */
+  /** Whether `--consumers` fixed them (else they grow up to `maxConsumers`). */
   consumersFixed: boolean;
+  maxConsumers?: number;
   workers: number;
   workTimeMs: number;
   workKind: "cpu" | "sleep";
   /** CPU cores of this machine. */
   cores: number;
-  /** The adaptive controller's final rate, when one ran. */
+  /** The adaptive controller's final rate and its ceiling, when one ran. */
   adaptiveRate?: number;
-  /** Send lateness p99, µs. */
+  ceiling?: number;
+  /** Send and pacer lateness p99, µs. */
   sendLatenessP99Us: number;
+  pacerLatenessP99Us: number;
+  /** Ticks not sent because the queue was full. */
+  queueFull: number;
+  /** How the run stopped (`signal`, `control`: the user). */
+  stoppedBy: string;
+  /** Whether the user's second stop cancelled what was in flight. */
+  killed: boolean;
+  evidence?: Evidence;
 }
 
 const r1 = (x: number) => Math.round(x * 10) / 10;
+const pct = (x: number) => `${r1(x * 100)}%`;
+
+/** A queue built at the target: its latency climbed well past its first responses'. */
+function queueing(m: VerdictInput): { from: number; to: number } | undefined {
+  const from = m.evidence?.early_latency_ms, to = m.evidence?.tail.latency_p50_ms;
+  if (from == null || to == null) return undefined;
+  return to > Math.max(3 * from, from + 5) ? { from, to } : undefined;
+}
 
 /**
  * The verdict on a run.
@@ -50,102 +76,192 @@ const r1 = (x: number) => Math.round(x * 10) / 10;
  * ```ts
  * import assert from "node:assert/strict";
  * const v = verdict({
- *   targetRate: 60, achievedRate: 31, donePerS: 10, sent: 310, errors: 0, errorDetail: "",
- *   latencyMeanMs: 22, consumers: 8, consumersFixed: true, workers: 8, workTimeMs: 200,
- *   workKind: "cpu", cores: 2, sendLatenessP99Us: 2e6,
+ *   closedLoop: false, askedRate: 60, sentRate: 31, donePerS: 10, sent: 310, failures: {},
+ *   answered: 310, latencyMeanMs: 22, consumers: 8, consumersFixed: true, workers: 8,
+ *   workTimeMs: 200, workKind: "cpu", cores: 2, sendLatenessP99Us: 2e6, pacerLatenessP99Us: 100,
+ *   queueFull: 0, stoppedBy: "duration", killed: false,
  * });
  * assert.equal(v.stage, "cpu_jobs");
  * assert.equal(v.flag, "--work-time");
  * ```
  */
 export function verdict(m: VerdictInput): Bottleneck {
-  const closedLoop = m.targetRate === 0;
-  const rate = closedLoop ? m.achievedRate : m.targetRate;
-  const errorShare = m.sent > 0 ? m.errors / m.sent : 0;
-  if (errorShare > 0.01) {
+  const rate = m.closedLoop ? m.sentRate : m.askedRate;
+  const f = classifyFailures(m.failures);
+  const byUser = m.stoppedBy === "signal" || m.stoppedBy === "control";
+  const stopNote = m.killed && f.cancelled > 0
+    ? ` (${f.cancelled} in flight were cancelled by your stop, not counted against the target)`
+    : "";
+  if (m.sent === 0) {
+    return {
+      stage: "unknown",
+      figure: "nothing was sent",
+      advice: `cannot tell: nothing was sent${byUser ? " before you stopped it" : ""}`,
+    };
+  }
+  const failed = f.overload + f.request + f.other;
+  if (m.answered === 0 && failed > 0) {
+    const detail = [f.overloadDetail, f.otherDetail].filter(Boolean).join(", ");
+    return {
+      stage: "target",
+      figure: `no response came back (${detail})`,
+      advice: `the target: no request got a response (${detail}); is it running at that URL?`,
+    };
+  }
+  // CPU jobs past the cores starve the whole machine (a target on it too): they come first.
+  const parallel = m.workKind === "cpu" ? Math.min(m.workers, m.cores) : m.workers;
+  const jobCapacity = m.workTimeMs > 0 ? parallel / (m.workTimeMs / 1000) : Infinity;
+  const coresNeeded = (rate * m.workTimeMs) / 1000;
+  const jobs = () => {
+    const why = m.workKind === "cpu" && m.workers > m.cores
+      ? ` (${m.workers} Workers on ${m.cores} cores do ${m.cores} cores' worth: more --workers ` +
+        "will not help)"
+      : "";
+    const starve = m.workKind === "cpu" && coresNeeded > m.cores && failed > 0
+      ? `; they need ${r1(coresNeeded)} cores of ${m.cores}, so a target on this machine ` +
+        `starves too (${pct(failed / m.sent)} failed)`
+      : "";
+    const cpuBound = m.workKind === "cpu" && m.workers >= m.cores;
+    return {
+      stage: "cpu_jobs" as const,
+      flag: cpuBound ? "--work-time" : "--workers",
+      figure: `${m.workers} Workers x ${m.workTimeMs} ms of ${m.workKind} finish at most ` +
+        `${r1(jobCapacity)}/s; done ${r1(m.donePerS)}/s of ${r1(rate)}/s`,
+      advice: `the CPU jobs: ${m.workers} Workers x ${m.workTimeMs} ms finish at most ` +
+        `${r1(jobCapacity)}/s, below ${r1(rate)}/s${why}${starve}; lower --work-time or --rate` +
+        (cpuBound ? "" : ", or add --workers"),
+    };
+  };
+  if (m.workKind === "cpu" && m.workTimeMs > 0 && coresNeeded > m.cores) return jobs();
+  const share = (n: number) => n / m.sent;
+  if (share(f.request) > 0.01) {
+    const a = requestAdvice(f.requestDetail);
+    return {
+      stage: "request",
+      ...(a.flag ? { flag: a.flag } : {}),
+      figure: `${pct(share(f.request))} of requests were refused (${f.requestDetail})`,
+      advice: `the request: ${pct(share(f.request))} were answered ${f.requestDetail}; ` +
+        `${a.advice}; a lower rate would not change it`,
+    };
+  }
+  if (share(f.overload) > 0.01) {
     return {
       stage: "target",
       flag: "--rate",
-      figure: `${r1(errorShare * 100)}% of requests failed (${m.errorDetail})`,
-      advice: `the target: ${r1(errorShare * 100)}% of requests failed (${m.errorDetail}); ` +
-        "lower --rate, or let --adaptive find what it sustains",
+      figure: `${pct(share(f.overload))} of requests failed (${f.overloadDetail})`,
+      advice: `the target: ${pct(share(f.overload))} of requests failed ` +
+        `(${f.overloadDetail})${stopNote}; lower --rate, or let --adaptive find what it sustains`,
     };
   }
-  if (m.adaptiveRate !== undefined && m.adaptiveRate < 0.95 * m.targetRate) {
+  if (share(f.other) > 0.01) {
     return {
       stage: "target",
-      flag: "--rate",
-      figure: `--adaptive settled at ${r1(m.adaptiveRate)}/s of ${m.targetRate}/s`,
-      advice: `the target: it sustains about ${r1(m.adaptiveRate)}/s ` +
-        `(--adaptive settled there, below ${m.targetRate}/s)`,
+      figure: `${pct(share(f.other))} of requests failed (${f.otherDetail})`,
+      advice: `the target: ${pct(share(f.other))} of requests failed (${f.otherDetail}); ` +
+        "see its logs (errors that are not overload: a lower rate may not help)",
     };
   }
-  // With --adaptive the controller shapes the schedule (its ramp from a low start included):
-  // an average below the ceiling is its doing, not the client's, unless sends ran late.
   const adaptive = m.adaptiveRate !== undefined;
-  const short = closedLoop
-    ? false
-    : m.achievedRate < 0.95 * m.targetRate && (!adaptive || m.sendLatenessP99Us > 10_000);
-  if (m.workTimeMs > 0) {
-    const parallel = m.workKind === "cpu" ? Math.min(m.workers, m.cores) : m.workers;
-    const capacity = parallel / (m.workTimeMs / 1000);
-    if (capacity < 0.95 * rate || m.donePerS < 0.9 * m.achievedRate) {
-      const why = m.workKind === "cpu" && m.workers > m.cores
-        ? ` (${m.workers} Workers on ${m.cores} cores do ${m.cores} cores' worth: more --workers ` +
-          "will not help)"
-        : "";
-      return {
-        stage: "cpu_jobs",
-        flag: m.workKind === "cpu" && m.workers >= m.cores ? "--work-time" : "--workers",
-        figure: `${m.workers} Workers x ${m.workTimeMs} ms of ${m.workKind} finish at most ` +
-          `${r1(capacity)}/s; done ${r1(m.donePerS)}/s of ${r1(rate)}/s`,
-        advice: `the CPU jobs: ${m.workers} Workers x ${m.workTimeMs} ms finish at most ` +
-          `${r1(capacity)}/s, below ${r1(rate)}/s${why}; lower --work-time or --rate` +
-          (m.workKind === "cpu" && m.workers >= m.cores ? "" : ", or add --workers"),
-      };
-    }
+  const ceiling = m.ceiling ?? m.askedRate;
+  if (adaptive && m.adaptiveRate! < 0.95 * ceiling) {
+    return {
+      stage: "target",
+      flag: "--rate",
+      figure: `--adaptive settled at ${r1(m.adaptiveRate!)}/s of ${r1(ceiling)}/s`,
+      advice: `the target: it sustains about ${r1(m.adaptiveRate!)}/s ` +
+        `(--adaptive settled there, below ${r1(ceiling)}/s)`,
+    };
   }
-  if (m.latencyMeanMs > 0) {
-    const capacity = m.consumers / (m.latencyMeanMs / 1000);
-    if (closedLoop || (short && capacity < 1.05 * m.targetRate)) {
+  const q = queueing(m);
+  const tail = m.evidence?.tail;
+  // The target fell behind: fewer answers than requests in the steady state, its latency up.
+  if (q && tail && tail.seconds > 0 && tail.answered < 0.9 * tail.sent) {
+    const answered = tail.answered / tail.seconds;
+    return {
+      stage: "target",
+      flag: "--rate",
+      figure: `answered ${r1(answered)}/s of ${r1(tail.sent / tail.seconds)}/s sent; latency ` +
+        `${q.from} ms → ${q.to} ms`,
+      advice:
+        `the target: it answered ${r1(answered)}/s of the ${
+          r1(tail.sent / tail.seconds)
+        }/s sent in the run's second half, its latency climbing from ${q.from} ms to ${q.to} ms ` +
+        "as requests queued at it; lower --rate, or let --adaptive find what it sustains",
+    };
+  }
+  if (m.workTimeMs > 0 && (jobCapacity < 0.95 * rate || m.donePerS < 0.9 * m.sentRate)) {
+    return jobs();
+  }
+  const short = !m.closedLoop && m.sentRate < 0.95 * m.askedRate &&
+    (!adaptive || m.sendLatenessP99Us > 10_000);
+  const busy = tail ? tail.busy_pct >= 90 || tail.queue >= 1 : false;
+  const littles = m.latencyMeanMs > 0 ? m.consumers / (m.latencyMeanMs / 1000) : Infinity;
+  if (m.closedLoop && m.latencyMeanMs > 0) {
+    return {
+      stage: "consumers",
+      flag: "--consumers",
+      figure: `${m.consumers} consumers at ${r1(m.latencyMeanMs)} ms a request carry at most ` +
+        `${r1(littles)}/s (Little's law)`,
+      advice: `the consumers, by design in closed loop: ${m.consumers} at ` +
+        `${r1(m.latencyMeanMs)} ms a request make ${r1(m.sentRate)}/s`,
+    };
+  }
+  if (short && (busy || m.queueFull > 0 || littles < 1.05 * m.askedRate)) {
+    if (q) {
       return {
-        stage: "consumers",
-        flag: "--consumers",
-        figure: `${m.consumers} consumers at ${r1(m.latencyMeanMs)} ms a request carry at most ` +
-          `${r1(capacity)}/s (Little's law)`,
-        advice: closedLoop
-          ? `the consumers, by design in closed loop: ${m.consumers} at ` +
-            `${r1(m.latencyMeanMs)} ms a request make ${r1(m.achievedRate)}/s`
-          : `the consumers: ${m.consumers} at ${r1(m.latencyMeanMs)} ms a request carry at ` +
-            `most ${r1(capacity)}/s, below ${m.targetRate}/s; ` +
-            (m.consumersFixed ? "raise --consumers (or leave it unset)" : "raise --consumers"),
+        stage: "target",
+        flag: "--rate",
+        figure: `${m.consumers} consumers kept busy; latency ${q.from} ms → ${q.to} ms`,
+        advice: `the target: ${m.consumers} consumers stayed busy while its latency climbed ` +
+          `from ${q.from} ms to ${q.to} ms (a queue at the target): it serves about ` +
+          `${r1(m.sentRate)}/s, and more --consumers would lengthen its queue, not raise the ` +
+          "rate; lower --rate, or let --adaptive find what it sustains",
       };
     }
+    const atCeiling = !m.consumersFixed && m.maxConsumers !== undefined &&
+      m.consumers >= m.maxConsumers;
+    return {
+      stage: "consumers",
+      ...(m.consumersFixed || atCeiling ? { flag: "--consumers" } : {}),
+      figure: `${m.consumers} consumers at ${r1(m.latencyMeanMs)} ms a request carry at most ` +
+        `${r1(littles)}/s (Little's law)`,
+      advice: `the consumers: ${m.consumers} at ${r1(m.latencyMeanMs)} ms a request carry at ` +
+        `most ${r1(littles)}/s, below ${r1(m.askedRate)}/s; ` +
+        (m.consumersFixed
+          ? "raise --consumers (or leave it unset)"
+          : atCeiling
+          ? `they reached their ceiling (${m.maxConsumers}, from the open-file limit): raise ` +
+            "ulimit -n, or split the load in shards"
+          : "they were still growing: run longer"),
+    };
   }
   if (short) {
     return {
       stage: "client",
       flag: "--precision",
-      figure: `${r1(m.achievedRate)}/s of ${m.targetRate}/s; send lateness p99 ` +
+      figure: `${r1(m.sentRate)}/s of ${r1(m.askedRate)}/s asked; pacer lateness p99 ` +
+        `${r1(m.pacerLatenessP99Us / 1000)} ms, send lateness p99 ` +
         `${r1(m.sendLatenessP99Us / 1000)} ms`,
-      advice: `the client itself: it sent ${r1(m.achievedRate)}/s of ${m.targetRate}/s ` +
-        `(send lateness p99 ${r1(m.sendLatenessP99Us / 1000)} ms); give it a core ` +
-        "(--precision coarse spends least), or split the load in shards",
+      advice: `the client itself: it sent ${r1(m.sentRate)}/s of the ${r1(m.askedRate)}/s ` +
+        `asked, with its consumers idle (send lateness p99 ${
+          r1(m.sendLatenessP99Us / 1000)
+        } ms); give it a core (--precision coarse spends least), or split the load in shards`,
     };
   }
+  const errors = failed === 0 ? "no errors" : `${failed} errors`;
+  const stopped = byUser ? `; stopped by you${stopNote}` : "";
   if (adaptive) {
     return {
       stage: "none",
-      figure: `--adaptive reached ${r1(m.adaptiveRate!)}/s of ${m.targetRate}/s, ` +
-        `${m.errors} errors`,
-      advice: `none: --adaptive reached its ceiling, ${m.targetRate}/s (it sent ` +
-        `${r1(m.achievedRate)}/s on average, its ramp included); raise --rate to look higher`,
+      figure: `--adaptive reached ${r1(m.adaptiveRate!)}/s of ${r1(ceiling)}/s, ${errors}`,
+      advice: `none: --adaptive reached its ceiling, ${r1(ceiling)}/s (it sent ` +
+        `${r1(m.sentRate)}/s on average, its ramp included)${stopped}; raise --rate to look higher`,
     };
   }
   return {
     stage: "none",
-    figure: `${r1(m.achievedRate)}/s of ${m.targetRate}/s, ${m.errors} errors`,
-    advice: `none: the target rate was met (${r1(m.achievedRate)}/s of ${m.targetRate}/s, ` +
-      `${m.errors === 0 ? "no errors" : `${m.errors} errors`})`,
+    figure: `${r1(m.sentRate)}/s of ${r1(m.askedRate)}/s asked, ${errors}`,
+    advice: `none: the asked rate was met (${r1(m.sentRate)}/s of ${r1(m.askedRate)}/s, ` +
+      `${errors})${stopped}`,
   };
 }

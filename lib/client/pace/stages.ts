@@ -127,6 +127,9 @@ export class StagedSchedule implements TickSchedule {
   #anchorN = 0;
   #seq = 0;
   #lastNow = 0;
+  /** This schedule's ticks asked for before the last scale change, and that change's plan time. */
+  #askedBefore = 0;
+  #askedFrom = 0;
 
   /** Shard i of N takes the plan's ticks i, i + N, i + 2N, … (its share is 1/N of the rate). */
   #every = 1;
@@ -201,12 +204,23 @@ export class StagedSchedule implements TickSchedule {
     return { seq: this.#seq++, scheduledAt: due <= now ? due : now, skipped: 0 };
   }
 
+  /**
+   * The ticks this schedule asked for from its start to `now`: the plan's integral, scaled, this
+   * shard's share (paused time asks for none). What a run's `achieved` is measured against.
+   */
+  askedBy(now: number): number {
+    const since = this.plan.ticksBy(this.planTime(now)) - this.plan.ticksBy(this.#askedFrom);
+    return this.#askedBefore + (Math.max(0, since) * this.#scale) / this.#every;
+  }
+
   /** A plan's rate is set by its stages and scale: a constant rate is for `Schedule`. */
   setRate(_rate: number, _now: number): void {}
 
-  /** Scales the rest of the plan by `scale` (> 0) from the next tick on. */
-  setScale(scale: number): void {
+  /** Scales the rest of the plan by `scale` (> 0) from the next tick on (from `now` for asked). */
+  setScale(scale: number, now = this.#lastNow): void {
     if (!(scale > 0)) throw new RangeError(`scale must be > 0, got ${scale}`);
+    this.#askedBefore = this.askedBy(now);
+    this.#askedFrom = Math.max(this.#askedFrom, this.planTime(now));
     this.#anchorN += ((this.#seq - this.#anchorSeq) * this.#every) / this.#scale;
     this.#anchorSeq = this.#seq;
     this.#scale = scale;

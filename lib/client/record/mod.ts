@@ -10,3 +10,4 @@ export * from "./result.ts";
 export * from "./window.ts";
 export * from "./recorder.ts";
 export * from "./notices.ts";
+export * from "./trace.ts";

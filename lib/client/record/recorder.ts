@@ -21,6 +21,9 @@ import {
 import type { RunRecord } from "./result.ts";
 import { Window, type WindowStats } from "./window.ts";
 
+/** How many first responses tell the target's latency before any queue (their median). */
+const EARLY = 5;
+
 /** The run's live gauges, read at each snapshot. */
 export interface Live {
   /** Ticks released by the pacer (or taken by closed-loop consumers). */
@@ -41,6 +44,11 @@ export interface Live {
   jobsQueued: number | null;
   /** The pacer's rate now (0 in closed loop). */
   rate: number;
+  /**
+   * Requests the run asked for since its first tick (the integral of the plan or the paced rate;
+   * fractional); undefined in closed loop, which asks for no rate.
+   */
+  asked?: number;
 }
 
 /**
@@ -99,6 +107,8 @@ export class Recorder {
   #window: Window | undefined;
   #lastInterval: number;
   #sentAtInterval = 0;
+  #askedAtInterval = 0;
+  #early: number[] = [];
   #windowStart: number;
   #windowLive = { scheduled: 0, sent: 0, queued: 0 };
 
@@ -119,6 +129,18 @@ export class Recorder {
   record(r: RunRecord): void {
     this.#interval.add(r);
     this.#window?.add(r);
+    if (this.#early.length < EARLY && r.type === "result" && r.error === undefined) {
+      this.#early.push(r.doneAt - r.sentAt);
+    }
+  }
+
+  /**
+   * The median service time of the run's first responses, ms (null before any): the target
+   * before a queue could build, what the verdict compares the later latency with.
+   */
+  get earlyLatencyMs(): number | null {
+    if (this.#early.length === 0) return null;
+    return [...this.#early].sort((a, b) => a - b)[(this.#early.length - 1) >> 1]!;
   }
 
   /** Completions in the current controller window. */
@@ -142,6 +164,7 @@ export class Recorder {
   accounting(live: Live): Accounting {
     const c = addCounters(this.#total.counts, this.#interval.counts);
     return {
+      ...(live.asked === undefined ? {} : { asked: Math.round(live.asked * 10) / 10 }),
       scheduled: live.scheduled,
       sent: live.sent,
       queued: live.queued,
@@ -173,6 +196,9 @@ export class Recorder {
       t: Math.round(now - this.#start) / 1000,
       interval_s: Math.round(secs * 1000) / 1000,
       api_per_s: Math.round(((live.sent - this.#sentAtInterval) / secs) * 10) / 10,
+      asked_per_s: live.asked === undefined
+        ? null
+        : Math.round(((live.asked - this.#askedAtInterval) / secs) * 10) / 10,
       done_per_s: Math.round((w.counts.done / secs) * 10) / 10,
       queue: live.queued,
       rate: Math.round(live.rate * 10) / 10,
@@ -192,6 +218,7 @@ export class Recorder {
     w.reset();
     this.#lastInterval = now;
     this.#sentAtInterval = live.sent;
+    this.#askedAtInterval = live.asked ?? 0;
     return snap;
   }
 

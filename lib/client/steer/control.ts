@@ -1,8 +1,8 @@
 /**
- * Steering a run while it goes: {@linkcode RunControl} is the handle the keys and the dashboard's
- * HTTP API send commands to (faster, slower, a rate, pause, resume, stop); {@linkcode Steering}
- * is the run's side, which turns them into pacer and controller changes and reports each as an
- * event. What a command changes depends on the run:
+ * Steering a run while it goes: {@linkcode Steering} is the run's side of the `RunControl` handle
+ * (`run_control.ts`): it turns commands into pacer and controller changes, reports each as an
+ * event, and keeps what the run asked for (the integral of the paced rate, what `achieved` is
+ * measured against). What a command changes depends on the run:
  *
  * - a fixed rate: the rate (`+`/`-`: ×1.1 / ÷1.1);
  * - `--stages`: the plan's scale, so the shape is kept (a rate sets the scale that makes the
@@ -16,57 +16,11 @@
 
 import type { ControlEvent } from "../../results/mod.ts";
 import type { Controller } from "./controller.ts";
+import { type ControlCommand, type ControlOutcome, RATE_STEP } from "./run_control.ts";
 
 export type { ControlEvent };
 import type { Pacer } from "../pace/mod.ts";
 import { RatePlan, type Shard, type Stage, StagedSchedule } from "../pace/mod.ts";
-
-/** A command to a running run. */
-export type ControlCommand =
-  | { type: "faster" }
-  | { type: "slower" }
-  | { type: "rate"; rate: number }
-  | { type: "pause" }
-  | { type: "resume" }
-  | { type: "toggle" }
-  | { type: "stop" };
-
-/** What a command did: its event, or why it could not apply (an HTTP status and a message). */
-export type ControlOutcome =
-  | { ok: true; event: ControlEvent }
-  | { ok: false; status: 400 | 409; message: string };
-
-/** How much `+` and `-` change the rate. */
-export const RATE_STEP = 1.1;
-
-/**
- * The handle a run is steered by: give it to `startRun` (`deps.control`), then send commands.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * const control = new RunControl();
- * assert.equal(control.apply({ type: "pause" }).ok, false); // no run yet
- * ```
- */
-export class RunControl {
-  #apply: ((c: ControlCommand, source: string) => ControlOutcome) | undefined;
-
-  /** The run attaches itself while it goes. */
-  attach(apply: (c: ControlCommand, source: string) => ControlOutcome): void {
-    this.#apply = apply;
-  }
-
-  detach(): void {
-    this.#apply = undefined;
-  }
-
-  /** Applies a command; `source` names who asked (default `api`). */
-  apply(command: ControlCommand, source = "api"): ControlOutcome {
-    if (!this.#apply) return { ok: false, status: 409, message: "no run is going on" };
-    return this.#apply(command, source);
-  }
-}
 
 /** What {@linkcode Steering} drives. */
 export interface SteeringOptions {
@@ -84,7 +38,7 @@ export interface SteeringOptions {
   onEvent: (e: ControlEvent) => void;
 }
 
-/** The run's side of {@linkcode RunControl}: the rate as steered, and the commands' effects. */
+/** The run's side of `RunControl`: the rate as steered, and the commands' effects. */
 export class Steering {
   #o: SteeringOptions;
   #pacer: Pacer | undefined;
@@ -95,6 +49,13 @@ export class Steering {
   #paused = false;
   /** The pacer paused because a plan asked for 0/s under a controller (not the user). */
   #idle = false;
+  /**
+   * What the run asked for so far (the integral of the paced rate): the segments closed at each
+   * change, and the open one's start (undefined before the first tick) and rate.
+   */
+  #asked = 0;
+  #segFrom: number | undefined;
+  #segRate = 0;
 
   constructor(options: SteeringOptions) {
     this.#o = options;
@@ -112,6 +73,37 @@ export class Steering {
   begin(t0: number): void {
     this.#o.start = t0;
     this.#plan?.moveStart(t0);
+    this.#segFrom = t0;
+    this.#segRate = this.#pacedRate();
+  }
+
+  /**
+   * The requests the run asked for from its first tick to `now`: the plan's integral (stages,
+   * scaled by the user's changes), or the integral of the rate the pacer was set to (a fixed
+   * rate, a controller's decisions, the user's changes); paused time asks for none. 0 in closed
+   * loop, which asks for nothing. `achieved` is sent ÷ this, in every mode.
+   */
+  askedBy(now: number = this.#o.now()): number {
+    if (this.#o.rate === 0 || this.#segFrom === undefined) return 0;
+    if (this.#plan && !this.#o.controller) return this.#plan.askedBy(now);
+    return this.#asked + (this.#segRate * Math.max(0, now - this.#segFrom)) / 1000;
+  }
+
+  /** The rate the pacer paces at when no plan drives it (0 while paused or idle). */
+  #pacedRate(): number {
+    return this.#paused || this.#idle || this.#o.rate === 0 ? 0 : this.#rate;
+  }
+
+  /** Closes the asked-for segment before the paced rate changes; call `#opened` after. */
+  #closing(): void {
+    if (this.#segFrom === undefined) return;
+    const now = this.#o.now();
+    this.#asked += (this.#segRate * Math.max(0, now - this.#segFrom)) / 1000;
+    this.#segFrom = now;
+  }
+
+  #opened(): void {
+    this.#segRate = this.#pacedRate();
   }
 
   /** Where this run's first tick is in its plan's time (0 unless the plan starts at 0/s). */
@@ -164,17 +156,23 @@ export class Steering {
     c.setTarget(Math.max(1, ceiling));
     if (ceiling < 1) {
       if (!this.#idle) this.#pacer?.pause();
+      this.#closing();
       this.#idle = true;
+      this.#opened();
       return;
     }
     if (this.#idle) this.#pacer?.resume();
+    this.#closing();
     this.#idle = false;
+    this.#opened();
     if (this.#rate > ceiling) this.#setRate(ceiling);
   }
 
   #setRate(r: number): number {
     if (r >= 1 && r !== this.#rate) {
+      this.#closing();
       this.#rate = r;
+      this.#opened();
       this.#pacer?.setRate(r);
     }
     return this.#rate;
@@ -209,13 +207,17 @@ export class Steering {
         return this.apply({ type: this.#paused ? "resume" : "pause" }, source);
       case "pause":
         if (this.#paused) return { ok: false, status: 409, message: "already paused" };
+        this.#closing();
         this.#paused = true;
+        this.#opened();
         this.#plan?.pause(this.#o.now());
         this.#pacer?.pause();
         return this.#event("pause", source);
       case "resume":
         if (!this.#paused) return { ok: false, status: 409, message: "not paused" };
+        this.#closing();
         this.#paused = false;
+        this.#opened();
         this.#plan?.resume(this.#o.now());
         if (!this.#idle) this.#pacer?.resume();
         return this.#event("resume", source);
@@ -242,7 +244,7 @@ export class Steering {
   #scaleBy(factor: number, source: string): ControlOutcome {
     if (this.#plan) {
       const scale = this.#plan.scale * factor;
-      this.#plan.setScale(scale);
+      this.#plan.setScale(scale, this.#o.now());
       if (!this.#o.controller) this.#pacer?.setScale(scale);
     } else {
       this.#ceiling = Math.min(10_000_000, Math.max(1, this.#ceiling * factor));

@@ -11,5 +11,6 @@ export * from "./seed.ts";
 export * from "./capacity.ts";
 export * from "./tunables.ts";
 export * from "./create.ts";
+export * from "./run_control.ts";
 export * from "./control.ts";
 export * from "./loops.ts";
