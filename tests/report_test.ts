@@ -64,6 +64,9 @@ Deno.test("report: three runs merged give the counts and percentiles of their hi
     // The human summary, stdin, thresholds on the merge.
     const table = await runCli(["report", files[0]!]);
     assertOk(table.stdout.includes("Summary") && table.stdout.includes("corrected"), table.stdout);
+    // The run's own pacer and verdict (its merge carries neither).
+    assertOk(/^ {2}pacer +--precision /m.test(table.stdout), table.stdout);
+    assertOk(/^ {2}bottleneck +\S/m.test(table.stdout), table.stdout);
     const viaStdin = await runCli(["report", "-", "--json"], {
       stdin: await Deno.readTextFile(files[1]!),
     });

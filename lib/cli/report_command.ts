@@ -13,6 +13,7 @@ import { summaryJson, summaryTable } from "../results/mod.ts";
 import { mergeResults, type Results, ResultsError } from "../results/mod.ts";
 import { readReportFile, type ReportFile } from "../report/inputs.ts";
 import { fileLabel, groupRuns, partsOf, type RunGroup } from "../report/runs.ts";
+import { runView } from "../report/run_view.ts";
 import { parseFlags, UsageError } from "./flags.ts";
 import { Gates, THRESHOLDS_FAILED } from "./gates.ts";
 import { REPORT_FLAGS, REPORT_HELP, type ReportFlags } from "./report_flags.ts";
@@ -103,7 +104,14 @@ async function oneRun(v: ReportFlags, group: RunGroup): Promise<number> {
   const summary = merged.summary;
   const gates = judged(v, merged);
   if (gates.thresholds.length > 0) summary.thresholds = gates.judge(summary);
-  console.log(v.json ? summaryJson(summary) : summaryTable(summary));
+  if (v.json) console.log(summaryJson(summary));
+  else {
+    // The merge carries no pacer and no verdict: the table shows the run's own (its shards').
+    const own = runView(group).summary;
+    const shown = { ...summary, pacer: summary.pacer ?? own.pacer };
+    if (!shown.bottleneck && own.bottleneck) shown.bottleneck = own.bottleneck;
+    console.log(summaryTable(shown));
+  }
   if (v.html !== undefined) {
     const { pageAssets } = await import("../report/assets.ts");
     const { reportModel } = await import("../report/html.ts");
