@@ -1,7 +1,8 @@
 import { assertEquals, assertOk } from "./_assert.ts";
 import { decodeHistogram, newHistogram, percentilesMs } from "../lib/histogram.ts";
 import { type Live, newLive, Recorder } from "../lib/client/record/recorder.ts";
-import { buildSummary, statsLine, summaryTable } from "../lib/results/summary.ts";
+import { buildSummary, statsLine } from "../lib/results/summary.ts";
+import { summaryTable } from "../lib/results/table.ts";
 import { newResult, notSent, type Result } from "../lib/client/record/result.ts";
 import { type Accounting } from "../lib/results/mod.ts";
 

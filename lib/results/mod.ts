@@ -10,5 +10,6 @@ export * from "./records.ts";
 export * from "./accounting.ts";
 export * from "./merge.ts";
 export * from "./summary.ts";
+export * from "./table.ts";
 export * from "./thresholds.ts";
 export * from "./verdict.ts";

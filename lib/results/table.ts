@@ -1,0 +1,102 @@
+/**
+ * The summary as the terminal prints it: a readable table, one row per figure, the verdict and
+ * the thresholds last. Pure: a summary in, a string out.
+ *
+ * @module
+ */
+
+import type { Percentiles } from "../histogram.ts";
+import type { Summary } from "./records.ts";
+import { fmtMs, fmtUs } from "./summary.ts";
+
+/** The rate row: what was sent of what was asked, and how the rate was set. */
+function rateRow(s: Summary): string {
+  if (s.target_rate === 0) {
+    return `${s.achieved_rate}/s sent (closed loop: as fast as the consumers go)`;
+  }
+  const mode = s.adaptive
+    ? ` (adaptive ${s.adaptive}, ceiling ${s.target_rate}/s, final ${s.final_rate}/s)`
+    : s.config?.stages
+    ? ` (stages ${s.config.stages})`
+    : "";
+  if (!s.asked) return `${s.achieved_rate}/s sent of ${s.target_rate}/s${mode}`;
+  return `${s.achieved_rate}/s sent of ${s.asked.rate}/s asked: ${s.achieved_pct}%${mode}`;
+}
+
+/** The summary as a readable table. */
+export function summaryTable(s: Summary): string {
+  const a = s.requests;
+  const answered = s.latency_ms.max > 0;
+  const pct = (p: Percentiles & { p999?: number }) =>
+    answered
+      ? `p50 ${fmtMs(p.p50)}  p90 ${fmtMs(p.p90)}  p99 ${fmtMs(p.p99)}  max ${fmtMs(p.max)}`
+      : "- (no response)";
+  const us = (p: Percentiles) =>
+    a.sent > 0 ? `p50 ${fmtUs(p.p50)}  p99 ${fmtUs(p.p99)}  max ${fmtUs(p.max)}` : "-";
+  const statuses = Object.entries(s.status).map(([k, v]) => `${k}: ${v}`).join(", ") || "none";
+  const kinds = Object.entries(s.error_kinds).map(([k, v]) => `${k}: ${v}`).join(", ");
+  const errors = s.errors === 0 ? "none" : `${s.errors}${kinds ? ` (${kinds})` : ""}`;
+  const notSent = Object.entries(a.not_sent).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`)
+    .join(", ") || "0";
+  const drain = s.drain_s > 0 ? `; drained in ${s.drain_s}s` : "";
+  const rows: [string, string][] = [
+    ["target", s.url],
+    [
+      "duration",
+      `${s.duration_s}s (stopped by ${s.stopped_by}${s.killed ? ", killed" : ""}${drain})`,
+    ],
+    ["rate", rateRow(s)],
+    ...(s.asked
+      ? [[
+        "asked",
+        `${s.asked.requests} requests over ${s.duration_s}s (${s.asked.rate}/s on average)`,
+      ] as [string, string]]
+      : []),
+    ["done/s", String(s.done_per_s)],
+    ["scheduled", `${a.scheduled} = sent ${a.sent} + not sent ${notSent}`],
+    [
+      "sent",
+      `${a.sent} = ok ${a.ok} + http error ${a.http_error} + failed ${a.failed} + ` +
+      `timed out ${a.timed_out} + cancelled ${a.cancelled}`,
+    ],
+    ...(a.jobs.submitted > 0 || (s.config?.work_time_ms ?? 0) > 0
+      ? [[
+        "cpu jobs",
+        `${a.jobs.submitted} (one per response) = done ${a.jobs.done} + failed ` +
+        `${a.jobs.failed} + cancelled ${a.jobs.cancelled}` +
+        (a.jobs.cancelled > 0 ? " (cancelled: not finished by the stop)" : ""),
+      ] as [string, string]]
+      : []),
+    ["status", statuses],
+    ["errors", errors],
+    ["latency", pct(s.latency_ms)],
+    ["corrected", `${pct(s.corrected_latency_ms)}  (from the scheduled time)`],
+    ["pacer lateness", us(s.pacer_lateness_us)],
+    ["send lateness", us(s.send_lateness_us)],
+    [
+      "pacer",
+      s.pacer
+        ? `--precision ${s.pacer.precision}: ${s.pacer.batched_pct}% of ticks in batches, ` +
+          `${s.pacer.cpu_pct}% of a core`
+        : "none (closed loop)",
+    ],
+  ];
+  const shards = s.shards ?? (s.shard ? [s.shard] : []);
+  if (shards.length > 0) {
+    const skews = shards.map((x) => x.start_skew_ms).filter((x) => x !== undefined);
+    rows.push([
+      "shards",
+      `${shards.map((x) => `${x.index}/${x.count}`).join(", ")}` +
+      (skews.length > 0 ? `; start skew at most ${Math.max(...skews.map(Math.abs))} ms` : ""),
+    ]);
+  }
+  if (s.bottleneck) rows.push(["bottleneck", s.bottleneck.advice]);
+  for (const [i, t] of (s.thresholds ?? []).entries()) {
+    rows.push([
+      i === 0 ? "thresholds" : "",
+      `${t.pass ? "pass" : "FAIL"}  ${t.threshold}  (measured ${t.value}${t.unit})`,
+    ]);
+  }
+  const w = Math.max(...rows.map((r) => r[0].length));
+  return ["", "Summary", ...rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`)].join("\n");
+}
