@@ -19,7 +19,7 @@ import type { StatsSnapshot } from "../server/shared_state.ts";
 const PAGES: PageName[] = ["report", "live", "serve", "capacity"];
 const ENGINE = ["chartTables", "hasData", "fmtPercentile", "percentileSplits"];
 const CALLS: Record<PageName, string[]> = {
-  report: ["chartSpecs", "decisionLists"],
+  report: ["chartSpecs", "decisionLists", "capacitySpecs"],
   live: ["appendRow", "emptyColumns", "eventText", "chartSpecs", "decisionLists"],
   serve: ["emptyServeColumns", "appendStats", "serveSpecs", "serveSummaryHtml"],
   capacity: ["capacitySpecs"],
