@@ -56,7 +56,10 @@ export async function reportCommand(args: string[]): Promise<number> {
     );
   }
   // The thresholds' syntax is checked before any file is read.
-  new Gates(v.threshold, 1, "report");
+  const syntax = new Gates(v.threshold, 1, "report");
+  if (v.junit !== undefined && syntax.thresholds.length === 0) {
+    throw Gates.junitAlone("report", v.junit);
+  }
   const read: ReportFile[] = [];
   for (const file of files) {
     try {
