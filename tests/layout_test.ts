@@ -30,6 +30,11 @@ const FOLDERS: Record<string, Folder> = {
     imports: ["lib/"],
     door: "mod.ts",
   },
+  "lib/workload/": {
+    owns: "the workload: targets files, the mix, data, response checks",
+    imports: ["lib/"],
+    door: "mod.ts",
+  },
   "lib/client/pace/": {
     owns: "schedule, rate plans and stages, precise wait, the pacer thread + protocol",
     imports: ["lib/"],
