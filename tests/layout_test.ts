@@ -47,7 +47,7 @@ const FOLDERS: Record<string, Folder> = {
   },
   "lib/client/http/": {
     owns: "connection (raw HTTP/1.1), response parser, fetch engine, watchdog",
-    imports: ["lib/", "lib/results/", "lib/client/record/"],
+    imports: ["lib/", "lib/results/", "lib/workload/", "lib/client/record/"],
     door: "mod.ts",
   },
   "lib/client/jobs/": {
@@ -67,7 +67,7 @@ const FOLDERS: Record<string, Folder> = {
   },
   "lib/client/": {
     owns: "startRun(config, deps): the wiring of the wings above",
-    imports: ["lib/", "lib/results/", ...CLIENT_WINGS],
+    imports: ["lib/", "lib/results/", "lib/workload/", ...CLIENT_WINGS],
     door: "run.ts",
   },
   "lib/capacity/": {
@@ -91,6 +91,7 @@ const FOLDERS: Record<string, Folder> = {
     imports: [
       "lib/",
       "lib/results/",
+      "lib/workload/",
       "lib/client/",
       ...CLIENT_WINGS,
       "lib/capacity/",

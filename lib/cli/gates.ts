@@ -28,11 +28,14 @@ export const THRESHOLDS_FAILED = 99;
 /** The thresholds of a run, and how they are judged as it goes and at its end. */
 export class Gates {
   readonly thresholds: Threshold[];
-  #windows: WindowJudge;
+  /** A window judge per selector: the whole run (""), and each `{name=…}`. */
+  #windows = new Map<string, WindowJudge>();
   #targetRate: number;
+  #command: string;
 
   /** Reads `texts`; a bad one is a {@linkcode UsageError} naming it (for `command`). */
   constructor(texts: string[], targetRate: number, command = "run") {
+    this.#command = command;
     this.thresholds = texts.map((text) => {
       try {
         return parseThreshold(text);
@@ -55,7 +58,27 @@ export class Gates {
       );
     }
     this.#targetRate = targetRate;
-    this.#windows = new WindowJudge(this.thresholds, targetRate);
+    for (const key of new Set(this.thresholds.map((t) => t.name ?? ""))) {
+      this.#windows.set(
+        key,
+        new WindowJudge(this.thresholds.filter((t) => (t.name ?? "") === key), targetRate),
+      );
+    }
+  }
+
+  /** Checks that each `{name=…}` names a target of the run (`names`: none without targets). */
+  checkNames(names: readonly string[]): void {
+    for (const t of this.thresholds) {
+      if (t.name === undefined || names.includes(t.name)) continue;
+      throw UsageError.invalid(
+        this.#command,
+        "--threshold",
+        t.text,
+        names.length > 1
+          ? `a {name=…} of the run's targets: ${names.join(", ")}`
+          : "no {name=…}: the run has one target (give --targets with names)",
+      );
+    }
   }
 
   /** Whether the run must hand over each interval's histogram (a windowed threshold). */
@@ -69,31 +92,68 @@ export class Gates {
    */
   interval(s: IntervalSnapshot, corrected: string | undefined): Threshold[] {
     if (corrected === undefined || !this.windowed) return [];
-    return this.#windows.add({
-      latency: decodeHistogram(corrected),
-      sent: Math.round(s.api_per_s * s.interval_s),
-      errors: s.errors,
-      seconds: s.interval_s,
-      targetRate: this.#targetRate,
-      ...(s.asked_per_s != null ? { asked: s.asked_per_s * s.interval_s } : {}),
-    });
+    const failing: Threshold[] = [];
+    for (const [key, judge] of this.#windows) {
+      const n = key === "" ? undefined : s.names?.[key];
+      if (key !== "" && !n?.corrected_latency_us) continue;
+      failing.push(...judge.add(
+        n
+          ? {
+            latency: decodeHistogram(n.corrected_latency_us!),
+            sent: n.sent,
+            errors: n.errors,
+            checkFailed: n.check_failed,
+            seconds: s.interval_s,
+            targetRate: 0,
+            asked: n.scheduled,
+          }
+          : {
+            latency: decodeHistogram(corrected),
+            sent: Math.round(s.api_per_s * s.interval_s),
+            errors: s.errors,
+            checkFailed: s.accounting.check_failed ?? 0,
+            seconds: s.interval_s,
+            targetRate: this.#targetRate,
+            ...(s.asked_per_s != null ? { asked: s.asked_per_s * s.interval_s } : {}),
+          },
+      ));
+    }
+    return failing;
   }
 
   /** One span of a merged report (a wall-clock second); returns the failing abort thresholds. */
   span(m: Measured): Threshold[] {
-    return this.#windows.add(m);
+    return this.#windows.get("")?.add(m) ?? [];
   }
 
   /** Every threshold over the whole run (and a windowed one over its worst window). */
   judge(summary: Summary): ThresholdResult[] {
-    return judgeRun(this.thresholds, {
-      latency: decodeHistogram(summary.histograms.corrected_latency_us),
-      sent: summary.requests.sent,
-      errors: summary.errors,
-      seconds: summary.duration_s,
-      targetRate: this.#targetRate,
-      ...(summary.asked ? { asked: summary.asked.requests } : {}),
-    }, this.#windows);
+    const out = new Map<Threshold, ThresholdResult>();
+    for (const [key, judge] of this.#windows) {
+      const group = this.thresholds.filter((t) => (t.name ?? "") === key);
+      const n = key === "" ? undefined : summary.names?.[key];
+      const whole: Measured = n
+        ? {
+          latency: decodeHistogram(n.histograms.corrected_latency_us),
+          sent: n.sent,
+          errors: n.errors,
+          checkFailed: n.check_failed,
+          seconds: summary.duration_s,
+          targetRate: 0,
+          asked: n.scheduled,
+        }
+        : {
+          latency: decodeHistogram(summary.histograms.corrected_latency_us),
+          sent: summary.requests.sent,
+          errors: summary.errors,
+          checkFailed: summary.requests.check_failed ?? 0,
+          seconds: summary.duration_s,
+          targetRate: this.#targetRate,
+          ...(summary.asked ? { asked: summary.asked.requests } : {}),
+        };
+      judgeRun(group, whole, judge).forEach((r, i) => out.set(group[i]!, r));
+    }
+    return this.thresholds.map((t) => out.get(t)!);
   }
 
   /** The usage error of `--junit FILE` without a threshold (it would have nothing to write). */

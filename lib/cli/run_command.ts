@@ -20,6 +20,7 @@ import { KEYS_HINT, listenKeys } from "./keys.ts";
 import { commandLine, eventLine, RunOutputs } from "./run_outputs.ts";
 import { MAX_AUTO_CONSUMERS, RUN_FLAGS, RUN_HELP } from "./run_flags.ts";
 import { configFromFlags, parseUrl } from "./run_settings.ts";
+import { workloadFromFlags } from "./run_workload.ts";
 import { startEmbedded } from "./embedded.ts";
 import { onInterrupt, openFilesAvailable, writeLine } from "./terminal.ts";
 import { INTERRUPTED, nothingMeasured, workTimeNotes } from "./run_notes.ts";
@@ -63,14 +64,18 @@ export async function runCommand(args: string[]): Promise<number> {
     );
   }
   let config: RunConfig;
-  if (v.url !== undefined) {
+  // A targets file names its own URLs: no embedded server then.
+  const own = v.url !== undefined || v.targets !== undefined;
+  if (own) {
     if (v.server !== "") {
       throw new UsageError(
-        "Cannot start run: '--server' configures the embedded server: drop '--url'",
-        { flag: "--server", value: v.server, allowed: "only without '--url'" },
+        `Cannot start run: '--server' configures the embedded server: drop '${
+          v.url !== undefined ? "--url" : "--targets"
+        }'`,
+        { flag: "--server", value: v.server, allowed: "only without '--url' or '--targets'" },
       );
     }
-    config = configFromFlags(v, parseUrl(v.url));
+    config = configFromFlags(v, v.url !== undefined ? parseUrl(v.url) : new URL("http://x/"));
   } else {
     // Every flag is checked before the server starts; the URL is known once it listens.
     config = configFromFlags(v, new URL("http://127.0.0.1/"));
@@ -93,9 +98,22 @@ export async function runCommand(args: string[]): Promise<number> {
     dashboard: v.dashboard || false,
     stdout: (line) => out(line),
   });
+  // Checked before anything starts; built again once the embedded server's URL is known.
+  config.workload = workloadFromFlags(
+    v,
+    v.url ?? "http://127.0.0.1:1/api/work",
+    config.request,
+    config.shard,
+  );
+  gates.checkNames(config.workload?.names.length! > 1 ? config.workload!.names : []);
+  if (config.workload && v.targets !== undefined && v.url === undefined) {
+    const first = config.workload.templates[0]!;
+    config.request = { url: new URL(first.origin.href), method: first.method, headers: [] };
+    if (first.origin.protocol === "https:") config.engine = "fetch";
+  }
   let stopServer = () => Promise.resolve(true);
   let serverNote = "";
-  if (v.url === undefined) {
+  if (!own) {
     try {
       stopServer = await startEmbedded(v.server, config);
     } catch (err) {
@@ -103,6 +121,9 @@ export async function runCommand(args: string[]): Promise<number> {
       throw err;
     }
     serverNote = " (embedded mock server)";
+    if (config.workload) {
+      config.workload = workloadFromFlags(v, config.request.url.href, config.request, config.shard);
+    }
   }
   if (config.maxConsumers !== undefined) config.maxConsumers = Math.min(config.maxConsumers, most);
   const url = config.request.url;

@@ -131,6 +131,39 @@ export const RUN_FLAGS = {
   },
   "body": { type: "string", valueName: "TEXT", help: "Request body" },
   "body-file": { type: "string", valueName: "PATH", help: "Request body from a file" },
+  "targets": {
+    type: "string",
+    valueName: "FILE",
+    help: "Targets file (vegeta's http or JSON format, - for stdin): several requests, mixed by " +
+      "weight; '#@ name= weight= expect= check=' lines add names, weights and checks",
+  },
+  "mix": {
+    type: "string",
+    default: "sequence",
+    choices: ["sequence", "random"],
+    valueName: "sequence|random",
+    help: "How targets are picked: 'sequence' (smooth weighted round-robin: exact shares every " +
+      "period) or 'random' (seeded, by weight)",
+  },
+  "data": {
+    type: "string",
+    valueName: "FILE.csv",
+    help: "Rows for {{row.COLUMN}} placeholders (a CSV file with a header row)",
+  },
+  "data-order": {
+    type: "string",
+    default: "sequence",
+    choices: ["sequence", "random", "shuffle", "queue"],
+    valueName: "sequence|random|shuffle|queue",
+    help: "Which row a request gets; 'queue' uses each row once and ends the run when they run out",
+  },
+  "seed": {
+    type: "int",
+    min: 0,
+    max: 4_294_967_295,
+    valueName: "N",
+    help: "Seed of --mix random, --data-order random|shuffle (default: a fixed one)",
+  },
   "out": {
     type: "string",
     valueName: "FILE",

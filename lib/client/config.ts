@@ -12,6 +12,7 @@ import type { Connector, RequestSpec } from "./http/mod.ts";
 import type { PacerEnd, PacerFactory, Precision } from "./pace/mod.ts";
 import type { Totals } from "./record/mod.ts";
 import type { PoolFactory } from "./jobs/mod.ts";
+import type { Workload } from "../workload/mod.ts";
 import { type ControlEvent, type Evidence, type IntervalSnapshot } from "../results/mod.ts";
 
 /** Everything a run needs; the CLI builds it from the flags. */
@@ -53,6 +54,12 @@ export interface RunConfig {
   shard?: Shard;
   /** When the first tick is due, ms since the epoch (default: at once); shards start together. */
   startAtUnixMs?: number;
+  /**
+   * The workload, when requests differ (`--targets`, placeholders, `--data`): each tick gets a
+   * target, each connection writes its requests, each response is judged by its target's
+   * expectations; with several targets, results are kept by name. Without it, `request` alone.
+   */
+  workload?: Workload;
 }
 
 /** The effects a run uses, all optional (the real ones by default). */

@@ -54,8 +54,18 @@ export function startPacing(p: PacingParts): Pacer {
         const first = batch.scheduledAt(0);
         p.begin(first - (staged ? steering.planOffset : 0), first, batch.releasedAt(0));
       }
+      const workload = config.workload;
       for (let i = 0; i < batch.count; i++) {
         const r = newResult(batch.first + i, batch.scheduledAt(i), batch.releasedAt(i));
+        if (workload) {
+          // The data ran out (each row once): the run ends; what is released past it is not sent.
+          if (workload.exhausted(r.seq)) {
+            life.stop("data");
+            queue.close();
+          }
+          r.target = workload.targetOf(r.seq);
+          if (live.byTarget) live.byTarget.scheduled[r.target]!++;
+        }
         live.scheduled++;
         if (!queue.push(r)) recorder.record(notSent(r, queue.closed ? "stopped" : "queue_full"));
       }

@@ -77,9 +77,10 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
     : undefined;
   const start = now();
   const steering = steer(config, deps, { controller, now, start, life });
-  const recorder = new Recorder(start, { controller: controller !== undefined });
+  const names = (config.workload?.names.length ?? 0) > 1 ? config.workload!.names : undefined;
+  const recorder = new Recorder(start, { controller: controller !== undefined, names });
   const queue = new BoundedQueue<Result>(config.queueSize);
-  const live = newLive();
+  const live = newLive(names ? { byTarget: byTarget(names.length) } : {});
   // What the run asked for is the plan's (or the paced rate's) integral up to the stop.
   let stoppedAt = Infinity;
   const asked = () => closedLoop ? undefined : steering.askedBy(Math.min(now(), stoppedAt));
@@ -90,7 +91,13 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
   const consumers = new ConsumerSet({
     ...config,
     connect: deps.connect ?? openConnection,
-    connection: { engine: config.engine, timeoutMs: config.timeoutMs, now, watchdog },
+    connection: {
+      engine: config.engine,
+      timeoutMs: config.timeoutMs,
+      now,
+      watchdog,
+      ...(config.workload?.dynamic ? { workload: config.workload } : {}),
+    },
   });
   const closeQueue = () => {
     queue.close();
@@ -134,7 +141,12 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
     now,
     leadMs: pacer && (() => pacer.leadMs),
     live,
-    finish: handOn({ jobStage, record: (r) => recorder.record(r), notice }),
+    finish: handOn({
+      jobStage,
+      record: (r) => recorder.record(r),
+      notice,
+      ...(config.workload ? { judge: config.workload.judge.bind(config.workload) } : {}),
+    }),
     killed: () => life.killed,
   });
   if (closedLoop) begin(start, start, start);
@@ -228,10 +240,22 @@ function liveGauges(
 /** Closed loop: each consumer takes its next request as soon as its last one ended. */
 function closedLoopTicks(config: RunConfig, life: Lifecycle, live: Live, now: () => number) {
   let seq = 0;
+  const w = config.workload;
   return (): Result | undefined => {
     if (life.stopped || seq >= (config.requests ?? Infinity)) return undefined;
+    if (w?.exhausted(seq)) return void life.stop("data");
     live.scheduled++;
     const t = now();
-    return newResult(seq++, t, t);
+    const r = newResult(seq++, t, t);
+    if (w) {
+      r.target = w.targetOf(r.seq);
+      if (live.byTarget) live.byTarget.scheduled[r.target]!++;
+    }
+    return r;
   };
+}
+
+/** Per-target counters of `n` targets, at zero. */
+function byTarget(n: number): { scheduled: number[]; sent: number[] } {
+  return { scheduled: new Array(n).fill(0), sent: new Array(n).fill(0) };
 }

@@ -15,6 +15,8 @@ export interface Failures {
   requestDetail: string;
   other: number;
   otherDetail: string;
+  /** Responses that failed their target's body checks. */
+  check: number;
   /** Requests cancelled by the stop (a kill, or the drain's timeout). */
   cancelled: number;
 }
@@ -42,12 +44,14 @@ export function classifyFailures(counts: Record<string, number>): Failures {
     requestDetail: "",
     other: 0,
     otherDetail: "",
+    check: 0,
     cancelled: 0,
   };
   for (const [key, n] of Object.entries(counts)) {
     if (!(n > 0)) continue;
     const status = Number(key);
     if (key === "cancelled") f.cancelled += n;
+    else if (key === "check") f.check += n;
     else if (Number.isInteger(status) && status < 400) continue;
     else if (OVERLOAD.has(key)) (f.overload += n, parts.overload.push(`${key}: ${n}`));
     else if (status >= 400 && status < 500) (f.request += n, parts.request.push(`${key}: ${n}`));

@@ -12,4 +12,5 @@ export * from "./merge.ts";
 export * from "./summary.ts";
 export * from "./table.ts";
 export * from "./thresholds.ts";
+export * from "./junit.ts";
 export * from "./verdict.ts";

@@ -8,6 +8,9 @@
  */
 
 import type { Percentiles } from "../histogram.ts";
+import type { Evidence, NameRecord, NameTotals } from "./breakdown.ts";
+
+export type { Evidence, NameCounts, NameRecord, NameTotals } from "./breakdown.ts";
 
 /** The version of the results format. */
 export const RESULTS_SCHEMA = 1;
@@ -44,6 +47,8 @@ export interface Accounting {
   not_sent: Record<NotSentReason, number>;
   ok: number;
   http_error: number;
+  /** Answered with an expected status, and a response check failed (targets with checks). */
+  check_failed?: number;
   failed: number;
   timed_out: number;
   cancelled: number;
@@ -85,6 +90,8 @@ export interface IntervalSnapshot {
   status: Record<string, number>;
   error_kinds: Partial<Record<ErrorKind, number>>;
   accounting: Accounting;
+  /** Each target's figures, when the run has several (`--targets`). */
+  names?: Record<string, NameRecord>;
   /**
    * Set on the interval after the stop: what ended while in-flight requests and jobs drained
    * (its `interval_s` is the drain's length; its rates are over that, not over a second).
@@ -151,30 +158,6 @@ export interface Bottleneck {
   advice: string;
 }
 
-/**
- * What a run's verdict reads besides its totals: how its first responses were served, and its
- * second half (its steady state) before the stop.
- */
-export interface Evidence {
-  /** Median service time of the first responses, ms (the target before any queue built). */
-  early_latency_ms: number | null;
-  tail: {
-    seconds: number;
-    /** Requests asked for (null in closed loop), sent, and answered (ended) in those seconds. */
-    asked: number | null;
-    sent: number;
-    answered: number;
-    /** The median of the intervals' service-time p50s, ms. */
-    latency_p50_ms: number | null;
-    /** Consumers with a request in flight, % (mean over the intervals' ends). */
-    busy_pct: number;
-    /** Ticks waiting for a consumer (mean over the intervals' ends). */
-    queue: number;
-    /** The pacer's release lateness p99, µs (the worst interval). */
-    pacer_lateness_p99_us: number;
-  };
-}
-
 /** A shard of a sharded run: its index of `count`, and how late its first tick went (ms). */
 export interface ShardInfo {
   index: number;
@@ -231,6 +214,8 @@ export interface Summary {
    * cancels (the same meaning as an interval's `errors`).
    */
   errors: number;
+  /** The statuses that counted as HTTP failures, when targets set `expect=` (else those ≥ 400). */
+  failed_status?: Record<string, number>;
   /** Transport failures by kind (as an interval's `error_kinds`). */
   error_kinds: Partial<Record<ErrorKind, number>>;
   bytes: number;
@@ -258,6 +243,8 @@ export interface Summary {
   /** This shard, when the run is one; a merge of shards lists them all in `shards`. */
   shard?: ShardInfo;
   shards?: ShardInfo[];
+  /** Each target's totals, when the run has several (`--targets`). */
+  names?: Record<string, NameTotals>;
   /** What the verdict read besides the totals (absent in merges and older files). */
   evidence?: Evidence;
   /** The stage that limited the run, with the flag to change and the figure behind it. */

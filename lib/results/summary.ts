@@ -5,7 +5,7 @@
  * @module
  */
 
-import { encodeHistogram, latencySummary, type Percentiles, percentilesUs } from "../histogram.ts";
+import { encodeHistogram, latencySummary, percentilesUs } from "../histogram.ts";
 import type { Histogram } from "../histogram.ts";
 import type {
   Accounting,
@@ -13,6 +13,7 @@ import type {
   ErrorKind,
   Evidence,
   IntervalSnapshot,
+  NameTotals,
   RunSettings,
   Summary,
 } from "./records.ts";
@@ -22,10 +23,13 @@ import { achievedPct } from "./accounting.ts";
 /** What a run added up, as the summary reads it (the recorder's totals). */
 export interface Totals {
   accounting: Accounting;
+  /** Each target's totals, in a run of several. */
+  names?: Record<string, NameTotals>;
   /** The whole run's counters and histograms (µs). */
   total: {
     counts: { done: number };
     status: Map<number, number>;
+    failedStatus?: Map<number, number>;
     errorKinds: Map<ErrorKind, number>;
     errors: number;
     bytes: number;
@@ -144,6 +148,9 @@ export function buildSummary(
     requests: a,
     status: Object.fromEntries([...w.status].map(([k, v]) => [String(k), v])),
     errors: w.errors,
+    ...(w.failedStatus
+      ? { failed_status: Object.fromEntries([...w.failedStatus].map(([k, v]) => [String(k), v])) }
+      : {}),
     error_kinds: Object.fromEntries(w.errorKinds),
     bytes: w.bytes,
     latency_ms: latencySummary(w.latency),
@@ -163,6 +170,7 @@ export function buildSummary(
       corrected_latency_us: encodeHistogram(w.corrected),
     },
     stopped_by: run.stoppedBy,
+    ...(t.names ? { names: t.names } : {}),
     ...(run.killed ? { killed: true } : {}),
     ...(run.config ? { config: run.config } : {}),
     ...(run.evidence ? { evidence: run.evidence } : {}),
@@ -179,7 +187,11 @@ export function bottleneckOf(s: Summary): Bottleneck | undefined {
   const c = s.config;
   if (!c) return undefined;
   const failures: Record<string, number> = { ...s.error_kinds };
-  for (const [k, v] of Object.entries(s.status)) if (Number(k) >= 400) failures[k] = v;
+  // The statuses that failed (a target's `expect=` may make a 410 ok, or a 200 not).
+  const failedStatus = s.failed_status ??
+    Object.fromEntries(Object.entries(s.status).filter(([k]) => Number(k) >= 400));
+  for (const [k, v] of Object.entries(failedStatus)) failures[k] = v;
+  if (s.requests.check_failed) failures.check = s.requests.check_failed;
   const answered = Object.values(s.status).reduce((a, b) => a + b, 0);
   const closedLoop = s.target_rate === 0;
   return verdict({

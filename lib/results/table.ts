@@ -35,7 +35,9 @@ export function summaryTable(s: Summary): string {
     a.sent > 0 ? `p50 ${fmtUs(p.p50)}  p99 ${fmtUs(p.p99)}  max ${fmtUs(p.max)}` : "-";
   const statuses = Object.entries(s.status).map(([k, v]) => `${k}: ${v}`).join(", ") || "none";
   const kinds = Object.entries(s.error_kinds).map(([k, v]) => `${k}: ${v}`).join(", ");
-  const errors = s.errors === 0 ? "none" : `${s.errors}${kinds ? ` (${kinds})` : ""}`;
+  const checks = a.check_failed ? `check failed: ${a.check_failed}` : "";
+  const detail = [kinds, checks].filter(Boolean).join(", ");
+  const errors = s.errors === 0 ? "none" : `${s.errors}${detail ? ` (${detail})` : ""}`;
   const notSent = Object.entries(a.not_sent).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`)
     .join(", ") || "0";
   const drain = s.drain_s > 0 ? `; drained in ${s.drain_s}s` : "";
@@ -56,8 +58,9 @@ export function summaryTable(s: Summary): string {
     ["scheduled", `${a.scheduled} = sent ${a.sent} + not sent ${notSent}`],
     [
       "sent",
-      `${a.sent} = ok ${a.ok} + http error ${a.http_error} + failed ${a.failed} + ` +
-      `timed out ${a.timed_out} + cancelled ${a.cancelled}`,
+      `${a.sent} = ok ${a.ok} + http error ${a.http_error} + ` +
+      (a.check_failed ? `check failed ${a.check_failed} + ` : "") +
+      `failed ${a.failed} + timed out ${a.timed_out} + cancelled ${a.cancelled}`,
     ],
     ...(a.jobs.submitted > 0 || (s.config?.work_time_ms ?? 0) > 0
       ? [[
@@ -88,6 +91,23 @@ export function summaryTable(s: Summary): string {
       "shards",
       `${shards.map((x) => `${x.index}/${x.count}`).join(", ")}` +
       (skews.length > 0 ? `; start skew at most ${Math.max(...skews.map(Math.abs))} ms` : ""),
+    ]);
+  }
+  for (const [i, [name, n]] of Object.entries(s.names ?? {}).entries()) {
+    const detail = [
+      ...Object.entries(
+        n.failed_status ?? Object.fromEntries(Object.entries(n.status).filter(([k]) => +k >= 400)),
+      ).map(([k, v]) => `${k}: ${v}`),
+      ...Object.entries(n.error_kinds).map(([k, v]) => `${k}: ${v}`),
+      ...(n.check_failed ? [`check failed: ${n.check_failed}`] : []),
+    ].join(", ");
+    const errors = n.errors === 0 ? "no errors" : `${n.errors} errors (${detail})`;
+    const lat = n.corrected_latency_ms.max > 0
+      ? `p50 ${fmtMs(n.corrected_latency_ms.p50)}  p99 ${fmtMs(n.corrected_latency_ms.p99)}`
+      : "-";
+    rows.push([
+      i === 0 ? "by name" : "",
+      `${name}: sent ${n.sent} of ${n.scheduled}, ok ${n.ok}, ${errors}; corrected ${lat}`,
     ]);
   }
   if (s.bottleneck) rows.push(["bottleneck", s.bottleneck.advice]);

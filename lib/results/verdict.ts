@@ -99,7 +99,7 @@ export function verdict(m: VerdictInput): Bottleneck {
       advice: `cannot tell: nothing was sent${byUser ? " before you stopped it" : ""}`,
     };
   }
-  const failed = f.overload + f.request + f.other;
+  const failed = f.overload + f.request + f.other + f.check;
   if (m.answered === 0 && failed > 0) {
     const detail = [f.overloadDetail, f.otherDetail].filter(Boolean).join(", ");
     return {
@@ -151,6 +151,15 @@ export function verdict(m: VerdictInput): Bottleneck {
       figure: `${pct(share(f.overload))} of requests failed (${f.overloadDetail})`,
       advice: `the target: ${pct(share(f.overload))} of requests failed ` +
         `(${f.overloadDetail})${stopNote}; lower --rate, or let --adaptive find what it sustains`,
+    };
+  }
+  if (share(f.check) > 0.01) {
+    return {
+      stage: "target",
+      figure: `${pct(share(f.check))} of responses failed their checks`,
+      advice: `the answers: ${pct(share(f.check))} of responses failed their targets' checks ` +
+        "(see 'checks' by name); the target answered, not with what the checks expect: look at " +
+        "one of its answers",
     };
   }
   if (share(f.other) > 0.01) {

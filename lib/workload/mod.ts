@@ -14,3 +14,5 @@ export * from "./data.ts";
 export * from "./placeholders.ts";
 export * from "./checks.ts";
 export { DEFAULT_SEED, unitAt } from "./random.ts";
+export * from "./template.ts";
+export * from "./workload.ts";

@@ -26,7 +26,7 @@ export interface ConsumerStage {
    */
   leadMs?(): number;
   /** Gauges the consumer moves. */
-  live: { sent: number; inFlight: number };
+  live: { sent: number; inFlight: number; byTarget?: { sent: number[] } };
   /** Takes the result once its response or failure is known; may ask the consumer to wait. */
   finish(r: Result): void | Promise<void>;
   /** Whether the run was killed (stop at once, even with ticks left). */
@@ -74,6 +74,7 @@ export async function runConsumer(stage: ConsumerStage): Promise<void> {
       if (due - now() <= stage.leadMs() + 0.05) { while (now() < due) { /* spin */ } }
     }
     live.sent++;
+    if (live.byTarget) live.byTarget.sent[r.target]!++;
     live.inFlight++;
     await conn.send(r);
     live.inFlight--;

@@ -12,6 +12,7 @@ import { systemClock } from "../../clock.ts";
 import type { Result } from "../record/mod.ts";
 import type { Watchdog } from "./watchdog.ts";
 import { type ErrorKind } from "../../results/mod.ts";
+import type { RequestWriter } from "../../workload/mod.ts";
 
 /** What to send. */
 export interface RequestSpec {
@@ -21,11 +22,13 @@ export interface RequestSpec {
   body?: Uint8Array;
 }
 
-/** The part of a {@linkcode Result} a connection fills in. */
-export type SendOutcome = Pick<
-  Result,
-  "sentAt" | "doneAt" | "status" | "bytes" | "error" | "message"
->;
+/**
+ * The part of a {@linkcode Result} a connection fills in (and, with a workload, reads: the
+ * tick's sequence number and target; it keeps the body of a checked target).
+ */
+export type SendOutcome =
+  & Pick<Result, "sentAt" | "doneAt" | "status" | "bytes" | "error" | "message">
+  & Partial<Pick<Result, "seq" | "target" | "body">>;
 
 /** One connection's worth of requests, one at a time. */
 export interface HttpConnection {
@@ -72,6 +75,11 @@ export interface ConnectionOptions {
   now?: () => number;
   /** Shared timeout checker; without one each request arms its own timer. */
   watchdog?: Watchdog;
+  /**
+   * The run's workload, when requests differ (several targets, placeholders): each connection
+   * writes its requests with a writer of its own. Without it, the one request of the spec.
+   */
+  workload?: { writer(): RequestWriter };
 }
 
 const enc = new TextEncoder();
@@ -161,8 +169,10 @@ export class RawHttpConnection implements HttpConnection {
   #head: boolean;
   #watchdog: Watchdog | undefined;
   #deadline = Infinity;
+  #writer: RequestWriter | undefined;
 
   constructor(spec: RequestSpec, options: ConnectionOptions) {
+    this.#writer = options.workload?.writer();
     this.#request = encodeRequest(spec);
     this.#hostname = spec.url.hostname.replace(/^\[|\]$/g, "");
     this.#port = Number(spec.url.port || 80);
@@ -222,16 +232,21 @@ export class RawHttpConnection implements HttpConnection {
           const conn = this.#conn;
           // A fresh connection took time; a kept-alive one is written at once.
           if (!reused) sentAt = this.#now();
-          let written = await conn.write(this.#request);
-          while (written < this.#request.length) {
-            written += await conn.write(this.#request.subarray(written));
+          const w = this.#writer;
+          const request = w ? w.bytes(into as { seq: number; target: number }) : this.#request;
+          let written = await conn.write(request);
+          while (written < request.length) {
+            written += await conn.write(request.subarray(written));
           }
-          this.#parser.reset(this.#head);
+          const target = into.target ?? 0;
+          const keep = w ? w.keepsBody(target) : false;
+          this.#parser.reset(w ? w.method(target) === "HEAD" : this.#head, keep);
           for (;;) {
             const n = await conn.read(this.#buf);
             const res = n === null ? this.#parser.end() : this.#parser.feed(this.#buf, n);
             if (res) {
               if (!res.keepAlive || n === null) this.#drop();
+              if (keep) into.body = this.#parser.body;
               return outcome(into, sentAt, this.#now(), res.status, res.wireBytes);
             }
           }

@@ -18,6 +18,7 @@ import {
 } from "./connection.ts";
 import { systemClock } from "../../clock.ts";
 import { type ErrorKind } from "../../results/mod.ts";
+import type { RequestWriter } from "../../workload/mod.ts";
 
 /**
  * The `fetch` engine: for `https://` and anything the raw client does not handle.
@@ -41,9 +42,11 @@ export class FetchConnection implements HttpConnection {
   #now: () => number;
   #controller: AbortController | undefined;
   #cancelled = false;
+  #writer: RequestWriter | undefined;
 
   constructor(spec: RequestSpec, options: ConnectionOptions) {
     this.#spec = spec;
+    this.#writer = options.workload?.writer();
     this.#timeoutMs = options.timeoutMs;
     this.#now = options.now ?? (() => performance.now());
   }
@@ -66,13 +69,17 @@ export class FetchConnection implements HttpConnection {
     });
     const sentAt = this.#now();
     try {
-      const res = await fetch(this.#spec.url, {
-        method: this.#spec.method,
-        headers: this.#spec.headers,
-        body: this.#spec.body as Uint8Array<ArrayBuffer> | undefined,
+      const req = this.#writer
+        ? this.#writer.fetch(into as { seq: number; target: number })
+        : this.#spec;
+      const res = await fetch(req.url, {
+        method: req.method,
+        headers: req.headers,
+        body: req.body as Uint8Array<ArrayBuffer> | undefined,
         signal: controller.signal,
       });
       const body = await res.arrayBuffer();
+      if (this.#writer?.keepsBody(into.target ?? 0)) into.body = new Uint8Array(body);
       return outcome(into, sentAt, this.#now(), res.status, body.byteLength);
     } catch (err) {
       const error: ErrorKind = timedOut

@@ -6,41 +6,14 @@
  * @module
  */
 
-/** A parsed response. */
-export interface ParsedResponse {
-  status: number;
-  /** Body bytes received (after de-chunking). */
-  bodyBytes: number;
-  /** Whether the connection may carry the next request. */
-  keepAlive: boolean;
-  /** Header and body bytes on the wire. */
-  wireBytes: number;
-}
+import { BadResponse, ConnectionClosed, type ParsedResponse } from "./response.ts";
 
-/** A response that breaks the protocol. */
-export class BadResponse extends Error {
-  override name = "BadResponse";
-}
-
-/**
- * The server closed the connection before the response was complete: a reset, not a malformed
- * response (an overloaded server closes connections; `--adaptive` reads it as overload).
- */
-export class ConnectionClosed extends Error {
-  override name = "ConnectionClosed";
-  /** Closed before any byte of a response (a kept-alive connection closed while idle). */
-  readonly beforeResponse: boolean;
-  constructor(beforeResponse: boolean) {
-    super(
-      beforeResponse ? "connection closed before a response" : "connection closed mid-response",
-    );
-    this.beforeResponse = beforeResponse;
-  }
-}
+export { BadResponse, ConnectionClosed, type ParsedResponse };
 
 const CR = 13;
 const LF = 10;
 const MAX_HEAD = 64 * 1024;
+const MAX_KEPT = 1024 * 1024; // the most of a body kept for a response check: its start
 
 type State = "head" | "length" | "chunk-size" | "chunk-data" | "chunk-crlf" | "trailers" | "eof";
 
@@ -95,9 +68,18 @@ export class ResponseParser {
   #sizeLine = "";
   #trailerLineLen = 0;
   #noBody = false;
+  /** Keep the body's bytes (for a response check), up to `MAX_KEPT`. */
+  #keep = false;
+  #kept = new Uint8Array(0);
+  #keptLen = 0;
 
-  /** Prepares for the next response; `noBody` for a HEAD request. */
-  reset(noBody = false): void {
+  /**
+   * Prepares for the next response; `noBody` for a HEAD request, `keepBody` to keep the body's
+   * bytes (a response check reads them; other responses only count them).
+   */
+  reset(noBody = false, keepBody = false): void {
+    this.#keep = keepBody;
+    this.#keptLen = 0;
     this.#state = "head";
     this.#headLen = 0;
     this.#status = 0;
@@ -129,12 +111,14 @@ export class ResponseParser {
           const take = Math.min(this.#remaining, n - i);
           this.#remaining -= take;
           this.#body += take;
+          if (this.#keep) this.#keepBytes(chunk, i, take);
           i += take;
           if (this.#remaining === 0) return this.#done(n - i);
           break;
         }
         case "eof":
           this.#body += n - i;
+          if (this.#keep) this.#keepBytes(chunk, i, n - i);
           i = n;
           break;
         case "chunk-size": {
@@ -160,6 +144,7 @@ export class ResponseParser {
           const take = Math.min(this.#remaining, n - i);
           this.#remaining -= take;
           this.#body += take;
+          if (this.#keep) this.#keepBytes(chunk, i, take);
           i += take;
           if (this.#remaining === 0) {
             this.#state = "chunk-crlf";
@@ -188,6 +173,23 @@ export class ResponseParser {
     // A response without a body can end exactly with its head.
     if (this.#state === "length" && this.#remaining === 0) return this.#done(0);
     return undefined;
+  }
+
+  /** The body kept since the last `reset(…, true)` (its first `MAX_KEPT` bytes); a view. */
+  get body(): Uint8Array {
+    return this.#kept.subarray(0, this.#keptLen);
+  }
+
+  #keepBytes(chunk: Uint8Array, from: number, count: number): void {
+    const n = Math.min(count, MAX_KEPT - this.#keptLen);
+    if (n <= 0) return;
+    if (this.#kept.length < this.#keptLen + n) {
+      const grown = new Uint8Array(Math.min(MAX_KEPT, Math.max(4096, (this.#keptLen + n) * 2)));
+      grown.set(this.#kept.subarray(0, this.#keptLen));
+      this.#kept = grown;
+    }
+    this.#kept.set(chunk.subarray(from, from + n), this.#keptLen);
+    this.#keptLen += n;
   }
 
   /**

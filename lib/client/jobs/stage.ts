@@ -95,10 +95,16 @@ export function handOn(o: {
   jobStage?: JobStage;
   record(r: Result): void;
   notice(kind: ErrorKind, message: string | undefined): void;
+  /** The workload's verdict on a response (its target's expected statuses and checks). */
+  judge?(target: number, status: number, body: Uint8Array | undefined): Result["judged"];
 }): (r: Result) => void | Promise<void> {
-  const { jobStage, record, notice } = o;
+  const { jobStage, record, notice, judge } = o;
   return (r) => {
     if (r.error !== undefined && r.error !== "cancelled") notice(r.error, r.message);
+    if (judge && r.error === undefined) {
+      r.judged = judge(r.target, r.status, r.body);
+      r.body = undefined; // a view into the connection's buffer: gone with its next response
+    }
     if (r.error === undefined && jobStage) return jobStage.submit(r);
     record(r);
     return undefined;

@@ -20,60 +20,12 @@ import {
 } from "../../results/mod.ts";
 import type { RunRecord } from "./result.ts";
 import { Window, type WindowStats } from "./window.ts";
+import type { Live } from "./live.ts";
+
+export { type Live, newLive } from "./live.ts";
 
 /** How many first responses tell the target's latency before any queue (their median). */
 const EARLY = 5;
-
-/** The run's live gauges, read at each snapshot. */
-export interface Live {
-  /** Ticks released by the pacer (or taken by closed-loop consumers). */
-  scheduled: number;
-  /** Requests written. */
-  sent: number;
-  /** Ticks waiting in the queue. */
-  queued: number;
-  /** Requests on the wire. */
-  inFlight: number;
-  /** Consumers (connections) now. */
-  consumers?: number;
-  /** CPU jobs handed to the pool. */
-  jobsSubmitted: number;
-  /** CPU jobs handed to the pool and not yet ended (waiting for a Worker, or running). */
-  jobsRunning: number;
-  /** CPU jobs waiting for a Worker: the job backlog (null when the run has no CPU jobs). */
-  jobsQueued: number | null;
-  /** The pacer's rate now (0 in closed loop). */
-  rate: number;
-  /**
-   * Requests the run asked for since its first tick (the integral of the plan or the paced rate;
-   * fractional); undefined in closed loop, which asks for no rate.
-   */
-  asked?: number;
-}
-
-/**
- * Live gauges at zero (closed loop, no CPU jobs), with `over` applied.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(newLive({ sent: 3 }).sent, 3);
- * assert.equal(newLive().jobsQueued, null);
- * ```
- */
-export function newLive(over: Partial<Live> = {}): Live {
-  return {
-    scheduled: 0,
-    sent: 0,
-    queued: 0,
-    inFlight: 0,
-    jobsSubmitted: 0,
-    jobsRunning: 0,
-    jobsQueued: null,
-    rate: 0,
-    ...over,
-  };
-}
 
 /** Everything at the end of a run, for the summary. */
 export interface Totals {
@@ -102,18 +54,32 @@ export interface Totals {
  */
 export class Recorder {
   #start: number;
-  #interval = new Window();
-  #total = new Window();
+  #interval: Window;
+  #total: Window;
+  /** What each target scheduled and sent by the last interval (a run of several names). */
+  #byTargetAtInterval: { scheduled: number[]; sent: number[] } | undefined;
   #window: Window | undefined;
   #lastInterval: number;
   #sentAtInterval = 0;
   #askedAtInterval = 0;
   #early: number[] = [];
+  #histogramsNext = false;
   #windowStart: number;
   #windowLive = { scheduled: 0, sent: 0, queued: 0 };
 
-  /** `controller: true` keeps the adaptive controller's window too. */
-  constructor(start: number, options: { controller?: boolean } = {}) {
+  /**
+   * `controller: true` keeps the adaptive controller's window too; `names`, each target's figures
+   * (a run of several).
+   */
+  constructor(start: number, options: { controller?: boolean; names?: readonly string[] } = {}) {
+    this.#interval = new Window({ names: options.names });
+    this.#total = new Window({ names: options.names });
+    if (options.names) {
+      this.#byTargetAtInterval = {
+        scheduled: options.names.map(() => 0),
+        sent: options.names.map(() => 0),
+      };
+    }
     this.#start = start;
     this.#lastInterval = start;
     this.#windowStart = start;
@@ -171,6 +137,7 @@ export class Recorder {
       not_sent: c.not_sent,
       ok: c.ok,
       http_error: c.http_error,
+      check_failed: c.check_failed,
       failed: c.failed,
       timed_out: c.timed_out,
       cancelled: c.cancelled,
@@ -214,6 +181,8 @@ export class Recorder {
       error_kinds: Object.fromEntries(w.errorKinds),
       accounting: this.accounting(live),
     };
+    const names = this.#names(live, this.#histogramsNext);
+    if (names) snap.names = names;
     this.#total.merge(w);
     w.reset();
     this.#lastInterval = now;
@@ -231,6 +200,7 @@ export class Recorder {
     live: Live,
     histograms: boolean,
   ): { snap: IntervalSnapshot; histograms?: LatencyHistograms } {
+    this.#histogramsNext = histograms;
     if (!histograms) return { snap: this.takeInterval(now, live) };
     let encoded: LatencyHistograms | undefined;
     const snap = this.takeInterval(now, live, (w) => {
@@ -275,6 +245,19 @@ export class Recorder {
     const accounting = this.accounting(live);
     this.#total.merge(this.#interval);
     this.#interval.reset();
-    return { accounting, total: this.#total };
+    const by = live.byTarget;
+    const names = by && this.#total.byName?.totals(by.scheduled, by.sent);
+    return { accounting, total: this.#total, ...(names ? { names } : {}) };
+  }
+
+  /** Each target's interval figures, and the marks for the next interval. */
+  #names(live: Live, histograms: boolean) {
+    const w = this.#interval.byName, by = live.byTarget, at = this.#byTargetAtInterval;
+    if (!w || !by || !at) return undefined;
+    const scheduled = by.scheduled.map((n, i) => n - at.scheduled[i]!);
+    const sent = by.sent.map((n, i) => n - at.sent[i]!);
+    at.scheduled = [...by.scheduled];
+    at.sent = [...by.sent];
+    return w.intervals(scheduled, sent, histograms);
   }
 }

@@ -39,12 +39,22 @@ export interface Result {
   message: string | undefined;
   /** The CPU job's outcome. */
   job: JobState;
+  /** The target's index in the run's workload (0 with one target). */
+  target: number;
+  /**
+   * What the response says, when its target decides it (expected statuses, body checks);
+   * undefined: a status below 400 is ok.
+   */
+  judged: "ok" | "http_error" | "check_failed" | undefined;
+  /** The response's body, kept for a check until the check ran (a view into the parser's). */
+  body: Uint8Array | undefined;
 }
 
 /** A tick that was never sent. */
 export interface NotSent {
   type: "not_sent";
   seq: number;
+  target: number;
   scheduledAt: number;
   reason: NotSentReason;
 }
@@ -77,6 +87,9 @@ export function newResult(seq: number, scheduledAt: number, releasedAt: number):
     error: undefined,
     message: undefined,
     job: "none",
+    target: 0,
+    judged: undefined,
+    body: undefined,
   };
 }
 
@@ -87,11 +100,20 @@ export function newResult(seq: number, scheduledAt: number, releasedAt: number):
  * ```ts
  * import assert from "node:assert/strict";
  * const n = notSent(newResult(3, 30, 30), "queue_full");
- * assert.deepEqual(n, { type: "not_sent", seq: 3, scheduledAt: 30, reason: "queue_full" });
+ * assert.deepEqual(n, { type: "not_sent", seq: 3, target: 0, scheduledAt: 30, reason: "queue_full" });
  * ```
  */
-export function notSent(tick: Pick<Result, "seq" | "scheduledAt">, reason: NotSentReason): NotSent {
-  return { type: "not_sent", seq: tick.seq, scheduledAt: tick.scheduledAt, reason };
+export function notSent(
+  tick: Pick<Result, "seq" | "scheduledAt"> & { target?: number },
+  reason: NotSentReason,
+): NotSent {
+  return {
+    type: "not_sent",
+    seq: tick.seq,
+    target: tick.target ?? 0,
+    scheduledAt: tick.scheduledAt,
+    reason,
+  };
 }
 
 /** Statuses and errors that mean the target is overloaded (what the adaptive controller reads). */

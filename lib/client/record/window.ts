@@ -9,6 +9,7 @@
 
 import { type Histogram, newHistogram } from "../../histogram.ts";
 import { OVERLOAD_ERRORS, OVERLOAD_STATUS, type RunRecord } from "./result.ts";
+import { ByName } from "./names.ts";
 import { type ErrorKind, type NotSentReason } from "../../results/mod.ts";
 
 /** What one control window measured, as a controller reads it. Times in ms. */
@@ -47,6 +48,8 @@ export interface Counts {
   results: number;
   ok: number;
   http_error: number;
+  /** An expected status, and a response check failed. */
+  check_failed: number;
   failed: number;
   timed_out: number;
   cancelled: number;
@@ -62,6 +65,7 @@ const zeroCounts = (): Counts => ({
   results: 0,
   ok: 0,
   http_error: 0,
+  check_failed: 0,
   failed: 0,
   timed_out: 0,
   cancelled: 0,
@@ -91,6 +95,8 @@ const bump = <K>(m: Map<K, number>, k: K, n = 1) => m.set(k, (m.get(k) ?? 0) + n
 export class Window {
   counts: Counts = zeroCounts();
   status: Map<number, number> = new Map();
+  /** Statuses that counted as HTTP failures (below 400 with `expect=`, or 4xx/5xx). */
+  failedStatus: Map<number, number> = new Map();
   errorKinds: Map<ErrorKind, number> = new Map();
   bytes = 0;
   /** Service time (sent → end) of responses with a status. */
@@ -103,14 +109,18 @@ export class Window {
   sendLateness: Histogram = newHistogram();
   /** Service time of ok responses only (the controller's); only when asked for. */
   okLatency: Histogram | undefined;
+  /** Each target's figures, in a run of several. */
+  byName: ByName | undefined;
 
-  constructor(options: { okLatency?: boolean } = {}) {
+  constructor(options: { okLatency?: boolean; names?: readonly string[] } = {}) {
     if (options.okLatency) this.okLatency = newHistogram();
+    if (options.names) this.byName = new ByName(options.names);
   }
 
   /** Adds one record. */
   add(r: RunRecord): void {
     const c = this.counts;
+    this.byName?.add(r);
     if (r.type === "not_sent") {
       c.not_sent[r.reason]++;
       return;
@@ -131,11 +141,15 @@ export class Window {
     const service = Math.max(1, Math.round((r.doneAt - r.sentAt) * 1000));
     this.latency.recordValue(service);
     this.corrected.recordValue(Math.max(1, Math.round((r.doneAt - r.scheduledAt) * 1000)));
-    if (r.status < 400) {
+    const judged = r.judged ?? (r.status < 400 ? "ok" : "http_error");
+    if (judged === "ok") {
       c.ok++;
       this.okLatency?.recordValue(service);
+    } else if (judged === "check_failed") {
+      c.check_failed++;
     } else {
       c.http_error++;
+      bump(this.failedStatus, r.status);
       if (OVERLOAD_STATUS.has(r.status)) c.overload++;
     }
     switch (r.job) {
@@ -158,7 +172,17 @@ export class Window {
   /** Adds everything `other` holds (exact: counts add, histograms add bucket by bucket). */
   merge(other: Window): void {
     const a = this.counts, b = other.counts;
-    for (const k of ["results", "ok", "http_error", "failed", "timed_out", "cancelled"] as const) {
+    for (
+      const k of [
+        "results",
+        "ok",
+        "http_error",
+        "check_failed",
+        "failed",
+        "timed_out",
+        "cancelled",
+      ] as const
+    ) {
       a[k] += b[k];
     }
     a.done += b.done;
@@ -169,6 +193,7 @@ export class Window {
     a.jobs.failed += b.jobs.failed;
     a.jobs.cancelled += b.jobs.cancelled;
     for (const [k, v] of other.status) bump(this.status, k, v);
+    for (const [k, v] of other.failedStatus) bump(this.failedStatus, k, v);
     for (const [k, v] of other.errorKinds) bump(this.errorKinds, k, v);
     this.bytes += other.bytes;
     this.latency.add(other.latency);
@@ -176,12 +201,14 @@ export class Window {
     this.pacerLateness.add(other.pacerLateness);
     this.sendLateness.add(other.sendLateness);
     if (this.okLatency && other.okLatency) this.okLatency.add(other.okLatency);
+    if (this.byName && other.byName) this.byName.merge(other.byName);
   }
 
   /** Empties the window for the next stretch. */
   reset(): void {
     this.counts = zeroCounts();
     this.status.clear();
+    this.failedStatus.clear();
     this.errorKinds.clear();
     this.bytes = 0;
     this.latency.reset();
@@ -189,11 +216,12 @@ export class Window {
     this.pacerLateness.reset();
     this.sendLateness.reset();
     this.okLatency?.reset();
+    this.byName?.reset();
   }
 
-  /** Errors of every kind: HTTP ≥ 400 and transport failures (timeouts and cancels included). */
+  /** Errors of every kind: HTTP, failed checks and transport failures (timeouts, cancels). */
   get errors(): number {
     const c = this.counts;
-    return c.http_error + c.failed + c.timed_out + c.cancelled;
+    return c.http_error + c.check_failed + c.failed + c.timed_out + c.cancelled;
   }
 }
