@@ -1,6 +1,6 @@
 // deno-lint-ignore-file no-console -- a benchmark: it prints its tables and progress.
 /**
- * `deno task bench [adaptive|pacer|serve|client|pool|paced|report|stages|capacity|shards|adaptive-real ...]`: runs the benchmarks (all by default),
+ * `deno task bench [adaptive|pacer|serve|client|pool|paced|report|stages|capacity|shards|adaptive-real|workload ...]`: runs the benchmarks (all by default),
  * prints a table for each and writes JSON under `bench/results/`.
  *
  * @module
@@ -17,6 +17,7 @@ import { benchReport } from "./report.ts";
 import { benchServe } from "./serve.ts";
 import { benchShards } from "./shards.ts";
 import { benchStages } from "./stages.ts";
+import { benchWorkload } from "./workload.ts";
 
 const ALL: Record<string, () => unknown> = {
   adaptive: () => benchAdaptive(10),
@@ -30,6 +31,7 @@ const ALL: Record<string, () => unknown> = {
   capacity: () => benchCapacity(),
   shards: () => benchShards(),
   "adaptive-real": () => benchAdaptiveReal(3),
+  workload: () => benchWorkload(8, 3),
 };
 
 const names = Deno.args.length > 0 ? Deno.args : Object.keys(ALL);

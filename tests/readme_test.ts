@@ -47,6 +47,16 @@ const CLAIMS: [RegExp, string, (s: Json) => void][] = [
     },
   ],
   [/^tpsdemo run --json$/, "intervals carry api_per_s", () => {}],
+  [/--targets targets.txt/, "each name has its results; the name thresholds pass", (s) => {
+    assertEquals(Object.keys(s.names), ["login", "work"]);
+    assertEquals(s.thresholds.map((t: Json) => t.pass), [true, true]);
+  }],
+  [/--data-order queue/, "each row once, then the run ends", (s) => {
+    assertEquals([s.stopped_by, s.requests.sent], ["data", 3]);
+  }],
+  [/X-User: user-\{\{seq\}\}/, "a coupon per user until they run out", (s) => {
+    assertOk(s.status["200"] > 0, JSON.stringify(s.status));
+  }],
 ];
 
 Deno.test("README: every `tpsdemo run` example runs and does what its text says", async () => {
@@ -56,11 +66,27 @@ Deno.test("README: every `tpsdemo run` example runs and does what its text says"
   const dir = await Deno.makeTempDir();
   try {
     for (const line of lines) {
+      const origin = `http://127.0.0.1:${srv.port}`;
       const args = words(line).slice(2).map((w) =>
-        w === "$URL" || w.startsWith("http://127.0.0.1:8000")
-          ? `http://127.0.0.1:${srv.port}/api/work`
-          : w
+        w === "$URL" || w === "http://127.0.0.1:8000/api/work"
+          ? `${origin}/api/work`
+          : w.replace("http://127.0.0.1:8000", origin)
       );
+      // A targets file and a data file as the example's text describes them.
+      const targets = args.indexOf("--targets");
+      if (targets >= 0) {
+        args[targets + 1] = `${dir}/${args[targets + 1]}`;
+        await Deno.writeTextFile(
+          args[targets + 1]!,
+          `#@ name=login weight=3 check=json.ok==true\nGET ${origin}/healthz\n\n` +
+            `#@ name=work\nGET ${origin}/api/work?id={{seq}}\n`,
+        );
+      }
+      const data = args.indexOf("--data");
+      if (data >= 0) {
+        args[data + 1] = `${dir}/${args[data + 1]}`;
+        await Deno.writeTextFile(args[data + 1]!, "id,name\n1,a\n2,b\n3,c\n");
+      }
       // Files a command writes go to a temporary folder, not the working tree.
       for (const flag of ["--junit", "--out", "--html"]) {
         const at = args.indexOf(flag);
@@ -88,7 +114,11 @@ Deno.test("README: every `tpsdemo run` example runs and does what its text says"
       assertOk(intervals.length > 0 && intervals.every((i) => typeof i.api_per_s === "number"));
       assertOk(typeof summary.achieved_rate === "number" && typeof summary.errors === "number");
       const a = summary.requests;
-      assertEquals(a.sent, a.ok + a.http_error + a.failed + a.timed_out + a.cancelled, line);
+      assertEquals(
+        a.sent,
+        a.ok + a.http_error + (a.check_failed ?? 0) + a.failed + a.timed_out + a.cancelled,
+        line,
+      );
       for (const [re, claim, check] of CLAIMS) {
         if (!re.test(words(line).join(" "))) continue;
         try {

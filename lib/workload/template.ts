@@ -169,7 +169,7 @@ export class RequestTemplate {
     }
     let n = this.#write(this.#head, ctx, scratch, "head", 0);
     if (this.#lengthSlot) {
-      n = this.#put(scratch, "head", n, enc.encode(`Content-Length: `));
+      n = this.#put(scratch, "head", n, CONTENT_LENGTH);
       n = this.#digits(scratch, "head", n, bodyLen);
       n = this.#put(scratch, "head", n, CRLF2);
       n = this.#put(scratch, "head", n, scratch.body.subarray(0, bodyLen));
@@ -289,3 +289,4 @@ export class RequestTemplate {
 }
 
 const CRLF2 = enc.encode("\r\n\r\n");
+const CONTENT_LENGTH = enc.encode("Content-Length: ");
