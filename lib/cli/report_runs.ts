@@ -8,7 +8,13 @@
  */
 
 import { capacityTable } from "../capacity/text.ts";
-import { type Merged, summaryTable } from "../results/mod.ts";
+import { encodeHistogram } from "../histogram.ts";
+import {
+  type IntervalSnapshot,
+  type Merged,
+  type MergedSecond,
+  summaryTable,
+} from "../results/mod.ts";
 import { type CapacityFile, capacityOf } from "../report/inputs.ts";
 import { junitRunsXml } from "../report/junit.ts";
 import type { RunGroup } from "../report/runs.ts";
@@ -24,22 +30,39 @@ export interface SearchFile {
   capacity: CapacityFile;
 }
 
-/** The thresholds of a run judged over its merge (windowed ones over its wall-clock seconds). */
+/**
+ * The thresholds of a run judged over its merge (windowed ones over its wall-clock seconds, a
+ * `{name=…}` one over its name's).
+ */
 export function judged(v: ReportFlags, merged: Merged): Gates {
   const summary = merged.summary;
   const gates = new Gates(v.threshold, summary.target_rate, "report");
-  if (gates.thresholds.length > 0) {
+  if (gates.windowed) {
     for (const s of merged.seconds) {
-      gates.span({
-        latency: s.corrected,
-        sent: s.sent,
-        errors: s.errors,
-        seconds: 1,
-        targetRate: summary.target_rate,
-      });
+      gates.interval(secondAsInterval(s), encodeHistogram(s.corrected));
     }
   }
   return gates;
+}
+
+/** A merged wall-clock second, as the interval figures the gates read (its names' included). */
+function secondAsInterval(s: MergedSecond): IntervalSnapshot {
+  const names = Object.entries(s.names ?? {}).map(([name, n]) => [name, {
+    scheduled: n.scheduled,
+    sent: n.sent,
+    errors: n.errors,
+    check_failed: n.check_failed,
+    corrected_latency_us: encodeHistogram(n.corrected),
+  }]);
+  // Only the figures the gates read: a second's counts, its histograms, and each name's.
+  return {
+    interval_s: 1,
+    api_per_s: s.sent,
+    asked_per_s: null,
+    errors: s.errors,
+    accounting: { check_failed: s.check_failed },
+    names: Object.fromEntries(names),
+  } as unknown as IntervalSnapshot;
 }
 
 /** Writes the page to `--html`'s file; a file that cannot be written is a usage error. */

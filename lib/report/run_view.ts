@@ -21,6 +21,8 @@ import {
   type IntervalRecord,
   type Merged,
   mergeResults,
+  type NameCounts,
+  type NameRecord,
   type Summary,
 } from "../results/mod.ts";
 import type { RunGroup, RunPart } from "./runs.ts";
@@ -161,6 +163,7 @@ function addBucket(bucket: { part: number; r: IntervalRecord; t: number }[]): In
   const latency = exact ? added("latency_us") : undefined;
   const corrected = exact ? added("corrected_latency_us") : undefined;
   const jobs = lasts.map((r) => r.jobs_queued).filter((j) => j !== null);
+  const names = addNames(rs);
   return {
     type: "interval",
     t: Math.round(t * 1000) / 1000,
@@ -186,6 +189,7 @@ function addBucket(bucket: { part: number; r: IntervalRecord; t: number }[]): In
       {} as Record<string, number>,
     ),
     accounting: lasts.slice(1).reduce((a, r) => addCounters(a, r.accounting), lasts[0]!.accounting),
+    ...(names ? { names } : {}),
     ...(latency && corrected
       ? {
         histograms: {
@@ -195,4 +199,43 @@ function addBucket(bucket: { part: number; r: IntervalRecord; t: number }[]): In
       }
       : {}),
   };
+}
+
+/**
+ * The names of intervals added up: counts summed, the corrected latency from the added
+ * histograms where every record of the name has one (else the worst), service time the worst.
+ */
+function addNames(rs: IntervalRecord[]): Record<string, NameRecord> | undefined {
+  const byName = new Map<string, NameRecord[]>();
+  for (const r of rs) {
+    for (const [name, n] of Object.entries(r.names ?? {})) {
+      byName.set(name, [...(byName.get(name) ?? []), n]);
+    }
+  }
+  if (byName.size === 0) return undefined;
+  type Quad = NameRecord["latency_ms"];
+  const worst = (list: Quad[]): Quad => ({
+    p50: Math.max(...list.map((q) => q.p50)),
+    p90: Math.max(...list.map((q) => q.p90)),
+    p99: Math.max(...list.map((q) => q.p99)),
+    max: Math.max(...list.map((q) => q.max)),
+  });
+  return Object.fromEntries([...byName].map(([name, list]) => {
+    const counts = list.reduce((a, n) => {
+      const { latency_ms: _, corrected_ms: __, corrected_latency_us: ___, ...c } = n;
+      return addCounters(a, c);
+    }, {} as NameCounts);
+    let corrected: Histogram | undefined;
+    if (list.every((n) => n.corrected_latency_us !== undefined)) {
+      corrected = newHistogram();
+      for (const n of list) corrected.add(decodeHistogram(n.corrected_latency_us!));
+    }
+    const record: NameRecord = {
+      ...counts,
+      latency_ms: worst(list.map((n) => n.latency_ms)),
+      corrected_ms: corrected ? percentilesMs(corrected) : worst(list.map((n) => n.corrected_ms)),
+      ...(corrected ? { corrected_latency_us: encodeHistogram(corrected) } : {}),
+    };
+    return [name, record];
+  }));
 }

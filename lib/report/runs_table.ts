@@ -1,7 +1,8 @@
 /**
  * Several runs side by side, as the terminal shows them: a column per run with its own figures
  * (target, rate asked and achieved, accounting, errors, latency, lateness, pacer, shards), its
- * verdict, and each threshold's outcome. Pure: the command prints what it returns.
+ * verdict, a row per target name (sent, p99, errors), and each threshold's outcome. Pure: the
+ * command prints what it returns.
  *
  * @module
  */
@@ -84,6 +85,7 @@ function rows(runs: { name: string; summary: Summary }[]): [string, (s: Summary)
     ]);
   }
   out.push(["bottleneck", (s) => s.bottleneck?.advice ?? "-"]);
+  out.push(...nameRows(runs));
   const names = [
     ...new Set(runs.flatMap((r) => (r.summary.thresholds ?? []).map((t) => t.threshold))),
   ];
@@ -94,6 +96,25 @@ function rows(runs: { name: string; summary: Summary }[]): [string, (s: Summary)
     }]);
   }
   return out;
+}
+
+/**
+ * A row per target name (`run --targets`) when a run has names: its requests sent, its corrected
+ * p99 and its share of errors (`-` where a run has no such name).
+ */
+function nameRows(runs: { summary: Summary }[]): [string, (s: Summary) => string][] {
+  const names = [...new Set(runs.flatMap((r) => Object.keys(r.summary.names ?? {})))];
+  if (names.length === 0) return [];
+  return [
+    ["by name", () => ""],
+    ...names.map((name): [string, (s: Summary) => string] => [`  ${name}`, (s) => {
+      const n = s.names?.[name];
+      if (!n) return "-";
+      const share = n.sent > 0 ? Math.round((1000 * n.errors) / n.sent) / 10 : 0;
+      const p99 = n.corrected_latency_ms.max > 0 ? ms(n.corrected_latency_ms.p99) : "-";
+      return `sent ${n.sent}, p99 ${p99}, errors ${share}%`;
+    }]),
+  ];
 }
 
 /**
