@@ -73,6 +73,13 @@ Deno.test("serve: bad flags exit 2 with one line naming the flag and what is all
     [["serve", "--error-rate", "2"], `'--error-rate' must be in [0, 1], got "2"`],
     [["serve", "--latency", "fast"], `'--latency' must be a duration`],
     [["serve", "--workers", "0"], `'--workers' must be in [1, 256], got "0"`],
+    [["serve", "--redis", "127.0.0.1:6379"], `'--redis' must be a URL such as redis://host:port`],
+    [
+      ["serve", "--redis", "redis://127.0.0.1:6379/abc"],
+      `'--redis' must be a URL such as redis://host:port or redis://host:port/N (N: a database ` +
+      `number), got "redis://127.0.0.1:6379/abc"`,
+    ],
+    [["serve", "--redis", "redis://:secret@h:1/x"], `got "redis://***@h:1/x"`],
     [["serve", "--bogus"], `unknown flag '--bogus'`],
     [["frobnicate"], `unknown command "frobnicate"`],
   ];
@@ -82,6 +89,7 @@ Deno.test("serve: bad flags exit 2 with one line naming the flag and what is all
     assertEquals(stdout, "");
     const lines = stderr.trimEnd().split("\n");
     assertEquals(lines.length, 1, stderr);
+    assertOk(lines[0]!.startsWith("tpsdemo: "), lines[0]);
     assertOk(lines[0]!.includes(want), `${lines[0]} lacks ${want}`);
   }
 });

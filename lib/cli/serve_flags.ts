@@ -182,21 +182,32 @@ export function checkWorkers(workers: number, os: string = Deno.build.os, comman
 }
 
 /**
- * `--redis`: a `redis://` or `rediss://` URL.
+ * `--redis`: a `redis://` or `rediss://` URL with a host, and a database number or none.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * assert.equal(redisUrl("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+ * assert.equal(redisUrl("rediss://:secret@cache:6380/2"), "rediss://:secret@cache:6380/2");
  * assert.throws(() => redisUrl("127.0.0.1:6379"), /redis:\/\/host:port/);
+ * assert.throws(() => redisUrl("redis://127.0.0.1/abc"), /database number/);
  * ```
  */
 export function redisUrl(text: string): string {
   let ok = false;
   try {
     const u = new URL(text);
-    ok = (u.protocol === "redis:" || u.protocol === "rediss:") && u.hostname !== "";
+    // The path, if any, is the database number (ioredis would send any other text to SELECT).
+    ok = (u.protocol === "redis:" || u.protocol === "rediss:") && u.hostname !== "" &&
+      /^(\/\d*)?$/.test(u.pathname);
   } catch { /* below */ }
-  if (!ok) throw UsageError.invalid("serve", "--redis", text, "a URL such as redis://host:port");
+  if (!ok) {
+    throw UsageError.invalid(
+      "serve",
+      "--redis",
+      text.replace(/\/\/[^@/]*@/, "//***@"),
+      "a URL such as redis://host:port or redis://host:port/N (N: a database number)",
+    );
+  }
   return text;
 }
