@@ -163,7 +163,7 @@ Deno.test("raw client: abort ends the request in flight as cancelled", async () 
   silent.close();
 });
 
-Deno.test("fetch engine: same results, chosen for https and by --engine fetch", async () => {
+Deno.test("fetch engine: same results, chosen by --engine fetch only (raw speaks TLS)", async () => {
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
     () => new Response("nope", { status: 503 }),
@@ -178,5 +178,5 @@ Deno.test("fetch engine: same results, chosen for https and by --engine fetch", 
   assertOk(openConnection(spec(1), { engine: "fetch", timeoutMs: 1 }) instanceof FetchConnection);
   assertOk(openConnection(spec(1), { engine: "raw", timeoutMs: 1 }) instanceof RawHttpConnection);
   const https = { ...spec(1), url: new URL("https://127.0.0.1:1/") };
-  assertOk(openConnection(https, { engine: "raw", timeoutMs: 1 }) instanceof FetchConnection);
+  assertOk(openConnection(https, { engine: "raw", timeoutMs: 1 }) instanceof RawHttpConnection);
 });

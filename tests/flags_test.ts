@@ -120,6 +120,9 @@ Deno.test("help: the commands' help fits 100 columns and shows the long aliases"
   }
   const text = RUN_HELP.replace(/\s+/g, " ");
   assertOk(text.includes("--rate-limit, --rate RPS"), RUN_HELP);
-  assertOk(text.includes("raw: the built-in client; fetch: the runtime's fetch"), RUN_HELP);
+  assertOk(
+    text.includes("the built-in HTTP/1.1 client, plain or TLS; fetch: the runtime's"),
+    RUN_HELP,
+  );
   assertOk(text.includes("and CPU jobs for a Worker"), RUN_HELP);
 });

@@ -21,6 +21,7 @@ import { commandLine, eventLine, RunOutputs } from "./run_outputs.ts";
 import { MAX_AUTO_CONSUMERS, RUN_FLAGS, RUN_HELP } from "./run_flags.ts";
 import { configFromFlags, parseUrl } from "./run_settings.ts";
 import { workloadFromFlags } from "./run_workload.ts";
+import { connectionFlags } from "./run_tls.ts";
 import { startEmbedded } from "./embedded.ts";
 import { onInterrupt, openFilesAvailable, writeLine } from "./terminal.ts";
 import { INTERRUPTED, nothingMeasured, workTimeNotes } from "./run_notes.ts";
@@ -109,7 +110,7 @@ export async function runCommand(args: string[]): Promise<number> {
   if (config.workload && v.targets !== undefined && v.url === undefined) {
     const first = config.workload.templates[0]!;
     config.request = { url: new URL(first.origin.href), method: first.method, headers: [] };
-    if (first.origin.protocol === "https:") config.engine = "fetch";
+    config.connection = connectionFlags(v, config.request.url);
   }
   let stopServer = () => Promise.resolve(true);
   let serverNote = "";

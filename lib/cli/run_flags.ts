@@ -211,8 +211,40 @@ export const RUN_FLAGS = {
     default: "auto",
     choices: ["auto", "raw", "fetch"],
     valueName: "ENGINE",
-    help: "auto: the built-in HTTP/1.1 client for http://, fetch for https://; raw: the " +
-      "built-in client; fetch: the runtime's fetch",
+    help: "auto and raw: the built-in HTTP/1.1 client, plain or TLS; fetch: the runtime's " +
+      "fetch (for what only it does: HTTP/2)",
+  },
+  "cacert": {
+    type: "string",
+    multiple: true,
+    valueName: "FILE",
+    help: "PEM certificate(s) of a CA to trust for https:// besides the system's (repeatable)",
+  },
+  "cert": { type: "string", valueName: "FILE", help: "Client certificate, PEM (mutual TLS)" },
+  "key": { type: "string", valueName: "FILE", help: "The client certificate's key, PEM" },
+  "insecure-hostname": {
+    type: "boolean",
+    default: false,
+    help: "Skip the certificate's hostname check only (the chain is still verified: the " +
+      "runtime has no switch to skip it)",
+  },
+  "connect-to": {
+    type: "string",
+    multiple: true,
+    valueName: "HOST:PORT:ADDR:PORT",
+    help: "Connect to ADDR:PORT for HOST:PORT; the URL, Host and SNI keep HOST (repeatable)",
+  },
+  "keepalive": {
+    type: "boolean",
+    default: true,
+    help: "Keep connections open between requests; --no-keepalive: a new connection per " +
+      "request (Connection: close)",
+  },
+  "conn-reuse": {
+    type: "int",
+    min: 1,
+    valueName: "N",
+    help: "A connection carries N requests, then is replaced",
   },
   "server": {
     type: "string",

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { connectionFlags } from "./run_tls.ts";
 import type { RequestSpec } from "../client/http/mod.ts";
 import type { RunConfig } from "../client/run.ts";
 import type { Shard, Stage } from "../client/pace/mod.ts";
@@ -94,9 +95,11 @@ export function configFromFlags(v: RunFlags, target: URL): RunConfig {
     rate = rate / shard.count;
   }
   const startAt = v["start-at"] === undefined ? undefined : startAtOf(v["start-at"]);
-  const engine = v.engine === "fetch" || url.protocol === "https:" ? "fetch" : "raw";
-  if (v.engine === "raw" && url.protocol === "https:") {
-    fail("--engine", "raw", "auto or fetch for an https:// URL");
+  const engine = v.engine === "fetch" ? "fetch" : "raw";
+  const connection = connectionFlags(v, url);
+  // No keep-alive: the server is told so, and closes each connection after its response.
+  if (!connection.keepAlive && !headers.some(([k]) => k.toLowerCase() === "connection")) {
+    headers.push(["Connection", "close"]);
   }
   // Credentials in the URL are sent as Basic auth (as curl does) and never printed: the URL the
   // run keeps, and every output shows, has none.
@@ -128,6 +131,7 @@ export function configFromFlags(v: RunFlags, target: URL): RunConfig {
     timeoutMs: v.timeout,
     adaptive,
     engine,
+    connection,
     precision: v.precision,
     ...(stages ? { stages } : {}),
     ...(shard ? { shard } : {}),

@@ -8,7 +8,7 @@
 import type { Clock } from "../clock.ts";
 import type { RunControl } from "./steer/mod.ts";
 import type { Shard, Stage } from "./pace/mod.ts";
-import type { Connector, RequestSpec } from "./http/mod.ts";
+import type { Connector, RequestSpec, TlsSettings } from "./http/mod.ts";
 import type { PacerEnd, PacerFactory, Precision } from "./pace/mod.ts";
 import type { Totals } from "./record/mod.ts";
 import type { PoolFactory } from "./jobs/mod.ts";
@@ -43,6 +43,13 @@ export interface RunConfig {
   timeoutMs: number;
   adaptive: false | "seed" | "capacity";
   engine: "raw" | "fetch";
+  /** TLS, `--connect-to` and connection reuse, for the connections. */
+  connection?: {
+    tls?: TlsSettings;
+    connectTo?: { hostname: string; port: number };
+    keepAlive?: boolean;
+    connReuse?: number;
+  };
   /** How the pacer waits: see {@linkcode Precision} (default `auto`). */
   precision?: Precision;
   /**

@@ -92,6 +92,7 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
     ...config,
     connect: deps.connect ?? openConnection,
     connection: {
+      ...config.connection,
       engine: config.engine,
       timeoutMs: config.timeoutMs,
       now,

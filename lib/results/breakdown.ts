@@ -65,3 +65,14 @@ export interface Evidence {
     pacer_lateness_p99_us: number;
   };
 }
+
+/**
+ * How long the phases of a request took: for requests on a new connection, the TCP connect and
+ * the TLS handshake (µs; zeros when there was none), and for every request the time to its
+ * response's first byte.
+ */
+export interface Phases {
+  connect_us: Percentiles;
+  tls_us: Percentiles;
+  ttfb_us: Percentiles;
+}

@@ -8,15 +8,22 @@
  */
 
 import type { Percentiles } from "../histogram.ts";
-import type { Evidence, NameRecord, NameTotals } from "./breakdown.ts";
+import type { Evidence, NameRecord, NameTotals, Phases } from "./breakdown.ts";
 
-export type { Evidence, NameCounts, NameRecord, NameTotals } from "./breakdown.ts";
+export type { Evidence, NameCounts, NameRecord, NameTotals, Phases } from "./breakdown.ts";
 
 /** The version of the results format. */
 export const RESULTS_SCHEMA = 1;
 
 /** Why a request failed (no HTTP status). */
-export type ErrorKind = "refused" | "reset" | "timeout" | "bad_response" | "cancelled" | "other";
+export type ErrorKind =
+  | "refused"
+  | "reset"
+  | "timeout"
+  | "tls"
+  | "bad_response"
+  | "cancelled"
+  | "other";
 
 /** Why a scheduled tick was never sent. */
 export type NotSentReason = "stopped" | "queue_full";
@@ -27,6 +34,11 @@ export interface LatencyHistograms {
   latency_us: string;
   /** From the scheduled time (corrected for coordinated omission). */
   corrected_latency_us: string;
+  /**
+   * Send lateness (request written − scheduled), for the run's Prometheus metrics; not written
+   * to results files.
+   */
+  send_lateness_us?: string;
 }
 
 /**
@@ -90,6 +102,9 @@ export interface IntervalSnapshot {
   status: Record<string, number>;
   error_kinds: Partial<Record<ErrorKind, number>>;
   accounting: Accounting;
+  /** Connections opened in the interval, and the phases of its requests. */
+  connections?: number;
+  phases?: Phases;
   /** Each target's figures, when the run has several (`--targets`). */
   names?: Record<string, NameRecord>;
   /**
@@ -223,6 +238,9 @@ export interface Summary {
   latency_ms: Percentiles & { p999: number; mean: number };
   /** From the scheduled time (what a user would have waited; corrected for coordinated omission). */
   corrected_latency_ms: Percentiles & { p999: number; mean: number };
+  /** Connections opened over the run (1 per consumer with keep-alive), and request phases. */
+  connections?: number;
+  phases?: Phases;
   /** Pacer Worker: release − scheduled, µs. */
   pacer_lateness_us: Percentiles;
   /** Request written − scheduled, µs. */

@@ -37,6 +37,10 @@ export interface Totals {
     corrected: Histogram;
     pacerLateness: Histogram;
     sendLateness: Histogram;
+    connections?: number;
+    connect?: Histogram;
+    tls?: Histogram;
+    ttfb?: Histogram;
   };
 }
 
@@ -155,6 +159,16 @@ export function buildSummary(
     bytes: w.bytes,
     latency_ms: latencySummary(w.latency),
     corrected_latency_ms: latencySummary(w.corrected),
+    ...(w.connect && w.tls && w.ttfb
+      ? {
+        connections: w.connections ?? 0,
+        phases: {
+          connect_us: percentilesUs(w.connect),
+          tls_us: percentilesUs(w.tls),
+          ttfb_us: percentilesUs(w.ttfb),
+        },
+      }
+      : {}),
     pacer_lateness_us: percentilesUs(w.pacerLateness),
     send_lateness_us: percentilesUs(w.sendLateness),
     pacer: run.pacer

@@ -9,6 +9,11 @@ import type { Percentiles } from "../histogram.ts";
 import type { Summary } from "./records.ts";
 import { fmtMs, fmtUs } from "./summary.ts";
 
+/** A phase's p50 and p99 (or `-` when none happened). */
+function fmtPhase(p: { p50: number; p99: number; max: number }): string {
+  return p.max > 0 ? `p50 ${fmtUs(p.p50)} p99 ${fmtUs(p.p99)}` : "-";
+}
+
 /** The rate row: what was sent of what was asked, and how the rate was set. */
 function rateRow(s: Summary): string {
   if (s.target_rate === 0) {
@@ -74,6 +79,14 @@ export function summaryTable(s: Summary): string {
     ["errors", errors],
     ["latency", pct(s.latency_ms)],
     ["corrected", `${pct(s.corrected_latency_ms)}  (from the scheduled time)`],
+    ...(s.phases && s.connections !== undefined && (s.connections > 0 || s.phases.ttfb_us.max > 0)
+      ? [[
+        "connections",
+        `${s.connections} opened; connect ${fmtPhase(s.phases.connect_us)}` +
+        (s.phases.tls_us.max > 0 ? `, TLS ${fmtPhase(s.phases.tls_us)}` : "") +
+        `; first byte ${fmtPhase(s.phases.ttfb_us)}`,
+      ] as [string, string]]
+      : []),
     ["pacer lateness", us(s.pacer_lateness_us)],
     ["send lateness", us(s.send_lateness_us)],
     [

@@ -7,20 +7,16 @@
  * @module
  */
 
-import { BadResponse, ConnectionClosed, ResponseParser } from "./parser.ts";
+import { ConnectionClosed, ResponseParser } from "./parser.ts";
+import { dial, type DialSpec, type TlsSettings } from "./dial.ts";
+import { classifyError, encodeRequest, message, type RequestSpec } from "./wire.ts";
+
+export { classifyError, encodeRequest, message, type RequestSpec };
 import { systemClock } from "../../clock.ts";
 import type { Result } from "../record/mod.ts";
 import type { Watchdog } from "./watchdog.ts";
 import { type ErrorKind } from "../../results/mod.ts";
 import type { RequestWriter } from "../../workload/mod.ts";
-
-/** What to send. */
-export interface RequestSpec {
-  url: URL;
-  method: string;
-  headers: [string, string][];
-  body?: Uint8Array;
-}
 
 /**
  * The part of a {@linkcode Result} a connection fills in (and, with a workload, reads: the
@@ -28,7 +24,7 @@ export interface RequestSpec {
  */
 export type SendOutcome =
   & Pick<Result, "sentAt" | "doneAt" | "status" | "bytes" | "error" | "message">
-  & Partial<Pick<Result, "seq" | "target" | "body">>;
+  & Partial<Pick<Result, "seq" | "target" | "body" | "connectMs" | "tlsMs" | "ttfbMs">>;
 
 /** One connection's worth of requests, one at a time. */
 export interface HttpConnection {
@@ -69,7 +65,7 @@ export function outcome<R extends SendOutcome>(
 
 /** Options of the connections. */
 export interface ConnectionOptions {
-  /** `raw` (the built-in HTTP/1.1 client; http:// only) or `fetch`. */
+  /** `raw` (the built-in HTTP/1.1 client, plain or TLS) or `fetch` (the runtime's: HTTP/2). */
   engine: "raw" | "fetch";
   timeoutMs: number;
   now?: () => number;
@@ -80,64 +76,14 @@ export interface ConnectionOptions {
    * writes its requests with a writer of its own. Without it, the one request of the spec.
    */
   workload?: { writer(): RequestWriter };
-}
-
-const enc = new TextEncoder();
-
-/**
- * Encodes the request once: request line, Host, User-Agent, the user's headers, the body.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * const bytes = encodeRequest({
- *   url: new URL("http://127.0.0.1:8000/api/work"),
- *   method: "GET",
- *   headers: [],
- * });
- * assert.match(new TextDecoder().decode(bytes), /^GET \/api\/work HTTP\/1.1\r\nHost: 127.0.0.1:8000\r\n/);
- * ```
- */
-export function encodeRequest(spec: RequestSpec): Uint8Array {
-  const target = spec.url.pathname + spec.url.search;
-  const names = new Set(spec.headers.map(([k]) => k.toLowerCase()));
-  let head = `${spec.method} ${target} HTTP/1.1\r\n`;
-  if (!names.has("host")) head += `Host: ${spec.url.host}\r\n`;
-  if (!names.has("user-agent")) head += "User-Agent: tpsdemo\r\n";
-  if (!names.has("accept")) head += "Accept: */*\r\n";
-  for (const [k, v] of spec.headers) head += `${k}: ${v}\r\n`;
-  const body = spec.body ?? new Uint8Array(0);
-  if (body.length > 0 || !["GET", "HEAD", "DELETE", "OPTIONS"].includes(spec.method)) {
-    if (!names.has("content-length")) head += `Content-Length: ${body.length}\r\n`;
-  }
-  head += "\r\n";
-  const h = enc.encode(head);
-  const out = new Uint8Array(h.length + body.length);
-  out.set(h);
-  out.set(body, h.length);
-  return out;
-}
-
-/** Maps a thrown error to a kind. */
-export function classifyError(err: unknown): ErrorKind {
-  if (err instanceof BadResponse) return "bad_response";
-  if (err instanceof ConnectionClosed) return "reset";
-  if (err instanceof Deno.errors.ConnectionRefused) return "refused";
-  if (
-    err instanceof Deno.errors.ConnectionReset || err instanceof Deno.errors.BrokenPipe ||
-    err instanceof Deno.errors.UnexpectedEof || err instanceof Deno.errors.ConnectionAborted ||
-    err instanceof Deno.errors.NotConnected
-  ) return "reset";
-  if (err instanceof Deno.errors.TimedOut) return "timeout";
-  const text = String(err);
-  if (/refused/i.test(text)) return "refused";
-  if (/reset|broken pipe|closed/i.test(text)) return "reset";
-  return "other";
-}
-
-/** The text of a thrown error. */
-export function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  /** TLS settings for `https://` (`--cacert`, `--cert`/`--key`, `--insecure-hostname`). */
+  tls?: TlsSettings;
+  /** Connect to this address instead of the URL's host (`--connect-to`). */
+  connectTo?: { hostname: string; port: number };
+  /** False: a new connection per request (`--no-keepalive`). */
+  keepAlive?: boolean;
+  /** Requests a connection carries before it is replaced (`--conn-reuse`). */
+  connReuse?: number;
 }
 
 /**
@@ -158,11 +104,15 @@ export function message(err: unknown): string {
  */
 export class RawHttpConnection implements HttpConnection {
   #request: Uint8Array;
-  #hostname: string;
-  #port: number;
+  #dial: DialSpec;
   #timeoutMs: number;
   #now: () => number;
-  #conn: Deno.TcpConn | undefined;
+  #conn: Deno.TcpConn | Deno.TlsConn | undefined;
+  /** Phases of a connection opened ahead (by `connect`), told with its first request. */
+  #opened: { connectMs: number; tlsMs: number } | undefined;
+  /** Requests sent on this connection, and how many it may carry. */
+  #uses = 0;
+  #maxUses: number;
   #buf = new Uint8Array(64 * 1024);
   #parser = new ResponseParser();
   #why: "timeout" | "cancelled" | undefined;
@@ -174,8 +124,15 @@ export class RawHttpConnection implements HttpConnection {
   constructor(spec: RequestSpec, options: ConnectionOptions) {
     this.#writer = options.workload?.writer();
     this.#request = encodeRequest(spec);
-    this.#hostname = spec.url.hostname.replace(/^\[|\]$/g, "");
-    this.#port = Number(spec.url.port || 80);
+    const tls = spec.url.protocol === "https:";
+    this.#dial = {
+      hostname: spec.url.hostname.replace(/^\[|\]$/g, ""),
+      port: Number(spec.url.port || (tls ? 443 : 80)),
+      tls,
+      ...(options.connectTo ? { connectTo: options.connectTo } : {}),
+      ...(options.tls ? { settings: options.tls } : {}),
+    };
+    this.#maxUses = options.keepAlive === false ? 1 : options.connReuse ?? Infinity;
     this.#timeoutMs = options.timeoutMs;
     this.#now = options.now ?? (() => performance.now());
     this.#head = spec.method === "HEAD";
@@ -184,12 +141,11 @@ export class RawHttpConnection implements HttpConnection {
   }
 
   async connect(): Promise<void> {
-    if (this.#conn) return;
+    if (this.#conn || this.#maxUses === 1) return; // no keep-alive: each request connects
     try {
-      const conn = await Deno.connect({ hostname: this.#hostname, port: this.#port });
-      conn.setNoDelay(true);
-      if (this.#conn) conn.close();
-      else this.#conn = conn;
+      const d = await dial(this.#dial, this.#now);
+      if (this.#conn) d.conn.close();
+      else [this.#conn, this.#opened] = [d.conn, d];
     } catch { /* the first send reports it */ }
   }
 
@@ -217,21 +173,26 @@ export class RawHttpConnection implements HttpConnection {
     }
     try {
       for (let attempt = 0;; attempt++) {
-        const reused = this.#conn !== undefined;
+        const reused = this.#conn !== undefined && this.#opened === undefined;
         let sentAt = started;
         try {
           if (!this.#conn) {
-            const conn = await Deno.connect({ hostname: this.#hostname, port: this.#port });
+            const d = await dial(this.#dial, this.#now);
             if (this.#why) {
-              conn.close(); // aborted or timed out while connecting
+              d.conn.close(); // aborted or timed out while connecting
               throw new Error(this.#why);
             }
-            conn.setNoDelay(true);
-            this.#conn = conn;
+            [this.#conn, this.#opened] = [d.conn, d];
           }
           const conn = this.#conn;
-          // A fresh connection took time; a kept-alive one is written at once.
-          if (!reused) sentAt = this.#now();
+          if (this.#opened) {
+            // A fresh connection: its phases are this request's; its time is not service time.
+            into.connectMs = this.#opened.connectMs;
+            into.tlsMs = this.#opened.tlsMs;
+            this.#opened = undefined;
+            this.#uses = 0;
+            sentAt = this.#now();
+          }
           const w = this.#writer;
           const request = w ? w.bytes(into as { seq: number; target: number }) : this.#request;
           let written = await conn.write(request);
@@ -241,11 +202,13 @@ export class RawHttpConnection implements HttpConnection {
           const target = into.target ?? 0;
           const keep = w ? w.keepsBody(target) : false;
           this.#parser.reset(w ? w.method(target) === "HEAD" : this.#head, keep);
+          let first = true;
           for (;;) {
             const n = await conn.read(this.#buf);
+            if (first) (into.ttfbMs = this.#now() - sentAt, first = false);
             const res = n === null ? this.#parser.end() : this.#parser.feed(this.#buf, n);
             if (res) {
-              if (!res.keepAlive || n === null) this.#drop();
+              if (!res.keepAlive || n === null || ++this.#uses >= this.#maxUses) this.#drop();
               if (keep) into.body = this.#parser.body;
               return outcome(into, sentAt, this.#now(), res.status, res.wireBytes);
             }
@@ -279,6 +242,7 @@ export class RawHttpConnection implements HttpConnection {
   #drop(): void {
     const c = this.#conn;
     this.#conn = undefined;
+    this.#opened = undefined;
     try {
       c?.close();
     } catch { /* already closed */ }

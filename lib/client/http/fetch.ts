@@ -43,9 +43,18 @@ export class FetchConnection implements HttpConnection {
   #controller: AbortController | undefined;
   #cancelled = false;
   #writer: RequestWriter | undefined;
+  /** A client with the run's CAs and client certificate, when it has any. */
+  #client: Deno.HttpClient | undefined;
 
   constructor(spec: RequestSpec, options: ConnectionOptions) {
     this.#spec = spec;
+    const t = options.tls;
+    if (t?.caCerts || t?.cert) {
+      this.#client = Deno.createHttpClient({
+        ...(t.caCerts ? { caCerts: t.caCerts } : {}),
+        ...(t.cert && t.key ? { cert: t.cert, key: t.key } : {}),
+      });
+    }
     this.#writer = options.workload?.writer();
     this.#timeoutMs = options.timeoutMs;
     this.#now = options.now ?? (() => performance.now());
@@ -77,6 +86,7 @@ export class FetchConnection implements HttpConnection {
         headers: req.headers,
         body: req.body as Uint8Array<ArrayBuffer> | undefined,
         signal: controller.signal,
+        ...(this.#client ? { client: this.#client } : {}),
       });
       const body = await res.arrayBuffer();
       if (this.#writer?.keepsBody(into.target ?? 0)) into.body = new Uint8Array(body);
@@ -98,7 +108,9 @@ export class FetchConnection implements HttpConnection {
     this.#controller?.abort();
   }
 
-  close(): void {}
+  close(): void {
+    this.#client?.close();
+  }
 }
 
 /**
@@ -114,7 +126,7 @@ export class FetchConnection implements HttpConnection {
  * ```
  */
 export const openConnection: Connector = (spec, options) => {
-  return options.engine === "raw" && spec.url.protocol === "http:"
+  return options.engine === "raw"
     ? new RawHttpConnection(spec, options)
     : new FetchConnection(spec, options);
 };

@@ -9,3 +9,4 @@ export * from "./connection.ts";
 export * from "./parser.ts";
 export * from "./fetch.ts";
 export * from "./watchdog.ts";
+export * from "./dial.ts";

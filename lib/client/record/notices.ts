@@ -38,7 +38,11 @@ export function createNotifier(
   return (kind, message) => {
     if (noticed.has(kind)) return;
     noticed.add(kind);
-    const what = NOTICES[kind] ? `${NOTICES[kind]} ${url}` : `requests to ${url} fail: ${message}`;
+    const what = kind === "tls"
+      ? `tls: ${message} (${url})`
+      : NOTICES[kind]
+      ? `${NOTICES[kind]} ${url}`
+      : `requests to ${url} fail: ${message}`;
     say(`${what} (counted as '${kind}' errors; the run goes on)`);
   };
 }

@@ -180,6 +180,12 @@ export class Recorder {
       status: Object.fromEntries([...w.status].map(([k, v]) => [String(k), v])),
       error_kinds: Object.fromEntries(w.errorKinds),
       accounting: this.accounting(live),
+      connections: w.connections,
+      phases: {
+        connect_us: percentilesUs(w.connect),
+        tls_us: percentilesUs(w.tls),
+        ttfb_us: percentilesUs(w.ttfb),
+      },
     };
     const names = this.#names(live, this.#histogramsNext);
     if (names) snap.names = names;
@@ -207,6 +213,7 @@ export class Recorder {
       encoded = {
         latency_us: encodeHistogram(w.latency),
         corrected_latency_us: encodeHistogram(w.corrected),
+        send_lateness_us: encodeHistogram(w.sendLateness),
       };
     });
     return { snap, histograms: encoded };

@@ -48,6 +48,11 @@ export interface Result {
   judged: "ok" | "http_error" | "check_failed" | undefined;
   /** The response's body, kept for a check until the check ran (a view into the parser's). */
   body: Uint8Array | undefined;
+  /** On a new connection: its TCP connect and TLS handshake, ms (NaN when reused or plain). */
+  connectMs: number;
+  tlsMs: number;
+  /** From the write to the response's first byte, ms (NaN until then). */
+  ttfbMs: number;
 }
 
 /** A tick that was never sent. */
@@ -90,6 +95,9 @@ export function newResult(seq: number, scheduledAt: number, releasedAt: number):
     target: 0,
     judged: undefined,
     body: undefined,
+    connectMs: NaN,
+    tlsMs: NaN,
+    ttfbMs: NaN,
   };
 }
 

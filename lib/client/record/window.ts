@@ -107,6 +107,11 @@ export class Window {
   pacerLateness: Histogram = newHistogram();
   /** Written − scheduled, every sent request. */
   sendLateness: Histogram = newHistogram();
+  /** New connections: their TCP connect and TLS handshake (µs), and time to first byte. */
+  connections = 0;
+  connect: Histogram = newHistogram();
+  tls: Histogram = newHistogram();
+  ttfb: Histogram = newHistogram();
   /** Service time of ok responses only (the controller's); only when asked for. */
   okLatency: Histogram | undefined;
   /** Each target's figures, in a run of several. */
@@ -128,6 +133,12 @@ export class Window {
     c.results++;
     this.pacerLateness.recordValue(Math.max(0, Math.round((r.releasedAt - r.scheduledAt) * 1000)));
     this.sendLateness.recordValue(Math.max(0, Math.round((r.sentAt - r.scheduledAt) * 1000)));
+    if (r.connectMs === r.connectMs) {
+      this.connections++;
+      this.connect.recordValue(Math.max(1, Math.round(r.connectMs * 1000)));
+      if (r.tlsMs === r.tlsMs) this.tls.recordValue(Math.max(1, Math.round(r.tlsMs * 1000)));
+    }
+    if (r.ttfbMs === r.ttfbMs) this.ttfb.recordValue(Math.max(1, Math.round(r.ttfbMs * 1000)));
     if (r.error !== undefined) {
       if (r.error === "timeout") c.timed_out++;
       else if (r.error === "cancelled") c.cancelled++;
@@ -200,6 +211,10 @@ export class Window {
     this.corrected.add(other.corrected);
     this.pacerLateness.add(other.pacerLateness);
     this.sendLateness.add(other.sendLateness);
+    this.connections += other.connections;
+    this.connect.add(other.connect);
+    this.tls.add(other.tls);
+    this.ttfb.add(other.ttfb);
     if (this.okLatency && other.okLatency) this.okLatency.add(other.okLatency);
     if (this.byName && other.byName) this.byName.merge(other.byName);
   }
@@ -215,6 +230,10 @@ export class Window {
     this.corrected.reset();
     this.pacerLateness.reset();
     this.sendLateness.reset();
+    this.connections = 0;
+    this.connect.reset();
+    this.tls.reset();
+    this.ttfb.reset();
     this.okLatency?.reset();
     this.byName?.reset();
   }
