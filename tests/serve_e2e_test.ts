@@ -115,38 +115,43 @@ Deno.test("help and version exit 0", async () => {
   }
 });
 
-Deno.test("serve: a port another process holds is refused with one line, for any --workers", async () => {
-  const first = await startServe(["--workers", "2"]);
+Deno.test("serve: a port in use exits 1 with one 'tpsdemo:' line naming it, for any --workers", async () => {
+  // Held by a plain listener, and by another serve whose isolates share their port (reusePort).
+  const held = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const other = await startServe(["--workers", "2"]);
   try {
-    for (const workers of ["1", "2"]) {
-      const { code, stdout, stderr } = await runCli([
-        "serve",
-        "--port",
-        String(first.port),
-        "--workers",
-        workers,
-      ]);
-      assertEquals(code, 1, `--workers ${workers}: ${stdout}`);
-      assertEquals(
-        stderr,
-        `Cannot start serve: address 127.0.0.1:${first.port} is already in use\n`,
-      );
+    for (const port of [held.addr.port, other.port]) {
+      for (const workers of ["1", "2"]) {
+        const args = ["serve", "--port", String(port), "--workers", workers];
+        const { code, stdout, stderr } = await runCli(args);
+        assertEquals(code, 1, `${args.join(" ")}: ${stdout}${stderr}`);
+        assertEquals(stdout, "");
+        assertEquals(
+          stderr,
+          `tpsdemo: Cannot start serve: port ${port} is already in use on 127.0.0.1; stop what ` +
+            "holds it, or choose another port ('--port 0' picks a free one)\n",
+        );
+      }
     }
   } finally {
-    await first.stop();
+    held.close();
+    await other.stop();
   }
 });
 
-Deno.test("serve: an address this machine cannot bind is named as '--host'", async () => {
-  const { code, stderr } = await runCli(["serve", "--host", "999.1.1.1", "--port", "0"]);
-  assertEquals(code, 1);
+Deno.test("serve: an address this machine cannot bind is a usage error naming '--host'", async () => {
+  const { code, stdout, stderr } = await runCli(["serve", "--host", "999.1.1.1", "--port", "0"]);
+  assertEquals(code, 2);
+  assertEquals(stdout, "");
+  const lines = stderr.trimEnd().split("\n");
+  assertEquals(lines.length, 1, stderr);
   assertOk(
-    stderr.startsWith(
-      `Cannot start serve: '--host' must be an address of this machine, got "999.1.1.1"`,
+    lines[0]!.startsWith(
+      "tpsdemo: Cannot start serve: '--host' must be an address of this machine (",
     ),
     stderr,
   );
-  assertEquals(stderr.trimEnd().split("\n").length, 1, stderr);
+  assertOk(lines[0]!.endsWith(`got "999.1.1.1"`), stderr);
 });
 
 /** Waits until the server has `n` requests in flight (read from /stats, no sleeping). */

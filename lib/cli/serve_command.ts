@@ -8,7 +8,7 @@
 
 import { AddrInUse, startIsolates } from "../../server/isolates.ts";
 import { ServerState, type StatsSnapshot } from "../../server/shared_state.ts";
-import { parseFlags } from "./flags.ts";
+import { parseFlags, UsageError } from "./flags.ts";
 import { checkWorkers, SERVE_FLAGS, SERVE_HELP, settingsFromFlags } from "./serve_flags.ts";
 import { onInterrupt, writeLine } from "./terminal.ts";
 import { formatDuration } from "../units.ts";
@@ -60,8 +60,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       warn: (line) => writeLine(Deno.stderr, line),
     }));
   } catch (err) {
-    console.error(`Cannot start serve: ${bindError(err, hostname, v.port)}`);
-    return 1;
+    throw startError(err, hostname, v.port);
   }
   const cap = settings.capacity
     ? `capacity ${settings.capacity}/s backlog ${settings.backlog}`
@@ -98,31 +97,51 @@ export async function serveCommand(args: string[]): Promise<number> {
 }
 
 /**
- * What went wrong binding, naming the flag at fault.
+ * Why `serve` cannot start, as main.ts prints it (`tpsdemo: …`): a {@linkcode UsageError} (exit
+ * 2) naming the flag when `--host` or `--port` cannot be used here, an Error (exit 1) when the
+ * port is taken or anything else went wrong.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { AddrInUse } from "../../server/isolates.ts";
+ * import { UsageError } from "./flags.ts";
  * assert.equal(
- *   bindError(new AddrInUse("in use"), "127.0.0.1", 8000),
- *   "address 127.0.0.1:8000 is already in use",
+ *   startError(new AddrInUse("in use"), "127.0.0.1", 8000).message,
+ *   "Cannot start serve: port 8000 is already in use on 127.0.0.1; stop what holds it, or " +
+ *     "choose another port ('--port 0' picks a free one)",
  * );
- * assert.match(
- *   bindError(new Error("failed to lookup address information"), "999.1.1.1", 8000),
- *   /^'--host' must be an address of this machine, got "999.1.1.1"/,
- * );
+ * const host = startError(new Error("failed to lookup address information"), "999.1.1.1", 8000);
+ * assert.ok(host instanceof UsageError);
+ * assert.match(host.message, /^Cannot start serve: '--host' must be an address of this machine/);
  * ```
  */
-export function bindError(err: unknown, hostname: string, port: number): string {
+export function startError(err: unknown, hostname: string, port: number): Error {
   const message = err instanceof Error ? err.message : String(err);
-  if (err instanceof AddrInUse) return `address ${hostname}:${port} is already in use`;
-  if (err instanceof Deno.errors.PermissionDenied) {
-    return `'--port' must be one this user may bind (below 1024 needs root), got "${port}"`;
+  if (err instanceof AddrInUse) {
+    return new Error(
+      `Cannot start serve: port ${port} is already in use on ${hostname}; stop what holds it, ` +
+        "or choose another port ('--port 0' picks a free one)",
+    );
+  }
+  if (err instanceof Deno.errors.PermissionDenied || /permission denied/i.test(message)) {
+    return UsageError.invalid(
+      "serve",
+      "--port",
+      String(port),
+      "one this user may bind (below 1024 needs root)",
+    );
   }
   if (
     err instanceof Deno.errors.AddrNotAvailable ||
     /lookup|resolve|invalid|not available|assign requested/i.test(message)
-  ) return `'--host' must be an address of this machine, got "${hostname}" (${message})`;
-  return message;
+  ) {
+    return UsageError.invalid(
+      "serve",
+      "--host",
+      hostname,
+      `an address of this machine (${message.split("\n")[0]})`,
+    );
+  }
+  return new Error(`Cannot start serve: ${message.split("\n")[0]}`);
 }
