@@ -12,7 +12,7 @@
 
 import type { Hono } from "hono";
 import { type Clock, systemClock } from "../lib/clock.ts";
-import { createApp, hotRouteOf } from "./app.ts";
+import { createApp, hotRouteOf, logFieldsOf } from "./app.ts";
 import { DEFAULT_SETTINGS, type ServerSettings, type ServiceDeps } from "./settings.ts";
 import { epochMs, ServerState } from "./shared_state.ts";
 
@@ -129,6 +129,7 @@ export function createHandler(app: Hono, options: HandlerOptions = {}): Fetch {
         path,
         status: res.status,
         ms: Math.round(ms * 1000) / 1000,
+        ...logFieldsOf(res),
       }));
     }
     return res;

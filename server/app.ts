@@ -27,6 +27,24 @@ export type HotRoute = (url: string) => Response | Promise<Response>;
 // The app's hot route, for the accounting layer's fast path (see hotRouteOf).
 const hotRoutes = new WeakMap<Hono, { path: string; handle: HotRoute }>();
 
+// What a response adds to its `--log` line (the coupon it issued), keyed by the response.
+const logFields = new WeakMap<Response, Record<string, number>>();
+
+/**
+ * What the `--log` line of `res` carries besides the request's method, path, status and time:
+ * `{coupon: 17}` for a `POST /coupons` that issued coupon 17.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const res = await createApp().request("/coupons", { method: "POST" });
+ * assert.deepEqual(logFieldsOf(res), { coupon: 1 });
+ * ```
+ */
+export function logFieldsOf(res: Response): Record<string, number> | undefined {
+  return logFields.get(res);
+}
+
 /**
  * The route an app built by {@linkcode createApp} serves on the fast path (`GET /api/work`):
  * the accounting layer calls it directly, past Hono, as Hono itself would route it.
@@ -187,12 +205,17 @@ export function createApp(settings: Partial<ServerSettings> = {}, deps: ServiceD
     }, 503);
   };
   const soldOut = (c: Context) => c.json({ error: "sold_out", message: "no coupons left" }, 410);
+  const issued = (c: Context, coupon: number, left: number) => {
+    const res = c.json({ coupon, left });
+    logFields.set(res, { coupon });
+    return res;
+  };
   // Coupons and /stats from the shared store (`--redis`), or this process's shared memory.
   if (store) {
     app.post("/coupons", async (c) => {
       try {
         const taken = await store.takeCoupon();
-        return taken ? c.json(taken) : soldOut(c);
+        return taken ? issued(c, taken.coupon, taken.left) : soldOut(c);
       } catch (err) {
         return storeDown(c, err);
       }
@@ -208,7 +231,7 @@ export function createApp(settings: Partial<ServerSettings> = {}, deps: ServiceD
   } else {
     app.post("/coupons", (c) => {
       const coupon = state.takeCoupon();
-      return coupon === 0 ? soldOut(c) : c.json({ coupon, left: state.couponsLeft() });
+      return coupon === 0 ? soldOut(c) : issued(c, coupon, state.couponsLeft());
     });
     app.get("/stats", (c) => c.json(state.snapshot(epochNow())));
   }

@@ -250,3 +250,17 @@ Deno.test("the accounting layer wraps any Hono app: mounted or extended, nothing
   await big.body?.cancel();
   assertEquals(state.snapshot().requests_total, 2);
 });
+
+Deno.test("--log: a coupon's line carries its number; a sold-out one none", async () => {
+  const lines: string[] = [];
+  const { handler } = createService({ ...quiet, log: true }, {
+    log: (l) => lines.push(l),
+    state: ServerState.create({ coupons: 2 }),
+  });
+  for (let i = 0; i < 3; i++) {
+    await (await handler(new Request("http://localhost/coupons", { method: "POST" }))).body
+      ?.cancel();
+  }
+  const logged = lines.map((l) => JSON.parse(l));
+  assertEquals(logged.map((l) => [l.status, l.coupon]), [[200, 1], [200, 2], [410, undefined]]);
+});

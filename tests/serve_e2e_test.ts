@@ -212,3 +212,25 @@ Deno.test("serve: HEAD answers with the length the GET would have, and no body",
     await srv.stop();
   }
 });
+
+Deno.test("serve --log: a coupon's line carries its number, exactly 1..N, for any --workers", async () => {
+  for (const workers of ["1", "2"]) {
+    const srv = await startServe(["--log", "--coupons", "5", "--workers", workers]);
+    const base = `http://127.0.0.1:${srv.port}`;
+    const answers = await Promise.all(Array.from({ length: 8 }, async () => {
+      const r = await fetch(`${base}/coupons`, { method: "POST" });
+      return { status: r.status, body: await r.json() };
+    }));
+    const logged = [];
+    while (logged.length < 8) logged.push(JSON.parse(await srv.stderr.until(/"\/coupons"/)));
+    assertEquals((await srv.stop()).code, 0);
+    const issued = logged.filter((l) => l.status === 200).map((l) => l.coupon);
+    assertEquals(issued.sort((a, b) => a - b), [1, 2, 3, 4, 5], `--workers ${workers}`);
+    const answered = answers.filter((a) => a.status === 200).map((a) => a.body.coupon);
+    assertEquals(answered.sort((a, b) => a - b), issued);
+    // Sold out: no number to log.
+    const gone = logged.filter((l) => l.status === 410);
+    assertEquals(gone.length, 3);
+    for (const l of gone) assertEquals("coupon" in l, false, JSON.stringify(l));
+  }
+});
