@@ -113,6 +113,19 @@ Deno.test("page script: a run's inlined functions give the module's columns, cha
   for (const several of [false, true]) {
     assertEquals(page.chartSpecs!(run, several), chartSpecs(run, several));
   }
+  // With each target's latency (a run of several targets): the chart by name, styled.
+  const named = {
+    ...run,
+    columns: { ...ours, names: [{ name: "a", p50: [1, 2, 1, 2, 1], p99: [3, 4, 3, null, 3] }] },
+  };
+  for (const several of [false, true]) {
+    assertEquals(page.chartSpecs!(named, several, true), chartSpecs(named, several, true));
+    const specs = [chartSpecs(named, several, true)];
+    assertEquals(
+      plain(page.chartTables!(specs, 2, ["a"])),
+      plain(chartTables(specs, 2, ["a"])),
+    );
+  }
   assertEquals(page.decisionLists!([run]), decisionLists([run]));
   assertEquals(ours.events[0]!.text, "rate → 120/s");
   const specs = [chartSpecs(run, false), chartSpecs(run, true)];

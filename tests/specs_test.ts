@@ -98,6 +98,32 @@ Deno.test("specs: overlaid runs keep three latency series each", () => {
   ]);
 });
 
+Deno.test("specs: a chart by name after the latency, p99 and p50 in the name's colour", () => {
+  const c = columns(row(1, 100), row(2, 100));
+  c.names = [
+    { name: "login", p50: [1, 2], p99: [5, null] },
+    { name: "home", p50: [3, 4], p99: [6, 7] },
+  ];
+  const specs = chartSpecs(run(c), false, true);
+  assertEquals(specs.map((s) => s.id).slice(0, 4), ["rate", "latency", "names", "distribution"]);
+  assertEquals(specs[2]!.series, [
+    ["login p99", [5, null], false, { hue: 0, dash: 0 }],
+    ["login p50", [1, 2], false, { hue: 0, dash: 1 }],
+    ["home p99", [6, 7], false, { hue: 1, dash: 0 }],
+    ["home p50", [3, 4], false, { hue: 1, dash: 1 }],
+  ]);
+  const { series } = chartTables([specs], 2, ["r"]);
+  assertEquals(series.map((s) => s.stroke), ["#2563eb", "#2563eb", "#dc2626", "#dc2626"]);
+  assertEquals(series.map((s) => s.dash.length > 0), [false, true, false, true]);
+  // Overlaid: p99 only; a run without names has the chart, empty; without the flag, none.
+  assertEquals(chartSpecs(run(c), true, true)[2]!.series.map((s) => s[0]), [
+    "login p99",
+    "home p99",
+  ]);
+  assertEquals(chartSpecs(run(columns(row(1, 100))), true, true)[2]!.series, []);
+  assertEquals(chartSpecs(run(c), false).length, 7);
+});
+
 // To 1e-9, and 0 rather than -0 (-log10(1) is -0).
 const near = (xs: number[] | undefined) => xs?.map((x) => Math.round(x * 1e9) / 1e9 + 0);
 

@@ -8,8 +8,17 @@
  * @module
  */
 
-/** One series of a chart: its label, a value per x (null: none), and whether it is points only. */
-export type ChartSeries = [label: string, values: (number | null)[], points?: boolean];
+/**
+ * One series of a chart: its label, a value per x (null: none), whether it is points only, and
+ * its style where the chart sets it: `hue`, the colour's slot (the series' position otherwise;
+ * series of one thing share one) and `dash`, the dash's slot (the run's otherwise).
+ */
+export type ChartSeries = [
+  label: string,
+  values: (number | null)[],
+  points?: boolean,
+  style?: { hue?: number; dash?: number },
+];
 
 /** A chart: id, title, y unit, and its series over `x`. */
 export interface ChartSpec {
@@ -46,7 +55,8 @@ export interface SeriesOptions {
  * The tables of chart `index` for every run (each table: x, then a column per series; uPlot.join
  * aligns them on one x), and the options of its series. A series' colour is its position in the
  * run's chart, its dash the run's; with `runColors` (separate runs), the colour is the run's and
- * the dash the series'. With several runs, labels end in the run's label.
+ * the dash the series'. A series' style may set its colour and dash slots (a run's own colours
+ * and dashes still win). With several runs, labels end in the run's label.
  *
  * @example
  * ```ts
@@ -58,6 +68,11 @@ export interface SeriesOptions {
  * // Separate runs: each in its own colour, named in the legend.
  * const two = chartTables([[spec as ChartSpec], [spec as ChartSpec]], 0, ["a", "b"], ["#111", "#222"]);
  * assert.deepEqual(two.series.map((s) => [s.label, s.stroke]), [["y · a", "#111"], ["y · b", "#222"]]);
+ * // Styled: two series of one thing in one colour, the second dashed.
+ * const styled = { ...spec, series: [["p99", [1, 2], false, { hue: 1 }], ["p50", [1, 1], false,
+ *   { hue: 1, dash: 1 }]] } as ChartSpec;
+ * const one = chartTables([[styled]], 0, ["run"]).series;
+ * assert.deepEqual(one.map((s) => [s.stroke, s.dash]), [["#dc2626", []], ["#dc2626", [8, 4]]]);
  * ```
  */
 export function chartTables(
@@ -76,14 +91,15 @@ export function chartTables(
     const parts = [spec, ...(spec.extra ? [spec.extra] : [])];
     for (const part of parts) {
       tables.push([part.x, ...part.series.map((s) => s[1])]);
-      part.series.forEach(([label, , points]) => {
+      part.series.forEach(([label, , points, style]) => {
         const nthSeries = nth++;
-        const color = runColors?.[ri] ?? colors[nthSeries % colors.length]!;
+        const color = runColors?.[ri] ?? colors[(style?.hue ?? nthSeries) % colors.length]!;
+        const dash = runColors ? nthSeries : style?.dash ?? ri;
         series.push({
           run: ri,
           label: runLabels.length > 1 ? `${label} · ${runLabels[ri]}` : label,
           stroke: color,
-          dash: runColors ? dashes[nthSeries % dashes.length]! : dashes[ri % dashes.length]!,
+          dash: dashes[dash % dashes.length]!,
           width: 1.5,
           spanGaps: true,
           ...(points

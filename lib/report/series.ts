@@ -11,6 +11,7 @@
 
 import { decodeHistogram, type Histogram, newHistogram, percentilesMs } from "../histogram.ts";
 import type { ControlEvent, IntervalRecord } from "../results/mod.ts";
+import { type NameColumn, nameColumnsOf } from "./name_series.ts";
 
 export type { IntervalRecord };
 
@@ -58,6 +59,8 @@ export interface Columns {
   decisions: { t: number; text: string }[];
   /** Run-time commands (`{"type":"event"}` records): when, and what they changed. */
   events: { t: number; text: string }[];
+  /** Each target name's corrected latency, in a run of several targets (`run --targets`). */
+  names?: NameColumn[];
 }
 
 const quad = (p: { p50: number; p90: number; p99: number; max: number }) =>
@@ -148,8 +151,10 @@ export function columnsOf(
     groups.at(-1)!.push(...last);
   }
   const per = Math.max(1, Math.ceil(groups.length / maxPoints));
+  const buckets: IntervalRecord[][] = [];
   for (let i = 0; i < groups.length; i += per) {
     const bucket = groups.slice(i, i + per).flat();
+    buckets.push(bucket);
     appendRow(cols, bucket.length === 1 ? rowOf(bucket[0]!) : mergeRows(bucket));
     for (const r of bucket) {
       // A decision is listed when it changes; a long run keeps its last MAX_DECISIONS.
@@ -161,6 +166,8 @@ export function columnsOf(
   if (cols.decisions.length > MAX_DECISIONS) {
     cols.decisions.splice(0, cols.decisions.length - MAX_DECISIONS);
   }
+  const names = nameColumnsOf(buckets);
+  if (names) cols.names = names;
   return cols;
 }
 

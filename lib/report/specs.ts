@@ -40,9 +40,11 @@ export interface CapacityCharts {
 
 /**
  * A run's charts: rate, latency over time, latency distribution, status codes and errors, queue,
- * controller, lateness. With `several` runs overlaid the latency chart keeps three series of
- * each, so the overlay stays readable. A command or decision is a point on the target at the
- * first interval that ends at or after it.
+ * controller, lateness; with `names` (a page of runs with several targets), each name's corrected
+ * latency over time after the latency chart (p99 solid and p50 dashed, a colour per name; p99
+ * only when several runs are overlaid; no series for a run without names). With `several` runs
+ * overlaid the latency chart keeps three series of each, so the overlay stays readable. A command or decision is a
+ * point on the target at the first interval that ends at or after it.
  *
  * @example
  * ```ts
@@ -61,7 +63,7 @@ export interface CapacityCharts {
  * ]);
  * ```
  */
-export function chartSpecs(run: ChartRun, several: boolean): ChartSpec[] {
+export function chartSpecs(run: ChartRun, several: boolean, names = false): ChartSpec[] {
   const c = run.columns;
   // A marker at the first point at or after each decision or command.
   const markers = (list: { t: number }[], values: number[]) =>
@@ -81,6 +83,20 @@ export function chartSpecs(run: ChartRun, several: boolean): ChartSpec[] {
       ["service p99", c.lat[2]!],
     ];
   const xlog = (p: number) => -Math.log10(Math.max(1e-9, 1 - p / 100));
+  const byName: ChartSpec[] = names
+    ? [{
+      id: "names",
+      title: `Corrected latency by name (ms): p99${several ? "" : " (solid) and p50 (dashed)"}`,
+      unit: "ms",
+      x: c.t,
+      series: (c.names ?? []).flatMap((n, hue): ChartSpec["series"] =>
+        several ? [[`${n.name} p99`, n.p99]] : [
+          [`${n.name} p99`, n.p99, false, { hue, dash: 0 }],
+          [`${n.name} p50`, n.p50, false, { hue, dash: 1 }],
+        ]
+      ),
+    }]
+    : [];
   return [
     {
       id: "rate",
@@ -101,6 +117,7 @@ export function chartSpecs(run: ChartRun, several: boolean): ChartSpec[] {
       x: c.t,
       series: latency,
     },
+    ...byName,
     {
       id: "distribution",
       title: "Latency distribution (ms) by percentile",
