@@ -87,6 +87,74 @@ Deno.test("browser: the HTML report draws every chart, for one run and for two o
   }
 });
 
+Deno.test("browser: the report of a run of several targets has its table and chart by name", async () => {
+  const server = await startServe([]);
+  const dir = await Deno.makeTempDir();
+  const browser = await launchBrowser();
+  try {
+    const base = `http://127.0.0.1:${server.port}`;
+    await Deno.writeTextFile(
+      `${dir}/targets.txt`,
+      `#@ name=work weight=3\nGET ${base}/api/work\n\n#@ name=cached weight=1\n` +
+        `GET ${base}/cached?id={{rand:1:5}}\n\n#@ name=coupon weight=1 expect=200-299,410 ` +
+        `check=json.coupon exists\nPOST ${base}/coupons\n`,
+    );
+    const file = `${dir}/mix.ndjson`;
+    const run = await runCli([
+      "run",
+      ...["--targets", `${dir}/targets.txt`, "--requests", "50", "--rate", "100"],
+      ...["--work-time", "0", "--out", file],
+    ]);
+    assertEquals(run.code, 0, run.stderr);
+    // A name is the user's text: one made into markup in the file is shown as text.
+    await Deno.writeTextFile(
+      file,
+      (await Deno.readTextFile(file)).replaceAll('"coupon":', '"<i>coupon</i>":'),
+    );
+    const html = `${dir}/names.html`;
+    const r = await runCli(["report", file, "--html", html]);
+    assertEquals(r.code, 0, r.stderr);
+    const tab = await browser.newTab(1400, 900);
+    await tab.open(`file://${html}`);
+    await tab.waitForMessage(new RegExp(`tpsdemo: ${REPORT_CHARTS + 1} charts drawn`), 10_000);
+    const rows = await tab.evaluate<string[][]>(
+      "[...document.querySelectorAll('table.names tbody tr')].map((tr) => " +
+        "[...tr.cells].map((c) => c.textContent))",
+    );
+    assertEquals(rows.map((row) => row.slice(0, 2)), [
+      ["work", "30"],
+      ["cached", "10"],
+      ["<i>coupon</i>", "10"],
+    ]);
+    for (const row of rows) {
+      // ok + HTTP errors + failed checks + transport errors = sent; latencies in ms.
+      const [sent, ok, http, checks, transport] = row.slice(1, 6).map(Number);
+      assertEquals(ok! + http! + checks! + transport!, sent, `${row}`);
+      assertOk(row.slice(6).every((v) => Number(v) > 0), `${row}`);
+    }
+    assertEquals(await tab.evaluate<number>("document.querySelectorAll('#summary i').length"), 0);
+    // The chart by name: p99 and p50 of each, a colour per name, named in the legend.
+    const legend = await tab.evaluate<[string, string][]>(
+      "[...document.querySelectorAll('#chart-names .u-legend .u-series')].slice(1).map((e) => " +
+        "[e.querySelector('.u-label').textContent, e.querySelector('.u-marker').style.borderColor])",
+    );
+    assertEquals(legend.map(([label]) => label), [
+      "work p99",
+      "work p50",
+      "cached p99",
+      "cached p50",
+      "<i>coupon</i> p99",
+      "<i>coupon</i> p50",
+    ]);
+    assertEquals(new Set(legend.map(([, color]) => color)).size, 3, `${legend}`);
+    assertNoErrors(tab, "report by name");
+  } finally {
+    await browser.close();
+    await server.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("browser: a run's live dashboard draws as it runs, then shows the summary", async () => {
   const dir = await Deno.makeTempDir();
   const browser = await launchBrowser();

@@ -2,13 +2,14 @@
  * `report` of runs with several targets (`run --targets`): each name's counts and histograms
  * merge exactly (the merge of two halves of a run is the whole run, name by name), its
  * intervals' names add per wall-clock second and on a run's time line, and the terminal shows a
- * row per name. The end-to-end test (a real run against `serve`) is in
- * `report_names_e2e_test.ts`.
+ * row per name; end to end, a real run of three targets against `serve` and its shards, read
+ * back by `report` (its page is tested in `browser_test.ts`).
  *
  * @module
  */
 
 import { assertEquals, assertOk } from "./_assert.ts";
+import { runCli, startServe } from "./_helpers.ts";
 import { ByName } from "../lib/client/record/names.ts";
 import { newResult, type RunRecord } from "../lib/client/record/result.ts";
 import { decodeHistogram, percentilesMs } from "../lib/histogram.ts";
@@ -184,4 +185,85 @@ Deno.test("report names: the terminal shows a row per name, for one run and side
   assertOk(/ {2}sent 237, p99 [\d.]+ms, errors [\d.]+% +sent 119, p99 /.test(row), row);
   assertOk(row.trimEnd().endsWith("-"), `a run without names: ${row}`);
   assertOk(!runsTable([plain, plain]).includes("by name"), "no names, no rows");
+});
+
+/** The mix 3:1:1 of the README's example against `base`. */
+const mix = (base: string) =>
+  `#@ name=work weight=3\nGET ${base}/api/work\n\n` +
+  `#@ name=cached weight=1\nGET ${base}/cached?id={{rand:1:5}}\n\n` +
+  `#@ name=coupon weight=1 expect=200-299,410 check=json.coupon exists\nPOST ${base}/coupons\n`;
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+Deno.test("report names e2e: a run of three targets, its shards merged, judged by name", async () => {
+  const server = await startServe([]);
+  const dir = await Deno.makeTempDir();
+  try {
+    const targets = `${dir}/targets.txt`;
+    await Deno.writeTextFile(targets, mix(`http://127.0.0.1:${server.port}`));
+    const run = (file: string, more: string[] = []) =>
+      runCli([
+        "run",
+        ...["--targets", targets, "--requests", "50", "--rate", "100", "--work-time", "0"],
+        ...["--out", `${dir}/${file}`, ...more],
+      ]);
+    const done = await Promise.all([
+      run("whole.ndjson"),
+      run("s0.ndjson", ["--shard", "0/2"]),
+      run("s1.ndjson", ["--shard", "1/2"]),
+    ]);
+    for (const r of done) assertEquals(r.code, 0, r.stderr);
+    const report = async (args: string[], code = 0) => {
+      const r = await runCli([
+        "report",
+        ...args.map((a) => a.endsWith(".ndjson") ? `${dir}/${a}` : a),
+      ]);
+      assertEquals(r.code, code, r.stderr);
+      return r.stdout;
+    };
+    // One run: 50 requests, 3:1:1 exactly, each accounted for.
+    const one: Json = JSON.parse(await report(["whole.ndjson", "--json"]));
+    const sent = (s: Json) =>
+      Object.fromEntries(Object.entries(s.names).map(([k, n]: Json) => [k, n.sent]));
+    assertEquals(sent(one), { work: 30, cached: 10, coupon: 10 });
+    for (const n of Object.values(one.names) as Json[]) {
+      assertEquals(n.scheduled, n.sent);
+      assertEquals(
+        n.ok + n.http_error + n.check_failed + n.failed + n.timed_out + n.cancelled,
+        n.sent,
+      );
+    }
+    // The shards of one run: each name's counts and histograms add.
+    const shards = await Promise.all(
+      ["s0", "s1"].map(async (f) =>
+        JSON.parse((await Deno.readTextFile(`${dir}/${f}.ndjson`)).trim().split("\n").at(-1)!)
+      ),
+    );
+    const merged: Json = JSON.parse(await report(["s0.ndjson", "s1.ndjson", "--json"]));
+    assertEquals(sent(merged), { work: 60, cached: 20, coupon: 20 });
+    for (const name of ["work", "cached", "coupon"]) {
+      const count = (s: Json) =>
+        decodeHistogram(s.names[name].histograms.corrected_latency_us).totalCount;
+      assertEquals(count(merged), count(shards[0]) + count(shards[1]), name);
+      assertEquals(merged.names[name].ok, shards[0].names[name].ok + shards[1].names[name].ok);
+    }
+    // Judged by name: every work response took the server's 20 ms ± 5; the coupons are fast
+    // (the run's p50 is work's: a threshold on the run would pass).
+    const judged: Json = JSON.parse(
+      await report([
+        "whole.ndjson",
+        "--json",
+        ...["--threshold", "p50{name=work}>=15ms over 1s", "--threshold", "p50{name=coupon}>=15ms"],
+      ], 99),
+    );
+    assertEquals(judged.thresholds.map((t: Json) => t.pass), [true, false]);
+    // The terminal: a row per name.
+    const table = await report(["whole.ndjson"]);
+    assertOk(/by name +work: sent 30 of 30, /.test(table), table);
+    assertOk(/^ +coupon: sent 10 of 10, /m.test(table), table);
+  } finally {
+    await server.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -19,6 +19,7 @@ import { decodeHistogram, newHistogram, percentileCurve } from "../histogram.ts"
 import { curvesOf, headerHtml, reportModel } from "./html.ts";
 import { type IntervalRecord, mergeResults } from "../results/mod.ts";
 import type { PageAssets } from "./assets.ts";
+import { namesTableHtml } from "./names_table.ts";
 import { renderPage } from "./page.ts";
 import { columnsOf, emptyColumns, rowOf } from "./series.ts";
 import { type ControlEvent } from "../results/mod.ts";
@@ -76,7 +77,8 @@ export class LiveFeed {
   finish(summary: Summary): void {
     this.summary = summary;
     this.#final = JSON.stringify({
-      header: headerHtml([{ label: "run", summary }]),
+      header: headerHtml([{ label: "run", summary }]) +
+        namesTableHtml([{ label: "run", summary }]),
       curves: curvesOf(summary),
       // The page ends on the report's columns (the end's short intervals merged, long runs
       // re-bucketed), so it looks like the report it becomes.

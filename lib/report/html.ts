@@ -11,6 +11,7 @@ import type { CapacityReport } from "../capacity/report.ts";
 import type { Summary } from "../results/mod.ts";
 import { decodeHistogram, percentileCurve } from "../histogram.ts";
 import type { Merged, Results } from "../results/mod.ts";
+import { namesTableHtml } from "./names_table.ts";
 import { escapeHtml, type PageModel, type PageRun } from "./page.ts";
 import { columnsOf } from "./series.ts";
 
@@ -24,7 +25,8 @@ export function curvesOf(summary: Summary): PageRun["curves"] {
 
 /**
  * The report's model: one run per summary record of the inputs (its intervals found by
- * `run_id`), labelled by its file.
+ * `run_id`), labelled by its file; the header's summary, then its table by name when the runs
+ * have several targets.
  *
  * @example
  * ```ts
@@ -65,7 +67,7 @@ export function reportModel(
     title,
     mode: "report",
     runs: runs.map(({ label, columns, curves }) => ({ label, columns, curves })),
-    header: headerHtml(header),
+    header: headerHtml(header) + namesTableHtml(header),
   };
 }
 
@@ -103,6 +105,7 @@ export function headerHtml(runs: { label: string; summary: Summary }[]): string 
           `${
             a.not_sent.stopped + a.not_sent.queue_full
           }; ok ${a.ok}, HTTP error ${a.http_error}, ` +
+          (a.check_failed ? `check failed ${a.check_failed}, ` : "") +
           `failed ${a.failed}, timed out ${a.timed_out}, cancelled ${a.cancelled}`;
       },
     ],

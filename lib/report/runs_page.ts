@@ -10,6 +10,7 @@
 
 import { capacityModel, curvesOf, headerHtml } from "./html.ts";
 import type { CapacityRecord } from "./inputs.ts";
+import { namesTableHtml } from "./names_table.ts";
 import { escapeHtml, type PageCapacity, type PageModel, type PageRun } from "./page.ts";
 import type { RunView } from "./run_view.ts";
 import { columnsOf } from "./series.ts";
@@ -71,6 +72,7 @@ export function runsModel(runs: RunView[], searches: NamedSearch[]): PageModel {
         .join("")
     }</tr></thead>`;
     header += table.replace(/<thead>[\s\S]*?<\/thead>/, head);
+    header += namesTableHtml(runs.map((v) => ({ label: v.name, summary: v.summary })));
   }
   const capacities: PageCapacity[] = searches.map((s, i) => ({
     label: s.name,

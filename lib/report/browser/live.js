@@ -32,7 +32,8 @@ function startLive() {
     document.getElementById("summary").innerHTML = m.header;
     if (m.curves) run.curves = m.curves;
     if (m.columns) run.columns = m.columns;
-    draw([chartSpecs(run, false)]);
+    // The report's columns have each target's latency, when the run has several.
+    draw([chartSpecs(run, false, (run.columns.names ?? []).length > 0)]);
     setStatus(`finished after ${Math.round(run.columns.t.at(-1) ?? 0)} s`);
     events.close();
   });
