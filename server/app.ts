@@ -196,13 +196,12 @@ export function createApp(settings: Partial<ServerSettings> = {}, deps: ServiceD
   });
 
   const store = deps.store;
-  const storeDown = (c: Context, err: unknown) => {
+  // The store's message names it and says why (`Redis at redis://… cannot be reached (…)`).
+  const storeDown = (c: Context, err: unknown, consequence: string) => {
     c.header("Retry-After", "1");
-    return c.json({
-      error: "store_unavailable",
-      message: `the shared store cannot be reached (${(err as Error).message}); ` +
-        "no coupon was issued",
-    }, 503);
+    const text = err instanceof Error ? err.message : String(err);
+    const why = store && !text.includes(store.name) ? `${store.name} failed (${text})` : text;
+    return c.json({ error: "store_unavailable", message: `${why}; ${consequence}` }, 503);
   };
   const soldOut = (c: Context) => c.json({ error: "sold_out", message: "no coupons left" }, 410);
   const issued = (c: Context, coupon: number, left: number) => {
@@ -217,7 +216,7 @@ export function createApp(settings: Partial<ServerSettings> = {}, deps: ServiceD
         const taken = await store.takeCoupon();
         return taken ? issued(c, taken.coupon, taken.left) : soldOut(c);
       } catch (err) {
-        return storeDown(c, err);
+        return storeDown(c, err, "no coupon was issued");
       }
     });
     app.get("/stats", async (c) => {
@@ -225,7 +224,7 @@ export function createApp(settings: Partial<ServerSettings> = {}, deps: ServiceD
       try {
         return c.json(await store.stats(state.snapshot(now), now));
       } catch (err) {
-        return storeDown(c, err);
+        return storeDown(c, err, "/stats reads every server's counts from it");
       }
     });
   } else {

@@ -9,7 +9,7 @@
 
 import { settlesWithin } from "../lib/clock.ts";
 import type { ServerSettings, SharedStore } from "./settings.ts";
-import { epochMs, type ServerState } from "./shared_state.ts";
+import { epochMs, type ServerState, type StatsSnapshot } from "./shared_state.ts";
 
 /** Main → server isolate. */
 export type ServerIsolateIn =
@@ -34,7 +34,18 @@ export type ServerIsolateOut =
 export interface Isolates {
   /** The port they listen on. */
   port: number;
+  /** With `--redis`: the store they share (`Redis at redis://…`). */
+  store?: string;
+  /**
+   * What `/stats` answers now: the shared store's view with `--redis` (it rejects, naming the
+   * store, when the store cannot be reached), else this process's counters.
+   */
+  stats(): Promise<StatsSnapshot>;
   /** Asks each to stop accepting and finish in-flight requests within `graceMs`; true if all did. */
+  drain(graceMs: number): Promise<boolean>;
+  /** After `drain`: flushes the counters to the shared store a last time and closes it. */
+  close(): Promise<void>;
+  /** `drain`, then `close`. */
   shutdown(graceMs: number): Promise<boolean>;
 }
 
@@ -58,6 +69,21 @@ export class AddrInUse extends Error {
   override name = "AddrInUse";
 }
 
+/** `--redis`'s Redis refused the connection (its password or database): `serve` names the flag. */
+export class StoreRefused extends Error {
+  override name = "StoreRefused";
+  /** The URL, its password hidden. */
+  readonly url: string;
+  /** What Redis answered. */
+  readonly answer: string;
+
+  constructor(url: string, answer: string) {
+    super(`Redis at ${url} refused the connection (${answer})`);
+    this.url = url;
+    this.answer = answer;
+  }
+}
+
 function next(worker: Worker): Promise<ServerIsolateOut> {
   return new Promise((resolve) => {
     worker.onmessage = (e: MessageEvent<ServerIsolateOut>) => resolve(e.data);
@@ -66,6 +92,51 @@ function next(worker: Worker): Promise<ServerIsolateOut> {
       resolve({ type: "error", message: e.message, addrInUse: false });
     };
   });
+}
+
+/** `GET /dashboard`: the page is loaded on first request, so a server that is not asked loads none. */
+export const dashboard = async (): Promise<string> =>
+  (await import("./dashboard.ts")).dashboardPage();
+
+/** The flush period of `--redis`'s counters. */
+const FLUSH_MS = 200;
+
+/**
+ * With `--redis`: this process's store (it warns), flushing the counters of every isolate (they
+ * share `state`) every {@linkcode FLUSH_MS} from `start`; `close` flushes a last time (and takes
+ * this process out of the live ones). It waits for the first connection (at most about 1 s), so
+ * a server says it listens once it can issue coupons, and refuses to start when Redis refuses
+ * the connection (a wrong password or database).
+ */
+async function sharedStore(state: ServerState, options: IsolatesOptions) {
+  const url = options.settings.redis;
+  if (!url) return undefined;
+  const { RedisStore } = await import("./redis_store.ts");
+  const store = new RedisStore(url, {
+    coupons: state.snapshot().coupons.total,
+    prefix: options.settings.redisPrefix,
+    warn: options.warn,
+  });
+  const flush = (last = false) => store.flush(state.snapshot(), epochMs(), last).catch(() => {});
+  const wrong = await store.connected();
+  if (wrong?.refused !== undefined) {
+    store.close();
+    throw new StoreRefused(store.url, wrong.refused);
+  }
+  let timer: ReturnType<typeof setInterval> | undefined;
+  return {
+    store,
+    /** Once the isolates listen: a first flush (their count), then one every FLUSH_MS. */
+    async start() {
+      await flush();
+      timer = setInterval(flush, FLUSH_MS);
+    },
+    async close() {
+      clearInterval(timer);
+      await settlesWithin(flush(true), 1000);
+      store.close();
+    },
+  };
 }
 
 /**
@@ -84,68 +155,47 @@ function next(worker: Worker): Promise<ServerIsolateOut> {
  * assert.equal(res.status, 200);
  * await res.body?.cancel();
  * assert.equal(await iso.shutdown(1000), true);
- * assert.equal(state.snapshot().isolates, 2);
+ * assert.equal((await iso.stats()).isolates, 2);
  * ```
  */
-/** `GET /dashboard`: the page is loaded on first request, so a server that is not asked loads none. */
-export const dashboard = async (): Promise<string> =>
-  (await import("./dashboard.ts")).dashboardPage();
-
-/** The flush period of `--redis`'s counters. */
-const FLUSH_MS = 200;
-
-/**
- * With `--redis`: this process's store (it warns), flushing the counters of every isolate (they
- * share `state`) every {@linkcode FLUSH_MS}; `close` flushes a last time.
- */
-async function sharedStore(state: ServerState, options: IsolatesOptions) {
-  const url = options.settings.redis;
-  if (!url) return undefined;
-  const { RedisStore } = await import("./redis_store.ts");
-  const store = new RedisStore(url, {
-    coupons: state.snapshot().coupons.total,
-    prefix: options.settings.redisPrefix,
-    warn: options.warn,
-  });
-  const flush = () => store.flush(state.snapshot(), epochMs()).catch(() => {});
-  const timer = setInterval(flush, FLUSH_MS);
-  return {
-    store,
-    async close() {
-      clearInterval(timer);
-      await settlesWithin(flush(), 1000);
-      store.close();
-    },
-  };
-}
-
 export async function startIsolates(
   state: ServerState,
   options: IsolatesOptions,
 ): Promise<Isolates> {
   const shared = await sharedStore(state, options);
+  let drain: (graceMs: number) => Promise<boolean>;
+  let port: number;
   try {
-    const isolates = await startIsolatesWith(state, options, shared?.store);
-    if (!shared) return isolates;
-    return {
-      port: isolates.port,
-      async shutdown(graceMs) {
-        const drained = await isolates.shutdown(graceMs);
-        await shared.close();
-        return drained;
-      },
-    };
+    ({ port, drain } = await startIsolatesWith(state, options, shared?.store));
+    await shared?.start();
   } catch (err) {
     await shared?.close();
     throw err;
   }
+  const close = async () => await shared?.close();
+  return {
+    port,
+    store: shared?.store.name,
+    stats: () => {
+      const now = epochMs();
+      const local = state.snapshot(now);
+      return shared ? shared.store.stats(local, now) : Promise.resolve(local);
+    },
+    drain,
+    close,
+    async shutdown(graceMs) {
+      const drained = await drain(graceMs);
+      await close();
+      return drained;
+    },
+  };
 }
 
 async function startIsolatesWith(
   state: ServerState,
   options: IsolatesOptions,
   store: SharedStore | undefined,
-): Promise<Isolates> {
+): Promise<Pick<Isolates, "port" | "drain">> {
   if (options.count === 1 && options.inThisThread) {
     const { listen } = await import("./listen.ts");
     let server: Deno.HttpServer<Deno.NetAddr>;
@@ -163,7 +213,7 @@ async function startIsolatesWith(
       if (err instanceof Deno.errors.AddrInUse) throw new AddrInUse(String(err));
       throw err;
     }
-    return { port: server.addr.port, shutdown: (ms) => settlesWithin(server.shutdown(), ms) };
+    return { port: server.addr.port, drain: (ms) => settlesWithin(server.shutdown(), ms) };
   }
   if (options.count > 1 && options.port !== 0) {
     // The isolates share the port through reusePort, which would as well let them join another
@@ -205,7 +255,7 @@ async function startIsolatesWith(
   }
   return {
     port,
-    async shutdown(graceMs) {
+    async drain(graceMs) {
       const replies = workers.map((w) => {
         const r = next(w);
         w.postMessage({ type: "shutdown", graceMs } satisfies ServerIsolateIn);

@@ -38,7 +38,12 @@ export interface ServerSettings {
 
 /** A store shared by several servers (`serve --redis`): coupons and the `/stats` view. */
 export interface SharedStore {
-  /** A coupon's number and what is left, or null when sold out; rejects when unreachable. */
+  /** What it is, for messages (`Redis at redis://host:6379`). */
+  readonly name: string;
+  /**
+   * A coupon's number and what is left, or null when sold out; rejects when unreachable, with
+   * a message that names the store and why.
+   */
   takeCoupon(): Promise<{ coupon: number; left: number } | null>;
   /** The shared view of `/stats`, from this server's own snapshot; rejects when unreachable. */
   stats(local: StatsSnapshot, nowMs: number): Promise<StatsSnapshot>;

@@ -1,7 +1,7 @@
 import { assertEquals, assertOk } from "./_assert.ts";
 import { Hono } from "hono";
 import { createHandler, createService, setTimingHeaders } from "../server/accounting.ts";
-import type { ServerSettings, ServiceDeps } from "../server/settings.ts";
+import type { ServerSettings, ServiceDeps, SharedStore } from "../server/settings.ts";
 import { ServerState } from "../server/shared_state.ts";
 import { ManualClock } from "../lib/clock.ts";
 
@@ -263,4 +263,63 @@ Deno.test("--log: a coupon's line carries its number; a sold-out one none", asyn
   }
   const logged = lines.map((l) => JSON.parse(l));
   assertEquals(logged.map((l) => [l.status, l.coupon]), [[200, 1], [200, 2], [410, undefined]]);
+});
+
+/** A shared store (as `--redis` gives) that issues `stock` coupons, or is down. */
+function fakeStore(stock: number, down?: Error): SharedStore {
+  let issued = 0;
+  return {
+    name: "Redis at redis://10.0.0.9:6379",
+    takeCoupon: () =>
+      down ? Promise.reject(down) : Promise.resolve(
+        issued < stock ? { coupon: ++issued, left: stock - issued } : null,
+      ),
+    stats: (local) =>
+      down ? Promise.reject(down) : Promise.resolve({
+        ...local,
+        coupons: { total: stock, issued, left: stock - issued },
+      }),
+  };
+}
+
+Deno.test("with a shared store: its numbers are logged and its count is /stats'", async () => {
+  const lines: string[] = [];
+  const { handler } = createService({ ...quiet, log: true }, {
+    log: (l) => lines.push(l),
+    store: fakeStore(5),
+  });
+  const ask = (path: string, method = "GET") =>
+    handler(new Request(`http://localhost${path}`, { method }));
+  for (let i = 0; i < 3; i++) await (await ask("/coupons", "POST")).body?.cancel();
+  assertEquals(lines.map((l) => JSON.parse(l).coupon), [1, 2, 3]);
+  assertEquals((await (await ask("/stats")).json()).coupons, { total: 5, issued: 3, left: 2 });
+});
+
+Deno.test("with a shared store down: /stats and /coupons answer 503 JSON naming it", async () => {
+  const cases: [Error, string][] = [
+    [
+      new Error("Redis at redis://10.0.0.9:6379 cannot be reached (connect ECONNREFUSED)"),
+      "Redis at redis://10.0.0.9:6379 cannot be reached (connect ECONNREFUSED)",
+    ],
+    // An error that does not name the store is given its name.
+    [new TypeError("boom"), "Redis at redis://10.0.0.9:6379 failed (boom)"],
+  ];
+  for (const [down, why] of cases) {
+    const { handler } = createService(quiet, { store: fakeStore(5, down) });
+    const ask = (path: string, method = "GET") =>
+      handler(new Request(`http://localhost${path}`, { method }));
+    const stats = await ask("/stats");
+    assertEquals(stats.status, 503);
+    assertEquals(stats.headers.get("retry-after"), "1");
+    assertEquals(await stats.json(), {
+      error: "store_unavailable",
+      message: `${why}; /stats reads every server's counts from it`,
+    });
+    const coupon = await ask("/coupons", "POST");
+    assertEquals(coupon.status, 503);
+    assertEquals(await coupon.json(), {
+      error: "store_unavailable",
+      message: `${why}; no coupon was issued`,
+    });
+  }
 });

@@ -9,7 +9,7 @@
  */
 
 import { assertEquals, assertOk } from "./_assert.ts";
-import { startServe } from "./_helpers.ts";
+import { runCli, startServe } from "./_helpers.ts";
 
 const which = (cmd: string) => {
   for (const dir of ["/usr/bin", "/usr/sbin", "/usr/local/bin"]) {
@@ -58,6 +58,29 @@ function startRedis(dir: string, port: number): Deno.ChildProcess {
     stdout: "null",
     stderr: "null",
   }).spawn();
+}
+
+/** A throwaway redis-server on a free loopback port (nothing kept); stop it by its PID. */
+async function scratchRedis(
+  dir: string,
+  more: string[] = [],
+): Promise<{ url: string; child: Deno.ChildProcess }> {
+  const port = freePort();
+  const child = new Deno.Command(which("redis-server"), {
+    args: ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", ""]
+      .concat(["--appendonly", "no", ...more]),
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  await waitForPort(port);
+  return { url: `redis://127.0.0.1:${port}`, child };
+}
+
+async function stopRedis(child: Deno.ChildProcess) {
+  try {
+    child.kill("SIGTERM");
+  } catch { /* already gone */ }
+  await child.status;
 }
 
 async function startNginx(dir: string, port: number, upstreams: number[]) {
@@ -159,5 +182,119 @@ Deno.test("serve --redis: two servers behind nginx share one stock, exactly; out
       assertOk(lines.length <= 4, `server ${i} warned once per outage: ${lines}`);
     }
     if (passed) assertEquals(outs.map((o) => o.code), [0, 0]);
+  }
+});
+
+Deno.test("serve --redis: the stop line, /stats and --log tell the coupons Redis issued", async () => {
+  const dir = await Deno.makeTempDir();
+  const redis = await scratchRedis(dir);
+  try {
+    for (const workers of ["1", "2"]) {
+      const srv = await startServe([
+        ...["--redis", redis.url, "--redis-prefix", `w${workers}:`, "--coupons", "1000"],
+        ...["--log", "--workers", workers, "--latency", "0", "--jitter", "0"],
+      ]);
+      const base = `http://127.0.0.1:${srv.port}`;
+      const n = 37;
+      const answers = await Promise.all(Array.from({ length: n }, () => post(`${base}/coupons`)));
+      assertEquals(answers.map((a) => a.status), Array(n).fill(200));
+      const oneToN = Array.from({ length: n }, (_, i) => i + 1);
+      const numbers = (xs: unknown[]) => (xs as number[]).sort((a, b) => a - b);
+      assertEquals(numbers(answers.map((a) => a.body.coupon)), oneToN);
+      // Each issued coupon's --log line carries its number: 1..n, each once.
+      const logged: unknown[] = [];
+      while (logged.length < n) {
+        logged.push(JSON.parse(await srv.stderr.until(/"\/coupons"/)).coupon);
+      }
+      assertEquals(numbers(logged), oneToN, `--workers ${workers}`);
+      // /stats: the store's count, and this server's isolates.
+      const stats = await (await fetch(`${base}/stats`)).json();
+      assertEquals(stats.coupons, { total: 1000, issued: n, left: 1000 - n });
+      assertEquals(stats.isolates, Number(workers));
+      // Stopped as a user does (Ctrl-C): the stop line reads the count from Redis.
+      srv.child.kill("SIGINT");
+      const [lines, status] = await Promise.all([
+        srv.stdout.rest(),
+        srv.child.status,
+        srv.stderr.rest(),
+      ]);
+      assertEquals(status.code, 0);
+      const stop = lines.find((l) => l.startsWith("tpsdemo serve: stopped after"));
+      assertOk(stop, lines.join("\n"));
+      assertOk(
+        stop.includes(`coupons issued ${n} of 1000 in Redis at ${redis.url} (${n} by this server)`),
+        stop,
+      );
+      // Nothing but --log lines on stderr: no warning, no stack trace.
+      for (const l of srv.stderr.text.trimEnd().split("\n")) assertOk(JSON.parse(l).path, l);
+    }
+  } finally {
+    await stopRedis(redis.child);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("serve --redis, Redis killed mid-run: 503 JSON naming it; the stop line does not say 0", async () => {
+  const dir = await Deno.makeTempDir();
+  const redis = await scratchRedis(dir);
+  const srv = await startServe(["--redis", redis.url, "--coupons", "10", "--latency", "0"]);
+  try {
+    const base = `http://127.0.0.1:${srv.port}`;
+    for (let i = 1; i <= 3; i++) assertEquals((await post(`${base}/coupons`)).body.coupon, i);
+    await stopRedis(redis.child);
+    const unreachable = `Redis at ${redis.url} cannot be reached (`;
+    // The server notices the closed connection and says so.
+    const warning = await srv.stderr.until(/cannot be reached/);
+    assertOk(warning.startsWith(`tpsdemo serve: ${unreachable}`), warning);
+    const stats = await fetch(`${base}/stats`);
+    assertEquals(stats.status, 503);
+    const body = await stats.json();
+    assertEquals(body.error, "store_unavailable");
+    assertOk(body.message.startsWith(unreachable), body.message);
+    assertOk(!body.message.includes("coupon"), body.message);
+    const coupon = await post(`${base}/coupons`);
+    assertEquals([coupon.status, coupon.body.error], [503, "store_unavailable"]);
+    assertOk(String(coupon.body.message).endsWith("no coupon was issued"));
+  } finally {
+    const { code, lines } = await srv.stop();
+    await stopRedis(redis.child);
+    await Deno.remove(dir, { recursive: true });
+    assertEquals(code, 0);
+    const stop = lines.find((l) => l.startsWith("tpsdemo serve: stopped after")) ?? "";
+    assertOk(
+      stop.includes("coupons issued 3 by this server (all servers' count unknown: Redis at "),
+      lines.join("\n"),
+    );
+  }
+});
+
+Deno.test("serve --redis: a database or password Redis refuses is a usage error naming '--redis'", async () => {
+  const dir = await Deno.makeTempDir();
+  const redis = await scratchRedis(dir, ["--requirepass", "right"]);
+  try {
+    const cases: [string, string][] = [
+      [`${redis.url.replace("//", "//:right@")}/99999`, "ERR DB index is out of range"],
+      [redis.url.replace("//", "//:wrong@"), "WRONGPASS"],
+      [redis.url, "NOAUTH"],
+    ];
+    for (const [url, answer] of cases) {
+      const { code, stdout, stderr } = await runCli(["serve", "--port", "0", "--redis", url]);
+      assertEquals(code, 2, stderr);
+      assertEquals(stdout, "");
+      const lines = stderr.trimEnd().split("\n");
+      assertEquals(lines.length, 1, stderr);
+      assertOk(
+        lines[0]!.startsWith(
+          "tpsdemo: Cannot start serve: '--redis' must be a Redis that accepts its password and " +
+            "database (it answered ",
+        ),
+        lines[0],
+      );
+      assertOk(lines[0]!.includes(answer), lines[0]);
+      assertOk(!/right|wrong/.test(lines[0]!), "the password is not printed");
+    }
+  } finally {
+    await stopRedis(redis.child);
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -234,3 +234,46 @@ Deno.test("serve --log: a coupon's line carries its number, exactly 1..N, for an
     for (const l of gone) assertEquals("coupon" in l, false, JSON.stringify(l));
   }
 });
+
+/** A loopback port nothing listens on (it was free a moment ago). */
+function closedPort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = l.addr.port;
+  l.close();
+  return port;
+}
+
+Deno.test("serve --redis, unreachable: /stats and /coupons answer 503 JSON naming it; stop says so", async () => {
+  const url = `redis://127.0.0.1:${closedPort()}`;
+  const srv = await startServe(["--redis", url, "--coupons", "10"]);
+  const base = `http://127.0.0.1:${srv.port}`;
+  const unreachable = `${url.replace("redis", "Redis at redis")} cannot be reached (`;
+  const stats = await fetch(`${base}/stats`);
+  assertEquals(stats.status, 503);
+  assertEquals(stats.headers.get("content-type"), "application/json");
+  const body = await stats.json();
+  assertEquals(body.error, "store_unavailable");
+  assertOk(body.message.startsWith(unreachable), body.message);
+  assertOk(body.message.endsWith("; /stats reads every server's counts from it"), body.message);
+  assertOk(!body.message.includes("coupon"), body.message);
+  const coupon = await fetch(`${base}/coupons`, { method: "POST" });
+  assertEquals(coupon.status, 503);
+  const c = await coupon.json();
+  assertEquals(c.error, "store_unavailable");
+  assertOk(c.message.startsWith(unreachable), c.message);
+  assertOk(c.message.endsWith("; no coupon was issued"), c.message);
+  const { code, lines } = await srv.stop();
+  assertEquals(code, 0);
+  const stop = lines.find((l) => l.startsWith("tpsdemo serve: stopped after"));
+  assertOk(stop, lines.join("\n"));
+  // Not "0 of 10": the shared count could not be read.
+  assertOk(
+    stop.includes(`coupons issued 0 by this server (all servers' count unknown: ${unreachable}`),
+    stop,
+  );
+  // One warning, before the listening line; no stack trace.
+  const err = srv.stderr.text.trimEnd().split("\n");
+  assertEquals(err.length, 1, srv.stderr.text);
+  assertOk(err[0]!.startsWith(`tpsdemo serve: ${unreachable}`), err[0]);
+  assertOk(err[0]!.endsWith("; /coupons and /stats answer 503 until it is back"), err[0]);
+});
