@@ -97,6 +97,7 @@ export async function runCommand(args: string[]): Promise<number> {
     out: v.out,
     html: v.html,
     dashboard: v.dashboard || false,
+    metrics: v.metrics,
     stdout: (line) => out(line),
   });
   // Checked before anything starts; built again once the embedded server's URL is known.
@@ -165,9 +166,13 @@ export async function runCommand(args: string[]): Promise<number> {
   outputs.describe(
     `tpsdemo run: ${url.href}`,
     `<p>${rateText} against <code>${url.href.replace(/[<>&"]/g, "")}</code></p>`,
+    config.workload?.names ?? [],
   );
   if (outputs.dashboardUrl) {
     writeLine(Deno.stderr, `tpsdemo run: dashboard at ${outputs.dashboardUrl}`);
+  }
+  if (outputs.metricsUrl) {
+    writeLine(Deno.stderr, `tpsdemo run: Prometheus metrics at ${outputs.metricsUrl}`);
   }
   const removeSignals = onInterrupt(() => {
     writeLine(

@@ -181,6 +181,12 @@ export const RUN_FLAGS = {
     help: "Serve a live dashboard (default 127.0.0.1:5665; :0 a free port); it keeps the final " +
       "report until Ctrl-C",
   },
+  "metrics": {
+    type: "string",
+    valueName: "ADDR",
+    help: "Serve the run's Prometheus metrics at http://ADDR/metrics (PORT, HOST:PORT, :0 a " +
+      "free port)",
+  },
   "remote-control": {
     type: "boolean",
     default: false,

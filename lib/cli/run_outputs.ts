@@ -1,8 +1,9 @@
 /**
  * Where a run's results go besides the terminal: the NDJSON records (`--json` on stdout, `--out`
- * to a file; every record carries the schema and the run's id), the HTML report (`--html`) and
- * the live dashboard (`--dashboard`). Files are opened and the dashboard bound before the run
- * starts, so a bad path or a busy port exits 2 with nothing run.
+ * to a file; every record carries the schema and the run's id), the HTML report (`--html`), the
+ * live dashboard (`--dashboard`) and the Prometheus metrics (`--metrics`, and the dashboard's
+ * `/metrics`). Files are opened and the servers bound before the run starts, so a bad path or a
+ * busy port exits 2 with nothing run.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import type { RunControl } from "../client/steer/mod.ts";
 import { RESULTS_SCHEMA, type Summary, summaryJson } from "../results/mod.ts";
 import type { PageAssets } from "../report/assets.ts";
 import type { DashboardServer, LiveFeed } from "../report/dashboard.ts";
+import type { RunMetrics } from "../report/run_metrics.ts";
 import type { IntervalRecord } from "../results/mod.ts";
 import { UsageError } from "./flags.ts";
 import { onInterrupt, openForWrite, writeLine } from "./terminal.ts";
@@ -23,6 +25,8 @@ export interface OutputOptions {
   out?: string;
   html?: string;
   dashboard: boolean | string;
+  /** `--metrics ADDR`: serve the run's Prometheus metrics (`GET /metrics`) there. */
+  metrics?: string;
   /** Writes a line to stdout. */
   stdout: (line: string) => void;
   /** What the dashboard's API steers. */
@@ -41,6 +45,8 @@ export class RunOutputs {
   #feed: LiveFeed | undefined;
   #assets: PageAssets | undefined;
   #server: DashboardServer | undefined;
+  #metrics: RunMetrics | undefined;
+  #metricsServer: DashboardServer | undefined;
   #page = { title: "tpsdemo run", header: "" };
 
   private constructor(options: OutputOptions) {
@@ -52,9 +58,24 @@ export class RunOutputs {
     const o = new RunOutputs(options);
     if (options.out !== undefined) o.#results = openForWrite("run", "--out", options.out);
     if (options.html !== undefined) o.#html = openForWrite("run", "--html", options.html);
+    if (options.metrics !== undefined || options.dashboard !== false) {
+      const { RunMetrics, metricsApp } = await import("../report/run_metrics.ts");
+      o.#metrics = new RunMetrics({ runId: o.header.run_id });
+      if (options.metrics !== undefined) {
+        const { hostname, port } = parseAddress("--metrics", options.metrics);
+        const { listenDashboard } = await import("../report/dashboard.ts");
+        try {
+          o.#metricsServer = listenDashboard(metricsApp(o.#metrics), hostname, port);
+        } catch (err) {
+          await o.close();
+          throw cannotListen("--metrics", hostname, port, err);
+        }
+      }
+    }
     if (options.html !== undefined || options.dashboard !== false) {
       const { pageAssets } = await import("../report/assets.ts");
       const { LiveFeed, dashboardApp, listenDashboard } = await import("../report/dashboard.ts");
+      const { metricsRoute } = await import("../report/run_metrics.ts");
       o.#assets = pageAssets();
       o.#feed = new LiveFeed();
       if (options.dashboard !== false) {
@@ -63,31 +84,37 @@ export class RunOutputs {
           control: options.control,
           remote: options.remoteControl ?? false,
         });
+        metricsRoute(app, o.#metrics!);
         try {
           o.#server = listenDashboard(app, hostname, port);
         } catch (err) {
           await o.close();
-          throw UsageError.invalid(
-            "run",
-            "--dashboard",
-            `${hostname}:${port}`,
-            `an address this machine can listen on (${(err as Error).name})`,
-          );
+          throw cannotListen("--dashboard", hostname, port, err);
         }
       }
     }
     return o;
   }
 
-  /** Names the run on the dashboard's page, once its target is known. */
-  describe(title: string, header: string): void {
+  /**
+   * Names the run on the dashboard's page, once its target is known; `names`, its targets' (a run
+   * of several: the metrics have a series of each from the start).
+   */
+  describe(title: string, header: string, names: readonly string[] = []): void {
     this.#page.title = title;
     this.#page.header = header;
+    this.#metrics?.names(names);
   }
 
   /** Whether interval records are kept or written (the run then encodes their histograms). */
   get wantsRecords(): boolean {
-    return this.#options.json || this.#results !== undefined || this.#feed !== undefined;
+    return this.#options.json || this.#results !== undefined || this.#feed !== undefined ||
+      this.#metrics !== undefined;
+  }
+
+  /** The URL of `--metrics`, when it serves one. */
+  get metricsUrl(): string | undefined {
+    return this.#metricsServer && `${this.#metricsServer.url}metrics`;
   }
 
   /** The dashboard's URL, when it serves one. */
@@ -101,13 +128,18 @@ export class RunOutputs {
     extra: { adaptive?: string; histograms?: IntervalRecord["histograms"] },
   ): void {
     if (!this.wantsRecords) return;
+    this.#metrics?.add(snap, extra.histograms);
+    // The send lateness is the metrics' only: results files keep the two latencies.
+    const h = extra.histograms;
     const record: IntervalRecord = {
       type: "interval",
       ...snap,
       ...this.header,
       t_unix_ms: Date.now(),
       ...(extra.adaptive ? { adaptive: extra.adaptive } : {}),
-      ...(extra.histograms ? { histograms: extra.histograms } : {}),
+      ...(h
+        ? { histograms: { latency_us: h.latency_us, corrected_latency_us: h.corrected_latency_us } }
+        : {}),
     };
     this.#write(record);
     this.#feed?.push(record);
@@ -158,7 +190,8 @@ export class RunOutputs {
     this.#html?.close();
     this.#results = this.#html = undefined;
     await this.#server?.close();
-    this.#server = undefined;
+    await this.#metricsServer?.close();
+    this.#server = this.#metricsServer = undefined;
   }
 }
 
@@ -180,13 +213,38 @@ export const DASHBOARD_DEFAULT = { hostname: "127.0.0.1", port: 5665 };
  */
 export function parseDashboard(value: string | true): { hostname: string; port: number } {
   if (value === true) return { ...DASHBOARD_DEFAULT };
+  return parseAddress("--dashboard", value);
+}
+
+/**
+ * A listening address given to `flag`: `PORT`, `HOST:PORT`, `:PORT` (loopback) or `[V6]:PORT`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(parseAddress("--metrics", ":9465"), { hostname: "127.0.0.1", port: 9465 });
+ * assert.throws(() => parseAddress("--metrics", "nowhere"), /'--metrics' must be PORT/);
+ * ```
+ */
+export function parseAddress(flag: string, value: string): { hostname: string; port: number } {
   const m = /^(?:(\[[0-9a-fA-F:.]+\]|[^:[\]]*):)?(\d{1,5})$/.exec(value);
   const port = m ? Number(m[2]) : NaN;
   if (!m || port > 65535) {
-    throw UsageError.invalid("run", "--dashboard", value, "PORT, HOST:PORT or :PORT");
+    throw UsageError.invalid("run", flag, value, "PORT, HOST:PORT or :PORT");
   }
   const host = m[1] ? m[1].replace(/^\[|\]$/g, "") : DASHBOARD_DEFAULT.hostname;
   return { hostname: host, port };
+}
+
+/** The usage error of an address that cannot be listened on (taken, not this machine's). */
+function cannotListen(flag: string, hostname: string, port: number, err: unknown): UsageError {
+  const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+  return UsageError.invalid(
+    "run",
+    flag,
+    `${host}:${port}`,
+    `an address this machine can listen on (${(err as Error).name})`,
+  );
 }
 
 const SECRET_HEADER = /^\s*(authorization|proxy-authorization|cookie|x-api-key|api-key)\s*:/i;
