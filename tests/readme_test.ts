@@ -4,6 +4,7 @@
  */
 import { assertEquals, assertOk } from "./_assert.ts";
 import { runCli, startServe } from "./_helpers.ts";
+import { makePki, startTlsNginx, type TlsNginx } from "./_tls.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -64,12 +65,28 @@ Deno.test("README: every `tpsdemo run` example runs and does what its text says"
   assertOk(lines.length >= 8, `found ${lines.length} examples`);
   const srv = await startServe([]);
   const dir = await Deno.makeTempDir();
+  let tls: TlsNginx | undefined;
   try {
     for (const line of lines) {
       const origin = `http://127.0.0.1:${srv.port}`;
+      // The HTTPS examples: nginx with a CA of the test's own, in place of their hosts.
+      if (line.includes("https://") && !tls) {
+        const pki = await makePki(["127.0.0.1"]);
+        tls = await startTlsNginx(pki);
+        await Deno.copyFile(pki.ca, `${dir}/ca.pem`);
+        await Deno.copyFile(pki.clientCert, `${dir}/client.pem`);
+        await Deno.copyFile(pki.clientKey, `${dir}/client.key`);
+      }
+      const secure = tls ? `127.0.0.1:${tls.port}` : "";
       const args = words(line).slice(2).map((w) =>
         w === "$URL" || w === "http://127.0.0.1:8000/api/work"
           ? `${origin}/api/work`
+          : /^(ca\.pem|client\.pem|client\.key)$/.test(w)
+          ? `${dir}/${w}`
+          : /^https:\/\/api\./.test(w)
+          ? w.replace(/^https:\/\/[^/]+/, `https://${secure}`)
+          : /^api\.[a-z.]+:\d+:/.test(w)
+          ? `${secure}:${secure}`
           : w.replace("http://127.0.0.1:8000", origin)
       );
       // A targets file and a data file as the example's text describes them.
@@ -129,6 +146,7 @@ Deno.test("README: every `tpsdemo run` example runs and does what its text says"
       }
     }
   } finally {
+    await tls?.stop();
     await srv.stop();
     await Deno.remove(dir, { recursive: true });
   }

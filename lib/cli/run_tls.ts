@@ -44,7 +44,14 @@ export interface ConnectionFlags {
  * assert.deepEqual(c.connectTo, { hostname: "127.0.0.1", port: 8443 });
  * ```
  */
-export function connectionFlags(v: RunFlags, url: URL): ConnectionFlags {
+export function connectionFlags(flags: RunFlags, url: URL): ConnectionFlags {
+  // Commands that share run's settings may not have these flags (capacity): their defaults.
+  const v = {
+    ...flags,
+    cacert: flags.cacert ?? [],
+    "connect-to": flags["connect-to"] ?? [],
+    keepalive: flags.keepalive ?? true,
+  };
   const caCerts = v.cacert.map((f) =>
     readPem("--cacert", f, /-----BEGIN CERTIFICATE-----/, "a certificate")
   );
