@@ -53,11 +53,17 @@ export function which(cmd: string): string | undefined {
 export function spawn(
   cmd: string,
   args: string[],
-  options: { cpus?: string; stdout?: "piped" | "null"; stderr?: "piped" | "null" } = {},
+  options: {
+    cpus?: string;
+    stdout?: "piped" | "null";
+    stderr?: "piped" | "null";
+    env?: Record<string, string>;
+  } = {},
 ): Deno.ChildProcess {
   const pinned = options.cpus && which("taskset");
   return new Deno.Command(pinned ? "taskset" : cmd, {
     args: pinned ? ["-c", options.cpus!, cmd, ...args] : args,
+    ...(options.env ? { env: options.env } : {}),
     stdin: "null",
     stdout: options.stdout ?? "piped",
     stderr: options.stderr ?? "null",
@@ -72,8 +78,9 @@ export async function measureClient(
   cmd: string,
   args: string[],
   cpus: string,
+  env?: Record<string, string>,
 ): Promise<{ cpu: number; stdout: string; stderr: string; code: number }> {
-  const child = spawn(cmd, args, { cpus, stderr: "piped" });
+  const child = spawn(cmd, args, { cpus, stderr: "piped", ...(env ? { env } : {}) });
   let cpu = 0;
   const sampler = setInterval(() => {
     try {

@@ -1,6 +1,6 @@
 // deno-lint-ignore-file no-console -- a benchmark: it prints its tables and progress.
 /**
- * `deno task bench [adaptive|pacer|serve|client|pool|paced|report|stages|capacity|shards|adaptive-real|workload ...]`: runs the benchmarks (all by default),
+ * `deno task bench [adaptive|pacer|serve|client|pool|paced|report|stages|capacity|shards|adaptive-real|workload|https ...]`: runs the benchmarks (all by default),
  * prints a table for each and writes JSON under `bench/results/`.
  *
  * @module
@@ -18,6 +18,7 @@ import { benchServe } from "./serve.ts";
 import { benchShards } from "./shards.ts";
 import { benchStages } from "./stages.ts";
 import { benchWorkload } from "./workload.ts";
+import { benchHttps } from "./https.ts";
 
 const ALL: Record<string, () => unknown> = {
   adaptive: () => benchAdaptive(10),
@@ -32,6 +33,7 @@ const ALL: Record<string, () => unknown> = {
   shards: () => benchShards(),
   "adaptive-real": () => benchAdaptiveReal(3),
   workload: () => benchWorkload(8, 3),
+  https: () => benchHttps(8),
 };
 
 const names = Deno.args.length > 0 ? Deno.args : Object.keys(ALL);
