@@ -121,7 +121,7 @@ export function createHandler(app: Hono, options: HandlerOptions = {}): Fetch {
     const end = clock.now();
     const ms = end - t0;
     setTimingHeaders(res.headers, ms);
-    state.count(path, res.status, end + epochOffset);
+    state.count(path, res.status, end + epochOffset, ms);
     if (log) {
       log(JSON.stringify({
         t: new Date().toISOString(),

@@ -20,6 +20,8 @@ import {
 } from "./faults.ts";
 import { DEFAULT_SETTINGS, type ServerSettings, type ServiceDeps } from "./settings.ts";
 import { epochMs, ServerState } from "./shared_state.ts";
+import { serveMetrics } from "./metrics.ts";
+import { PROMETHEUS_CONTENT_TYPE } from "../lib/prometheus.ts";
 
 /** A route served without Hono's Context: a plain function of the request URL. */
 export type HotRoute = (url: string) => Response | Promise<Response>;
@@ -70,6 +72,7 @@ const ALLOW: Record<string, string> = {
   "/coupons": "POST",
   "/stats": "GET, HEAD",
   "/healthz": "GET, HEAD",
+  "/metrics": "GET, HEAD",
   "/dashboard": "GET, HEAD",
 };
 
@@ -79,7 +82,7 @@ function jsonError(c: Context, status: 400 | 404 | 405 | 413, error: string, mes
 
 /**
  * Builds the mock service: `/api/work` (latency, injected 503s, capacity), `/slow`, `/cached`,
- * `POST /coupons`, `/stats`, `/healthz`, and JSON 404/405/500s.
+ * `POST /coupons`, `/stats`, `/healthz`, `/metrics` (Prometheus), and JSON 404/405/500s.
  *
  * @example
  * ```ts
@@ -235,6 +238,13 @@ export function createApp(settings: Partial<ServerSettings> = {}, deps: ServiceD
     app.get("/stats", (c) => c.json(state.snapshot(epochNow())));
   }
   app.get("/healthz", (c) => c.json({ ok: true }));
+  // Prometheus metrics: the counters of /stats, this server's (see metrics.ts).
+  const metricsHeaders = { "content-type": PROMETHEUS_CONTENT_TYPE };
+  app.get(
+    "/metrics",
+    async () =>
+      new Response(await serveMetrics(state, { store, epochNow }), { headers: metricsHeaders }),
+  );
   const dashboard = deps.dashboard;
   if (dashboard) app.get("/dashboard", async (c) => c.html(await dashboard()));
 

@@ -1,14 +1,18 @@
 /**
  * The server's state shared by every isolate: one SharedArrayBuffer with request counters by
- * route and status, the coupon counter, cache counters, the capacity limiter's schedule and a
- * per-second ring for requests/s. All updates are `Atomics` operations, so `/stats`, coupons and
- * the capacity limit stay exact across `--workers N` isolates.
+ * route and status, the coupon counter, cache counters, the capacity limiter's schedule, a
+ * per-second ring for requests/s, and a histogram of the processing time by route (`/metrics`).
+ * All counts are `Atomics` operations, so `/stats`, `/metrics`, coupons and the capacity limit
+ * stay exact across `--workers N` isolates. The one exception: each isolate adds its processing
+ * times into a sum of its own (a plain float, one writer), which `/metrics` adds up.
  *
  * @module
  */
 
 /** Routes counted in `/stats`; anything else is `other`. */
-export const ROUTES = ["/api/work", "/slow", "/cached", "/coupons", "/stats", "/healthz", "other"];
+export const ROUTES: string[] = (
+  "/api/work /slow /cached /coupons /stats /healthz /metrics other"
+).split(" ");
 /** Statuses counted individually; anything else is `other`. */
 export const STATUSES = [200, 400, 404, 405, 410, 413, 500, 503];
 
@@ -24,10 +28,22 @@ const COUNTS = 16;
 const COUNT_COLS = STATUSES.length + 1;
 const RING = COUNTS + ROUTES.length * COUNT_COLS;
 const RING_SLOTS = 8;
-const I32_LEN = RING + RING_SLOTS * 2;
+
+/** Upper bounds (ms) of the processing time's buckets, by route: 50 µs to 10 s. */
+export const PROCESS_TIME_BOUNDS_MS: readonly number[] = (
+  "0.05 0.1 0.25 0.5 1 2.5 5 10 15 20 25 30 50 75 100 250 500 1000 2500 5000 10000"
+).split(" ").map(Number);
+const BOUNDS = Float64Array.from(PROCESS_TIME_BOUNDS_MS);
+const HIST_COLS = BOUNDS.length + 1;
+const HIST = RING + RING_SLOTS * 2;
+const NEXT_SLOT = HIST + ROUTES.length * HIST_COLS;
+const I32_LEN = NEXT_SLOT + 1;
 const I32_BYTES = Math.ceil((I32_LEN * 4) / 8) * 8;
-// Float64 region: [startedAt epoch ms]; BigInt64 region: [capacity TAT in µs].
-const BYTES = I32_BYTES + 8 + 8;
+/** Sums of processing times: one row per isolate (a state attached), one writer each. */
+const SUM_SLOTS = 512;
+// Float64 region: [startedAt epoch ms]; BigInt64 region: [capacity TAT in µs]; then the sums.
+const SUMS = I32_BYTES + 16;
+const BYTES = SUMS + SUM_SLOTS * ROUTES.length * 8;
 
 const ROUTE_INDEX = new Map(ROUTES.map((r, i) => [r, i]));
 const STATUS_INDEX = new Map(STATUSES.map((s, i) => [s, i]));
@@ -44,6 +60,14 @@ export interface StatsSnapshot {
   coupons: { total: number; issued: number; left: number };
   cache: { hits: number; misses: number };
   capacity_waiting: number;
+}
+
+/** The processing time of a route's requests: per-bucket counts (not cumulative), and the sum. */
+export interface ProcessTimes {
+  route: string;
+  /** Over {@linkcode PROCESS_TIME_BOUNDS_MS}, and one above the last. */
+  counts: number[];
+  sumMs: number;
 }
 
 /** Milliseconds since the epoch with sub-millisecond resolution, the same in every isolate. */
@@ -69,6 +93,9 @@ export class ServerState {
   #f64: Float64Array;
   #tat: BigInt64Array;
   #startedAt: number;
+  /** Every isolate's processing-time sums, and this one's row (its own to write). */
+  #sums: Float64Array;
+  #mine: Float64Array;
 
   private constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer;
@@ -76,6 +103,10 @@ export class ServerState {
     this.#f64 = new Float64Array(buffer, I32_BYTES, 1);
     this.#tat = new BigInt64Array(buffer, I32_BYTES + 8, 1);
     this.#startedAt = this.#f64[0]!;
+    this.#sums = new Float64Array(buffer, SUMS, SUM_SLOTS * ROUTES.length);
+    // Past the last row (more states than isolates can be), the last is shared: never here.
+    const row = Math.min(Atomics.add(this.#i32, NEXT_SLOT, 1), SUM_SLOTS - 1);
+    this.#mine = this.#sums.subarray(row * ROUTES.length, (row + 1) * ROUTES.length);
   }
 
   /** A fresh state with `coupons` in stock, started now (or at `startedAt`). */
@@ -139,13 +170,20 @@ export class ServerState {
     return Atomics.load(this.#i32, WAITING);
   }
 
-  /** Counts one finished request by route and status, and in the per-second ring. */
-  count(route: string, status: number, nowMs = epochMs()): void {
+  /**
+   * Counts one finished request by route and status, in the per-second ring, and its processing
+   * time (`ms`, what `X-Process-Time` says) in the route's histogram.
+   */
+  count(route: string, status: number, nowMs = epochMs(), ms = 0): void {
     // The common case (GET /api/work answering 200) skips both lookups: this runs per request.
     const r = route === ROUTES[0] ? 0 : ROUTE_INDEX.get(route) ?? ROUTES.length - 1;
     const s = status === 200 ? 0 : STATUS_INDEX.get(status) ?? STATUSES.length;
     const i32 = this.#i32;
     Atomics.add(i32, COUNTS + r * COUNT_COLS + s, 1);
+    let b = 0;
+    while (b < BOUNDS.length && ms > BOUNDS[b]!) b++;
+    Atomics.add(i32, HIST + r * HIST_COLS + b, 1);
+    this.#mine[r]! += ms;
     const sec = Math.floor((nowMs - this.#startedAt) / 1000);
     const slot = RING + (sec % RING_SLOTS) * 2;
     // A plain read is enough to see that the slot is current; rolling it over is a CAS.
@@ -164,6 +202,31 @@ export class ServerState {
   /** The capacity schedule's theoretical arrival time, µs since the epoch. */
   tat(): bigint {
     return Atomics.load(this.#tat, 0);
+  }
+
+  /**
+   * The processing time of each route's requests so far (every route, requested or not).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * const state = ServerState.create();
+   * state.count("/api/work", 200, undefined, 0.3);
+   * const [work] = state.processTimes();
+   * assert.equal(work!.counts[PROCESS_TIME_BOUNDS_MS.indexOf(0.5)], 1);
+   * assert.equal(work!.sumMs, 0.3);
+   * ```
+   */
+  processTimes(): ProcessTimes[] {
+    return ROUTES.map((route, r) => {
+      const counts: number[] = [];
+      for (let b = 0; b < HIST_COLS; b++) {
+        counts.push(Atomics.load(this.#i32, HIST + r * HIST_COLS + b));
+      }
+      let sumMs = 0;
+      for (let row = r; row < this.#sums.length; row += ROUTES.length) sumMs += this.#sums[row]!;
+      return { route, counts, sumMs };
+    });
   }
 
   /** All counters, for `/stats` and the shutdown summary. */
