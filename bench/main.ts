@@ -1,6 +1,6 @@
 // deno-lint-ignore-file no-console -- a benchmark: it prints its tables and progress.
 /**
- * `deno task bench [adaptive|pacer|serve|client|pool|paced|report|stages|capacity|shards|adaptive-real|workload|https ...]`: runs the benchmarks (all by default),
+ * `deno task bench [adaptive|pacer|serve|client|pool|paced|report|stages|capacity|shards|adaptive-real|workload|https|alloc ...]`: runs the benchmarks (all by default),
  * prints a table for each and writes JSON under `bench/results/`.
  *
  * @module
@@ -19,6 +19,7 @@ import { benchShards } from "./shards.ts";
 import { benchStages } from "./stages.ts";
 import { benchWorkload } from "./workload.ts";
 import { benchHttps } from "./https.ts";
+import { benchAlloc } from "./alloc.ts";
 
 const ALL: Record<string, () => unknown> = {
   adaptive: () => benchAdaptive(10),
@@ -34,6 +35,7 @@ const ALL: Record<string, () => unknown> = {
   "adaptive-real": () => benchAdaptiveReal(3),
   workload: () => benchWorkload(8, 3),
   https: () => benchHttps(8),
+  alloc: () => benchAlloc(8),
 };
 
 const names = Deno.args.length > 0 ? Deno.args : Object.keys(ALL);

@@ -10,7 +10,7 @@ import type { RunConfig, RunDeps } from "./config.ts";
 import type { BoundedQueue, ConsumerSet } from "./dispatch/mod.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import { type Pacer, startPacerThread } from "./pace/mod.ts";
-import { type Live, newResult, notSent, type Recorder, type Result } from "./record/mod.ts";
+import { type Live, notSent, type Recorder, type Result, type ResultPool } from "./record/mod.ts";
 import type { Steering } from "./steer/mod.ts";
 
 /** What the pacer's ticks flow into. */
@@ -26,6 +26,8 @@ export interface PacingParts {
   queue: BoundedQueue<Result>;
   recorder: Recorder;
   live: Live;
+  /** Where released ticks' results come from (recycled ones). */
+  results: ResultPool;
   consumers: ConsumerSet;
   /** The first tick: its scheduled time (the run's start) and the plan's clock start. */
   begin(planStart: number, firstScheduled: number, firstReleased: number): void;
@@ -56,7 +58,7 @@ export function startPacing(p: PacingParts): Pacer {
       }
       const workload = config.workload;
       for (let i = 0; i < batch.count; i++) {
-        const r = newResult(batch.first + i, batch.scheduledAt(i), batch.releasedAt(i));
+        const r = p.results.get(batch.first + i, batch.scheduledAt(i), batch.releasedAt(i));
         if (workload) {
           // The data ran out (each row once): the run ends; what is released past it is not sent.
           if (workload.exhausted(r.seq)) {

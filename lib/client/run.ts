@@ -31,10 +31,10 @@ import {
   createNotifier,
   type Live,
   newLive,
-  newResult,
   notSent,
   Recorder,
   type Result,
+  ResultPool,
   RunTrace,
 } from "./record/mod.ts";
 import { type Controller, createController, runLoops, Steering } from "./steer/mod.ts";
@@ -86,6 +86,9 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
   const asked = () => closedLoop ? undefined : steering.askedBy(Math.min(now(), stoppedAt));
   const liveNow = () => liveGauges(live, { queue, pool, consumers, steering, asked });
   const trace = new RunTrace();
+  // A result is recycled once recorded: the steady state allocates no record per request.
+  const results = new ResultPool();
+  const recordResult = (r: Result) => (recorder.record(r), results.put(r));
   const watchdog = new Watchdog(Math.min(50, Math.max(5, config.timeoutMs / 10)), clock);
   // Connections are opened before the first tick, so the first sends are not late by a connect.
   const consumers = new ConsumerSet({
@@ -132,19 +135,19 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
   const skew = wallClockStart(config.startAtUnixMs, now(), deps.epochNow ?? Date.now);
   const pacer = closedLoop || life.stopped
     ? undefined
-    : startPacing({ ...parts, live, startAt: skew.startAt, begin });
+    : startPacing({ ...parts, live, results, startAt: skew.startAt, begin });
   const jobStage = pool &&
-    createJobStage(pool, { ...config, live, record: (r) => recorder.record(r) });
+    createJobStage(pool, { ...config, live, record: recordResult });
   const notice = createNotifier(config.request.url.href, (line) => deps.onNotice?.(line));
   consumers.start({
-    take: pacer ? () => queue.take() : closedLoopTicks(config, life, live, now),
+    take: pacer ? () => queue.take() : closedLoopTicks(config, life, live, now, results),
     taken: pacer && (() => pacer.credit(1)),
     now,
     leadMs: pacer && (() => pacer.leadMs),
     live,
     finish: handOn({
       jobStage,
-      record: (r) => recorder.record(r),
+      record: recordResult,
       notice,
       ...(config.workload ? { judge: config.workload.judge.bind(config.workload) } : {}),
     }),
@@ -239,7 +242,13 @@ function liveGauges(
 }
 
 /** Closed loop: each consumer takes its next request as soon as its last one ended. */
-function closedLoopTicks(config: RunConfig, life: Lifecycle, live: Live, now: () => number) {
+function closedLoopTicks(
+  config: RunConfig,
+  life: Lifecycle,
+  live: Live,
+  now: () => number,
+  results: ResultPool,
+) {
   let seq = 0;
   const w = config.workload;
   return (): Result | undefined => {
@@ -247,7 +256,7 @@ function closedLoopTicks(config: RunConfig, life: Lifecycle, live: Live, now: ()
     if (w?.exhausted(seq)) return void life.stop("data");
     live.scheduled++;
     const t = now();
-    const r = newResult(seq++, t, t);
+    const r = results.get(seq++, t, t);
     if (w) {
       r.target = w.targetOf(r.seq);
       if (live.byTarget) live.byTarget.scheduled[r.target]!++;

@@ -245,6 +245,8 @@ export interface Summary {
   pacer_lateness_us: Percentiles;
   /** Request written − scheduled, µs. */
   send_lateness_us: Percentiles;
+  /** The same, of the requests scheduled after the run's first second (the warm-up apart). */
+  send_lateness_after_warmup_us?: Percentiles;
   /**
    * How the pacer ran: its `--precision`, the share of ticks it released in batches (without a
    * spin), and its own CPU as a share of one core; null in closed loop.

@@ -23,6 +23,8 @@ import { achievedPct } from "./accounting.ts";
 /** What a run added up, as the summary reads it (the recorder's totals). */
 export interface Totals {
   accounting: Accounting;
+  /** Send lateness of the requests scheduled after the run's first second (µs). */
+  sendLatenessAfterWarmUp?: Histogram;
   /** Each target's totals, in a run of several. */
   names?: Record<string, NameTotals>;
   /** The whole run's counters and histograms (µs). */
@@ -171,6 +173,9 @@ export function buildSummary(
       : {}),
     pacer_lateness_us: percentilesUs(w.pacerLateness),
     send_lateness_us: percentilesUs(w.sendLateness),
+    ...(t.sendLatenessAfterWarmUp && t.sendLatenessAfterWarmUp.totalCount > 0
+      ? { send_lateness_after_warmup_us: percentilesUs(t.sendLatenessAfterWarmUp) }
+      : {}),
     pacer: run.pacer
       ? {
         precision: run.pacer.precision,

@@ -88,7 +88,13 @@ export function summaryTable(s: Summary): string {
       ] as [string, string]]
       : []),
     ["pacer lateness", us(s.pacer_lateness_us)],
-    ["send lateness", us(s.send_lateness_us)],
+    [
+      "send lateness",
+      us(s.send_lateness_us) +
+      (s.send_lateness_after_warmup_us
+        ? `  (after the first second: p99 ${fmtUs(s.send_lateness_after_warmup_us.p99)})`
+        : ""),
+    ],
     [
       "pacer",
       s.pacer

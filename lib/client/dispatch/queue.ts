@@ -68,10 +68,13 @@ export class BoundedQueue<T> {
     return true;
   }
 
-  /** The next item, waiting for one; undefined once closed and empty. */
-  take(): Promise<T | undefined> {
-    if (this.#size > 0) return Promise.resolve(this.#shift());
-    if (this.#closed) return Promise.resolve(undefined);
+  /**
+   * The next item: at once when one waits (no promise: the hot path allocates none), else a
+   * promise of the next; undefined once closed and empty.
+   */
+  take(): T | undefined | Promise<T | undefined> {
+    if (this.#size > 0) return this.#shift();
+    if (this.#closed) return undefined;
     return new Promise((resolve) => this.#takers.push(resolve));
   }
 

@@ -11,7 +11,13 @@
  * @module
  */
 
-import { encodeHistogram, percentilesMs, percentilesUs } from "../../histogram.ts";
+import {
+  encodeHistogram,
+  type Histogram,
+  newHistogram,
+  percentilesMs,
+  percentilesUs,
+} from "../../histogram.ts";
 import {
   type Accounting,
   addCounters,
@@ -19,10 +25,14 @@ import {
   type LatencyHistograms,
 } from "../../results/mod.ts";
 import type { RunRecord } from "./result.ts";
+import type { NameTotals } from "../../results/mod.ts";
 import { Window, type WindowStats } from "./window.ts";
 import type { Live } from "./live.ts";
 
 export { type Live, newLive } from "./live.ts";
+
+/** The warm-up the summary reports send lateness without (the run's first second). */
+export const WARM_UP_MS = 1000;
 
 /** How many first responses tell the target's latency before any queue (their median). */
 const EARLY = 5;
@@ -32,6 +42,9 @@ export interface Totals {
   accounting: Accounting;
   /** The whole run's counters and histograms. */
   total: Window;
+  /** Send lateness (µs) of the requests scheduled after the warm-up second. */
+  sendLatenessAfterWarmUp: Histogram;
+  names?: Record<string, NameTotals>;
 }
 
 /**
@@ -63,6 +76,7 @@ export class Recorder {
   #sentAtInterval = 0;
   #askedAtInterval = 0;
   #early: number[] = [];
+  #steadySend: Histogram = newHistogram();
   #histogramsNext = false;
   #windowStart: number;
   #windowLive = { scheduled: 0, sent: 0, queued: 0 };
@@ -95,6 +109,10 @@ export class Recorder {
   record(r: RunRecord): void {
     this.#interval.add(r);
     this.#window?.add(r);
+    // Send lateness after the warm-up second (stalls of a cold start apart), as wrk2 does.
+    if (r.type === "result" && r.scheduledAt - this.#start >= WARM_UP_MS) {
+      this.#steadySend.recordValue(Math.max(0, Math.round((r.sentAt - r.scheduledAt) * 1000)));
+    }
     if (this.#early.length < EARLY && r.type === "result" && r.error === undefined) {
       this.#early.push(r.doneAt - r.sentAt);
     }
@@ -254,7 +272,12 @@ export class Recorder {
     this.#interval.reset();
     const by = live.byTarget;
     const names = by && this.#total.byName?.totals(by.scheduled, by.sent);
-    return { accounting, total: this.#total, ...(names ? { names } : {}) };
+    return {
+      accounting,
+      total: this.#total,
+      sendLatenessAfterWarmUp: this.#steadySend,
+      ...(names ? { names } : {}),
+    };
   }
 
   /** Each target's interval figures, and the marks for the next interval. */
