@@ -96,7 +96,8 @@ export interface ServeProcess {
 /** Starts `tpsdemo serve --port 0 …args` and waits for its listening line. */
 export async function startServe(args: string[]): Promise<ServeProcess> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: [...DENO_RUN, "serve", "--port", "0", ...args],
+    // A free port unless the test names one (a flag given twice is a usage error).
+    args: [...DENO_RUN, "serve", ...(args.includes("--port") ? [] : ["--port", "0"]), ...args],
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
