@@ -199,6 +199,17 @@ export function buildSummary(
 }
 
 /**
+ * The mean rate a run asked for, as the verdict says it: the set rate when the run kept it (its
+ * integral over the run only rounds it: 601 ticks due in 10.005 s is 60/s), else the mean.
+ */
+function askedRateOf(s: Summary): number {
+  const mean = s.asked?.rate ?? s.target_rate;
+  return !s.adaptive && !s.config?.stages && Math.abs(mean - s.target_rate) <= 0.01 * s.target_rate
+    ? s.target_rate
+    : mean;
+}
+
+/**
  * The verdict on a summary that carries its settings (`config`); undefined without them (a merge
  * of runs with different settings).
  */
@@ -215,7 +226,7 @@ export function bottleneckOf(s: Summary): Bottleneck | undefined {
   const closedLoop = s.target_rate === 0;
   return verdict({
     closedLoop,
-    askedRate: closedLoop ? 0 : s.asked?.rate ?? s.target_rate,
+    askedRate: closedLoop ? 0 : askedRateOf(s),
     sentRate: s.achieved_rate,
     donePerS: s.done_per_s,
     sent: s.requests.sent,

@@ -60,7 +60,15 @@ export function summaryTable(s: Summary): string {
       ] as [string, string]]
       : []),
     ["done/s", String(s.done_per_s)],
-    ["scheduled", `${a.scheduled} = sent ${a.sent} + not sent ${notSent}`],
+    [
+      "scheduled",
+      `${a.scheduled} = sent ${a.sent} + not sent ${notSent}` +
+      // Ticks the pacer held back: it waits while the queue is full (backpressure).
+      (s.asked && s.asked.requests - a.scheduled >= 1
+        ? `; ${Math.round(s.asked.requests - a.scheduled)} more asked were never released ` +
+          "(the pacer waited on a full queue)"
+        : ""),
+    ],
     [
       "sent",
       `${a.sent} = ok ${a.ok} + http error ${a.http_error} + ` +
