@@ -16,6 +16,7 @@ import {
   newHistogram,
 } from "../histogram.ts";
 import { addCounters } from "./accounting.ts";
+import { mergeExtras } from "./merge_extras.ts";
 import type {
   Accounting,
   ControlEvent,
@@ -230,6 +231,7 @@ export function mergeResults(results: Results[]): Merged {
     stopped_by: [...new Set(summaries.map((s) => s.stopped_by))].join(" "),
   };
   if (failedStatus) summary.failed_status = failedStatus;
+  mergeExtras(summary, summaries, secs);
   const names = mergeNames(summaries.map((s) => s.names));
   if (names) summary.names = names;
   const shards = summaries.flatMap((s) => s.shards ?? (s.shard ? [s.shard] : []));
