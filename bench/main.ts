@@ -1,6 +1,6 @@
 // deno-lint-ignore-file no-console -- a benchmark: it prints its tables and progress.
 /**
- * `deno task bench [adaptive|pacer|serve|client|pool|paced|report|stages|capacity|shards|adaptive-real|workload|https|alloc ...]`: runs the benchmarks (all by default),
+ * `deno task bench [adaptive|pacer|serve|client|pool|paced|report|stages|capacity|shards|adaptive-real|workload|https|alloc|metrics ...]`: runs the benchmarks (all by default),
  * prints a table for each and writes JSON under `bench/results/`.
  *
  * @module
@@ -20,6 +20,7 @@ import { benchStages } from "./stages.ts";
 import { benchWorkload } from "./workload.ts";
 import { benchHttps } from "./https.ts";
 import { benchAlloc } from "./alloc.ts";
+import { benchMetrics } from "./metrics.ts";
 
 const ALL: Record<string, () => unknown> = {
   adaptive: () => benchAdaptive(10),
@@ -36,6 +37,7 @@ const ALL: Record<string, () => unknown> = {
   workload: () => benchWorkload(8, 3),
   https: () => benchHttps(8),
   alloc: () => benchAlloc(8),
+  metrics: () => benchMetrics(3, 10),
 };
 
 const names = Deno.args.length > 0 ? Deno.args : Object.keys(ALL);

@@ -59,13 +59,12 @@ export class RunOutputs {
     if (options.out !== undefined) o.#results = openForWrite("run", "--out", options.out);
     if (options.html !== undefined) o.#html = openForWrite("run", "--html", options.html);
     if (options.metrics !== undefined || options.dashboard !== false) {
-      const { RunMetrics, metricsApp } = await import("../report/run_metrics.ts");
+      const { RunMetrics, listenMetrics, metricsApp } = await import("../report/run_metrics.ts");
       o.#metrics = new RunMetrics({ runId: o.header.run_id });
       if (options.metrics !== undefined) {
         const { hostname, port } = parseAddress("--metrics", options.metrics);
-        const { listenDashboard } = await import("../report/dashboard.ts");
         try {
-          o.#metricsServer = listenDashboard(metricsApp(o.#metrics), hostname, port);
+          o.#metricsServer = listenMetrics(metricsApp(o.#metrics), hostname, port);
         } catch (err) {
           await o.close();
           throw cannotListen("--metrics", hostname, port, err);

@@ -224,3 +224,18 @@ export function metricsApp(metrics: RunMetrics): Hono {
   app.notFound((c) => c.json({ error: "not_found", message: "only GET /metrics here" }, 404));
   return app;
 }
+
+/**
+ * Serves `app` on `hostname:port` (port 0: a free one), as `listenDashboard` does, without loading
+ * the dashboard's pages. Throws `Deno.errors.AddrInUse` and the like when it cannot bind.
+ */
+export function listenMetrics(
+  app: Hono,
+  hostname: string,
+  port: number,
+): { url: string; close(): Promise<void> } {
+  const server = Deno.serve({ hostname, port, onListen() {} }, app.fetch);
+  const addr = server.addr as Deno.NetAddr;
+  const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+  return { url: `http://${host}:${addr.port}/`, close: () => server.shutdown() };
+}
