@@ -1,0 +1,42 @@
+/**
+ * The seed experiments (`examples/seeds/`), each in its `--quick` form: it must exit 0 and print
+ * its answer table. No timing is asserted: the figures are the machine's. A Debian package an
+ * experiment needs and does not find fails its test, naming the package (tests/needs.sh installs
+ * them).
+ */
+import { assertEquals, assertOk } from "./_assert.ts";
+
+const SEEDS = new URL("../examples/seeds/", import.meta.url).pathname;
+
+async function quick(file: string): Promise<string> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${SEEDS}${file}`, "--quick"],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  const stdout = dec.decode(out.stdout);
+  assertEquals(out.code, 0, `${file} --quick: exit ${out.code}\n${dec.decode(out.stderr)}`);
+  return stdout;
+}
+
+/** Asserts that `stdout` holds a table whose header names `columns`, with `rows` rows at least. */
+function assertTable(stdout: string, columns: string[], rows: number): void {
+  const lines = stdout.split("\n");
+  const head = lines.findIndex((l) => columns.every((c) => l.includes(c)));
+  assertOk(head >= 0, `no table with ${columns.join(", ")} in:\n${stdout}`);
+  assertOk(/^-+( +-+)*$/.test(lines[head + 1]!), `no rule under the header:\n${stdout}`);
+  const body = lines.slice(head + 2);
+  const end = body.findIndex((l) => l.trim() === "");
+  const n = end === -1 ? body.length : end;
+  assertOk(n >= rows, `${n} rows, wanted ${rows}:\n${stdout}`);
+}
+
+Deno.test("seed 1: the tuning guide's symptoms, each with tpsdemo's verdict", async () => {
+  const out = await quick("1_adaptive_client.ts");
+  assertTable(out, ["symptom", "source (guide)", "tpsdemo (measured)", "verdict"], 6);
+  assertOk(out.includes("tpsdemo: the CPU jobs:"), out);
+  assertOk(out.includes("tpsdemo: the consumers:"), out);
+  assertOk(out.includes("tpsdemo: the target:"), out);
+});
