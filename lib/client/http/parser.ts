@@ -7,6 +7,19 @@
  */
 
 import { BadResponse, ConnectionClosed, type ParsedResponse } from "./response.ts";
+import {
+  CHUNKED,
+  CLOSE,
+  CONNECTION,
+  CONTENT_LENGTH,
+  digits,
+  headerIs,
+  holds,
+  KEEP_ALIVE,
+  TRANSFER_ENCODING,
+  valueEnd,
+  valueStart,
+} from "./bytes.ts";
 
 export { BadResponse, ConnectionClosed, type ParsedResponse };
 
@@ -16,32 +29,6 @@ const MAX_HEAD = 64 * 1024;
 const MAX_KEPT = 1024 * 1024; // the most of a body kept for a response check: its start
 
 type State = "head" | "length" | "chunk-size" | "chunk-data" | "chunk-crlf" | "trailers" | "eof";
-
-function lower(b: number): number {
-  return b >= 65 && b <= 90 ? b | 0x20 : b;
-}
-
-/** Case-insensitive match of `name` (lowercase ASCII) at `buf[at..]`, followed by ':'. */
-function headerIs(buf: Uint8Array, at: number, end: number, name: Uint8Array): boolean {
-  if (end - at <= name.length || buf[at + name.length] !== 58) return false;
-  for (let i = 0; i < name.length; i++) if (lower(buf[at + i]!) !== name[i]) return false;
-  return true;
-}
-
-const enc = new TextEncoder();
-const CONTENT_LENGTH = enc.encode("content-length");
-const TRANSFER_ENCODING = enc.encode("transfer-encoding");
-const CONNECTION = enc.encode("connection");
-
-function valueOf(buf: Uint8Array, from: number, end: number): string {
-  let s = from;
-  while (s < end && (buf[s] === 32 || buf[s] === 9)) s++;
-  let e = end;
-  while (e > s && (buf[e - 1] === 32 || buf[e - 1] === 9)) e--;
-  let out = "";
-  for (let i = s; i < e; i++) out += String.fromCharCode(lower(buf[i]!));
-  return out;
-}
 
 /**
  * Parses one response at a time from a byte stream; call {@linkcode reset} before the next.
@@ -201,17 +188,19 @@ export class ResponseParser {
     throw new ConnectionClosed(this.#state === "head" && this.#headLen === 0);
   }
 
+  /** The response, in one object the parser reuses: read it before the next `feed`. */
   #done(extra: number): ParsedResponse {
     if (extra > 0) throw new BadResponse(`${extra} unexpected bytes after the response`);
-    const r = {
-      status: this.#status,
-      bodyBytes: this.#body,
-      keepAlive: this.#keepAlive && this.#state !== "eof",
-      wireBytes: this.#wire,
-    };
+    const r = this.#result;
+    r.status = this.#status;
+    r.bodyBytes = this.#body;
+    r.keepAlive = this.#keepAlive && this.#state !== "eof";
+    r.wireBytes = this.#wire;
     this.#state = "head";
     return r;
   }
+
+  #result: ParsedResponse = { status: 0, bodyBytes: 0, keepAlive: true, wireBytes: 0 };
 
   #feedHead(chunk: Uint8Array, from: number, n: number): number {
     // Copy into the head buffer until the blank line.
@@ -265,16 +254,25 @@ export class ResponseParser {
       while (eol < end && h[eol] !== LF) eol++;
       const stop = eol > line && h[eol - 1] === CR ? eol - 1 : eol;
       if (stop > line) {
+        // Read from the bytes: a response head builds no string.
         if (headerIs(h, line, stop, CONTENT_LENGTH)) {
-          const v = valueOf(h, line + CONTENT_LENGTH.length + 1, stop);
-          if (!/^\d{1,15}$/.test(v)) throw new BadResponse(`bad Content-Length "${v}"`);
-          length = Number(v);
+          const a = valueStart(h, line + CONTENT_LENGTH.length + 1, stop);
+          const b = valueEnd(h, a, stop);
+          length = digits(h, a, b);
+          if (length < 0) {
+            throw new BadResponse(
+              `bad Content-Length "${new TextDecoder().decode(h.subarray(a, b))}"`,
+            );
+          }
         } else if (headerIs(h, line, stop, TRANSFER_ENCODING)) {
-          chunked = valueOf(h, line + TRANSFER_ENCODING.length + 1, stop).endsWith("chunked");
+          const a = valueStart(h, line + TRANSFER_ENCODING.length + 1, stop);
+          const b = valueEnd(h, a, stop);
+          chunked = b - a >= CHUNKED.length && holds(h, b - CHUNKED.length, b, CHUNKED);
         } else if (headerIs(h, line, stop, CONNECTION)) {
-          const v = valueOf(h, line + CONNECTION.length + 1, stop);
-          if (v.includes("close")) this.#keepAlive = false;
-          else if (v.includes("keep-alive")) this.#keepAlive = true;
+          const a = valueStart(h, line + CONNECTION.length + 1, stop);
+          const b = valueEnd(h, a, stop);
+          if (holds(h, a, b, CLOSE)) this.#keepAlive = false;
+          else if (holds(h, a, b, KEEP_ALIVE)) this.#keepAlive = true;
         }
       }
       line = eol + 1;
