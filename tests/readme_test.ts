@@ -118,6 +118,9 @@ Deno.test("README: every `tpsdemo run` example runs and does what its text says"
         args[dash] = "--dashboard=127.0.0.1:0";
         if (!args.includes("--html")) args.push("--html", `${dir}/dashboard.html`);
       }
+      // Prometheus metrics on a free port.
+      const metrics = args.indexOf("--metrics");
+      if (metrics >= 0) args[metrics + 1] = "127.0.0.1:0";
       const d = args.indexOf("--duration");
       if (d >= 0) args.splice(d, 2);
       args.push("--duration", "2s");
