@@ -125,7 +125,7 @@ export type ServeFlags = FlagValues<typeof SERVE_FLAGS>;
 export const SERVE_HELP = renderHelp(
   "serve",
   "Runs the mock HTTP service: /api/work (latency, errors, capacity), /slow, /cached,\n" +
-    "POST /coupons, /stats, /healthz.",
+    "POST /coupons, /stats, /healthz, /metrics (Prometheus).",
   SERVE_FLAGS,
 );
 
