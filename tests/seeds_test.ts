@@ -40,3 +40,12 @@ Deno.test("seed 1: the tuning guide's symptoms, each with tpsdemo's verdict", as
   assertOk(out.includes("tpsdemo: the consumers:"), out);
   assertOk(out.includes("tpsdemo: the target:"), out);
 });
+
+Deno.test("seed 2: the source's five pacers beside tpsdemo's, simulated and real", async () => {
+  const out = await quick("2_pacers.ts");
+  assertTable(out, ["pacer", "sim: consumer slower", "real: 500/s", "real: 100/s asked"], 6);
+  assertTable(out, ["pacer", "source says", "measured", "what it means"], 6);
+  for (const name of ["1 sleep(1/tps)", "2 absolute", "3 sleep + spin", "4 AIMD", "5 EWMA"]) {
+    assertOk(out.includes(name), `${name} missing:\n${out}`);
+  }
+});

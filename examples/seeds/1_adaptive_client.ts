@@ -9,7 +9,7 @@
  * @module
  */
 
-import { fmt, printTable, QUICK, shell, withProcesses } from "./_seed.ts";
+import { fmt, type Json, printTable, QUICK, shell, withProcesses } from "./_seed.ts";
 
 interface Case {
   /** What the guide calls it. */
@@ -69,8 +69,7 @@ await withProcesses(async (procs) => {
   for (const [i, c] of CASES.entries()) {
     console.error(`seed 1: ${c.symptom}: tpsdemo run ${shell(c.args)} --duration ${duration}`);
     const { lines } = await procs.tpsdemo(["run", ...c.args, "--duration", duration, "--json"]);
-    // deno-lint-ignore no-explicit-any
-    const s = lines.at(-1) as any;
+    const s = lines.at(-1) as Json;
     if (s?.type !== "summary") throw new Error(`no summary from ${c.args.join(" ")}`);
     const errors = s.requests.sent ? (100 * s.errors) / s.requests.sent : 0;
     rows.push([

@@ -12,6 +12,10 @@ export const MAIN: string = `${ROOT}main.ts`;
 /** `--quick`: the short form (under a minute) that tests/seeds_test.ts runs. */
 export const QUICK: boolean = Deno.args.includes("--quick");
 
+/** A record of tpsdemo's JSON output, read as it is documented in the README. */
+// deno-lint-ignore no-explicit-any
+export type Json = any;
+
 /** A started process: its PID, the output so far, and a wait for a line. */
 export interface Started {
   name: string;
@@ -157,7 +161,7 @@ export class Processes {
   async tpsdemo(
     args: string[],
     codes = [0],
-  ): Promise<{ lines: Record<string, unknown>[]; stdout: string; stderr: string }> {
+  ): Promise<{ lines: Json[]; stdout: string; stderr: string }> {
     const out = await this.run("tpsdemo", Deno.execPath(), [
       "run",
       "-A",
@@ -239,7 +243,7 @@ export const fmt = (x: number, d = 1): string =>
   Number.isFinite(x) ? String(Math.round(x * 10 ** d) / 10 ** d) : "-";
 
 /** Reads `url` as JSON. */
-export async function getJson(url: string): Promise<Record<string, unknown>> {
+export async function getJson(url: string): Promise<Json> {
   const res = await fetch(url);
   return await res.json();
 }
