@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the tests drive that is not Deno, installed from Debian when missing: headless Chromium
 # (the page tests), redis-server (the shared store's), nginx (serve behind a balancer, and HTTPS
-# with certificates the tests make with openssl), prometheus (it scrapes serve and a running load).
+# with certificates the tests make with openssl), prometheus (it scrapes serve and a running load), and for examples/seeds/ cpulimit and FastAPI
+# with Uvicorn for Debian's python3.
 # `deno task test` runs this first; installing needs root, or sudo without a password.
 set -euo pipefail
 need=()
@@ -9,6 +10,9 @@ command -v chromium >/dev/null 2>&1 || [ -n "${CHROMIUM:-}" ] || need+=(chromium
 command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || need+=(redis-server)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v cpulimit >/dev/null 2>&1 || need+=(cpulimit)
+/usr/bin/python3 -c 'import fastapi' >/dev/null 2>&1 || need+=(python3-fastapi)
+/usr/bin/python3 -c 'import uvicorn' >/dev/null 2>&1 || need+=(python3-uvicorn)
 command -v prometheus >/dev/null 2>&1 || [ -x /usr/bin/prometheus ] || need+=(prometheus)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ]; then

@@ -49,3 +49,10 @@ Deno.test("seed 2: the source's five pacers beside tpsdemo's, simulated and real
     assertOk(out.includes(name), `${name} missing:\n${out}`);
   }
 });
+
+Deno.test("seed 5: FastAPI /slow and /cached, by Uvicorn workers, at an objective", async () => {
+  const out = await quick("5_fastapi.ts");
+  assertTable(out, ["endpoint", "workers", "source expects", "capacity (p99<100ms)"], 3);
+  assertOk(/\/cached +1 /.test(out) && /\/slow +2 /.test(out), out);
+  assertOk(out.includes("2 x cores + 1 workers"), out);
+});

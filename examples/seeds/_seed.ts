@@ -23,8 +23,11 @@ export interface Started {
   child: Deno.ChildProcess;
   /** stdout and stderr so far (the last 256 KiB). */
   output(): string;
-  /** Resolves with the first line (stdout or stderr) matching `re`; rejects at exit or timeout. */
-  waitFor(re: RegExp, timeoutMs?: number): Promise<string>;
+  /**
+   * Resolves with the `count`th line (stdout or stderr; default the first) matching `re`; rejects
+   * at exit or timeout.
+   */
+  waitFor(re: RegExp, timeoutMs?: number, count?: number): Promise<string>;
 }
 
 /**
@@ -70,10 +73,10 @@ export class Processes {
       pid: child.pid,
       child,
       output: () => text,
-      waitFor: (re, timeoutMs = 20_000) =>
+      waitFor: (re, timeoutMs = 20_000, count = 1) =>
         new Promise((resolve, reject) => {
           const check = () => {
-            const line = text.split("\n").find((l) => re.test(l));
+            const line = text.split("\n").filter((l) => re.test(l))[count - 1];
             if (line !== undefined) finish(() => resolve(line));
             else if (ended) finish(() => reject(new Error(`${name} ended:\n${text.slice(-2000)}`)));
           };
