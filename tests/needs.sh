@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # What the tests drive that is not Deno, installed from Debian when missing: headless Chromium
 # (the page tests), redis-server (the shared store's), nginx (serve behind a balancer, and HTTPS
-# with certificates the tests make with openssl), prometheus (it scrapes serve and a running load), and for examples/seeds/ cpulimit and FastAPI
-# with Uvicorn for Debian's python3.
+# with certificates the tests make with openssl), prometheus (it scrapes serve and a running load);
+# and for examples/seeds/ (tests/seeds_test.ts): cpulimit, FastAPI and Uvicorn for Debian's python3.
 # `deno task test` runs this first; installing needs root, or sudo without a password.
 set -euo pipefail
 need=()
