@@ -12,6 +12,7 @@ import type { Connector, RequestSpec, TlsSettings } from "./http/mod.ts";
 import type { PacerEnd, PacerFactory, Precision } from "./pace/mod.ts";
 import type { Totals } from "./record/mod.ts";
 import type { PoolFactory } from "./jobs/mod.ts";
+import type { VuStage } from "./dispatch/mod.ts";
 import type { Workload } from "../workload/mod.ts";
 import { type ControlEvent, type Evidence, type IntervalSnapshot } from "../results/mod.ts";
 
@@ -57,6 +58,12 @@ export interface RunConfig {
    * ends with it; with `adaptive`, it is the controller's ceiling.
    */
   stages?: Stage[];
+  /**
+   * Virtual users, the closed model (`--vus`, or `--stages` in `vu`): a fixed count, or a plan
+   * the count follows (the run ends with it). There is no pacer: each VU sends its next request
+   * when its last one ended; `rate` is 0 and `consumers` is the VUs' peak.
+   */
+  vus?: number | VuStage[];
   /** Shard i of N (`rate` is then this shard's share, 1/N of the whole). */
   shard?: Shard;
   /** When the first tick is due, ms since the epoch (default: at once); shards start together. */

@@ -6,7 +6,8 @@
  * snapshots (and the adaptive controller's windows) → the run's totals.
  *
  * With rate 0 there is no pacer: each consumer sends its next request as soon as the last ends
- * (closed loop). Stopping (`deps.stop` aborted, the duration, or `--requests` reached) stops
+ * (closed loop); with virtual users (`vus`), consumer i does so while VU i is active, their count
+ * following a plan (`closed_loop.ts`). Stopping (`deps.stop` aborted, the duration, or `--requests` reached) stops
  * the pacer, records what is still queued as not sent, lets in-flight requests and jobs finish
  * within the timeout, then resolves; `deps.kill` cancels everything at once. A pacer that
  * crashes stops the run, which reports it in `error`.
@@ -20,6 +21,7 @@
 import { systemClock } from "../clock.ts";
 import { calibrateCpu } from "../cpu_work.ts";
 import type { RunConfig, RunDeps, RunOutcome } from "./config.ts";
+import { closedLoopTicks, ClosedModel } from "./closed_loop.ts";
 import { BoundedQueue, ConsumerSet } from "./dispatch/mod.ts";
 import { drain } from "./drain.ts";
 import { openConnection, Watchdog } from "./http/mod.ts";
@@ -66,8 +68,9 @@ const defaultPool: PoolFactory = (o) =>
 export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<RunOutcome> {
   const clock = deps.clock ?? systemClock;
   const now = () => clock.now();
-  const closedLoop = config.rate === 0;
+  const closedLoop = config.rate === 0 || config.vus !== undefined;
   const life = new Lifecycle(() => cancel());
+  const model = config.vus !== undefined ? new ClosedModel(config.vus, { clock, life }) : undefined;
   // CPU jobs: calibrated on this (idle) thread, so a job is a fixed amount of work.
   const pool: JobPool | undefined = config.workTimeMs > 0
     ? await (deps.pool ?? defaultPool)({ size: config.workers, kind: config.workKind })
@@ -88,11 +91,13 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
   const trace = new RunTrace();
   // A result is recycled once recorded: the steady state allocates no record per request.
   const results = new ResultPool();
-  const recordResult = (r: Result) => (recorder.record(r), results.put(r));
+  const recordResult = (r: Result) => (model?.record(r), recorder.record(r), results.put(r));
   const watchdog = new Watchdog(Math.min(50, Math.max(5, config.timeoutMs / 10)), clock);
   // Connections are opened before the first tick, so the first sends are not late by a connect.
   const consumers = new ConsumerSet({
     ...config,
+    // Virtual users: a connection each, for the plan's peak (k6 initialises its VUs before too).
+    ...(model ? { consumers: model.peak, maxConsumers: undefined } : {}),
     connect: deps.connect ?? openConnection,
     connection: {
       ...config.connection,
@@ -139,8 +144,9 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
   const jobStage = pool &&
     createJobStage(pool, { ...config, live, record: recordResult });
   const notice = createNotifier(config.request.url.href, (line) => deps.onNotice?.(line));
+  const ticks = closedLoopTicks(config, life, live, now, results);
   consumers.start({
-    take: pacer ? () => queue.take() : closedLoopTicks(config, life, live, now, results),
+    take: pacer ? () => queue.take() : model ? (i) => model.take(i, ticks) : ticks,
     taken: pacer && (() => pacer.credit(1)),
     now,
     leadMs: pacer && (() => pacer.leadMs),
@@ -154,6 +160,7 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
     killed: () => life.killed,
   });
   if (closedLoop) begin(start, start, start);
+  model?.begin(start);
 
   function emitInterval(t: number, drained = false) {
     const { snap, histograms } = recorder.takeIntervalRecord(
@@ -163,6 +170,7 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
     );
     if (drained) snap.drain = true;
     else trace.add(snap);
+    model?.stamp(snap);
     deps.onInterval?.(snap, {
       ...(lastReason ? { adaptive: lastReason } : {}),
       ...(histograms ? { histograms } : {}),
@@ -239,30 +247,6 @@ function liveGauges(
   live.consumers = o.consumers.size;
   live.rate = o.steering.rate;
   return live;
-}
-
-/** Closed loop: each consumer takes its next request as soon as its last one ended. */
-function closedLoopTicks(
-  config: RunConfig,
-  life: Lifecycle,
-  live: Live,
-  now: () => number,
-  results: ResultPool,
-) {
-  let seq = 0;
-  const w = config.workload;
-  return (): Result | undefined => {
-    if (life.stopped || seq >= (config.requests ?? Infinity)) return undefined;
-    if (w?.exhausted(seq)) return void life.stop("data");
-    live.scheduled++;
-    const t = now();
-    const r = results.get(seq++, t, t);
-    if (w) {
-      r.target = w.targetOf(r.seq);
-      if (live.byTarget) live.byTarget.scheduled[r.target]!++;
-    }
-    return r;
-  };
 }
 
 /** Per-target counters of `n` targets, at zero. */

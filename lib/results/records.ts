@@ -11,6 +11,7 @@ import type { Percentiles } from "../histogram.ts";
 import type { Evidence, NameRecord, NameTotals, Phases } from "./breakdown.ts";
 
 export type { Evidence, NameCounts, NameRecord, NameTotals, Phases } from "./breakdown.ts";
+export type { StepRow } from "./step.ts";
 
 /** The version of the results format. */
 export const RESULTS_SCHEMA = 1;
@@ -107,6 +108,10 @@ export interface IntervalSnapshot {
   phases?: Phases;
   /** Each target's figures, when the run has several (`--targets`). */
   names?: Record<string, NameRecord>;
+  /** Virtual users active at the interval's end (the closed model, `--vus`). */
+  vus?: number;
+  /** With virtual users: the mean service time of the interval's responses, ms. */
+  latency_mean_ms?: number;
   /**
    * Set on the interval after the stop: what ended while in-flight requests and jobs drained
    * (its `interval_s` is the drain's length; its rates are over that, not over a second).
@@ -145,6 +150,8 @@ export interface RunSettings {
   rate: number;
   /** The `--stages` plan, as given. */
   stages?: string;
+  /** Virtual users (the closed model): `--vus N`, or the most a `vu` plan in `stages` has. */
+  vus?: number;
   /** Consumers at the end, and whether `--consumers` fixed them. */
   consumers: number;
   consumers_fixed: boolean;
@@ -271,29 +278,4 @@ export interface Summary {
   bottleneck?: Bottleneck;
   /** Each `--threshold` with its measured value and whether it passed. */
   thresholds?: ThresholdResult[];
-}
-
-/** One step of a capacity search (`{"type":"step"}`), as its report lists it. */
-export interface StepRow {
-  rate: number;
-  achieved: number;
-  goodput: number;
-  p50_ms: number;
-  p99_ms: number;
-  mean_ms: number;
-  errors_pct: number;
-  pass: boolean;
-  /** What failed: each objective not met, or the client's shortfall. */
-  failed: string[];
-  /** Little's law: requests in flight measured, and rate × mean latency. */
-  in_flight: number;
-  littles_law: number;
-  send_lateness_p99_us: number;
-  client_cpu_pct: number;
-  /** Each failure: an `--slo` (or `achieved>=95%`, `answered>0%`), its value, whose limit. */
-  failures?: { objective: string; measured: number | null; unit: string; limit: string }[];
-  /** Requests answered (any status); errors by status or kind; the client fell short. */
-  responses?: number;
-  error_kinds?: Record<string, number>;
-  client_limited?: boolean;
 }

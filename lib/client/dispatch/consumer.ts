@@ -12,8 +12,10 @@ import type { Result } from "../record/mod.ts";
 
 /** What a consumer is given. */
 export interface ConsumerStage {
-  /** The next tick to send; undefined once there are no more. */
-  take(): Result | undefined | Promise<Result | undefined>;
+  /** The next tick for consumer `index` to send; undefined once there are no more. */
+  take(index: number): Result | undefined | Promise<Result | undefined>;
+  /** This consumer's place in the set (0 first; a virtual user's number). */
+  index?: number;
   /** Called when a tick was taken (the pacer gets its credit back). */
   taken?(): void;
   /** This consumer's connection (closed when the loop ends). */
@@ -63,8 +65,9 @@ export interface ConsumerStage {
  */
 export async function runConsumer(stage: ConsumerStage): Promise<void> {
   const { conn, now, live } = stage;
+  const index = stage.index ?? 0;
   for (;;) {
-    const next = stage.take();
+    const next = stage.take(index);
     const r = next instanceof Promise ? await next : next;
     if (!r) break;
     stage.taken?.();

@@ -104,7 +104,7 @@ export class ConsumerSet {
   /** Starts a consumer on each connection, with what every consumer is given. */
   start(stage: Omit<ConsumerStage, "conn">): void {
     this.#stage = stage;
-    for (const conn of this.conns) this.#runs.push(runConsumer({ ...stage, conn }));
+    this.conns.forEach((conn, index) => this.#runs.push(runConsumer({ ...stage, conn, index })));
     this.#started();
   }
 
@@ -123,7 +123,8 @@ export class ConsumerSet {
     for (let i = 0; i < n; i++) {
       const conn = this.#o.connect(this.#o.request, this.#o.connection);
       this.conns.push(conn);
-      if (this.#stage) this.#runs.push(runConsumer({ ...this.#stage, conn }));
+      const index = this.conns.length - 1;
+      if (this.#stage) this.#runs.push(runConsumer({ ...this.#stage, conn, index }));
     }
   }
 

@@ -1,7 +1,7 @@
 /**
  * Dispatch: the bounded queue between the pacer and the consumers (its credits are the
  * backpressure), the consumers that take a tick, wait for its slot and send it, and Little's law
- * for how many consumers a rate needs.
+ * for how many consumers a rate needs, and the virtual users of the closed model.
  *
  * @module
  */
@@ -10,3 +10,4 @@ export * from "./queue.ts";
 export * from "./consumer.ts";
 export * from "./sizing.ts";
 export * from "./consumer_set.ts";
+export * from "./virtual_users.ts";
