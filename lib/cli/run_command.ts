@@ -20,6 +20,7 @@ import { KEYS_HINT, listenKeys } from "./keys.ts";
 import { commandLine, eventLine, RunOutputs } from "./run_outputs.ts";
 import { MAX_AUTO_CONSUMERS, RUN_FLAGS, RUN_HELP } from "./run_flags.ts";
 import { configFromFlags, parseUrl } from "./run_settings.ts";
+import { checkLoadFlags, loadText } from "./run_vus.ts";
 import { workloadFromFlags } from "./run_workload.ts";
 import { connectionFlags } from "./run_tls.ts";
 import { startEmbedded } from "./embedded.ts";
@@ -45,25 +46,6 @@ export async function runCommand(args: string[]): Promise<number> {
     return 0;
   }
   const json = v.json;
-  // Thresholds are read before anything starts: a bad one exits 2.
-  const gates = new Gates(v.threshold, v["rate-limit"]);
-  if (v.junit !== undefined && gates.thresholds.length === 0) {
-    throw Gates.junitAlone("run", v.junit);
-  }
-  // One socket per consumer (two with the embedded server in this process), plus room for the
-  // runtime's own: past the open-file limit Deno would fail mid-run (or abort with a panic).
-  const perConsumer = v.url === undefined ? 2 : 1;
-  const want = (v.consumers ?? MAX_AUTO_CONSUMERS) * perConsumer + FD_RESERVE;
-  const available = openFilesAvailable(want);
-  const most = Math.max(1, Math.floor((available - FD_RESERVE) / perConsumer));
-  if (v.consumers !== undefined && available < want) {
-    throw UsageError.invalid(
-      "run",
-      "--consumers",
-      String(v.consumers),
-      `at most ${most} here (the open-file limit, ulimit -n, leaves room for ${available} files)`,
-    );
-  }
   let config: RunConfig;
   // A targets file names its own URLs: no embedded server then.
   const own = v.url !== undefined || v.targets !== undefined;
@@ -81,11 +63,27 @@ export async function runCommand(args: string[]): Promise<number> {
     // Every flag is checked before the server starts; the URL is known once it listens.
     config = configFromFlags(v, new URL("http://127.0.0.1/"));
   }
-  if (v.stages !== undefined && args.some((a) => /^--rate(-limit)?(=|$)/.test(a))) {
-    throw new UsageError(
-      "Cannot start run: '--stages' sets the rate over time: drop '--rate' (with '--adaptive', " +
-        "the stages are its ceiling)",
-      { flag: "--stages", value: v.stages, allowed: "without --rate" },
+  const vus = config.vus !== undefined;
+  checkLoadFlags(v, args, vus);
+  // Thresholds are read before anything starts: a bad one exits 2.
+  const gates = new Gates(v.threshold, vus ? 0 : v["rate-limit"]);
+  if (v.junit !== undefined && gates.thresholds.length === 0) {
+    throw Gates.junitAlone("run", v.junit);
+  }
+  // One socket per consumer (two with the embedded server in this process), plus room for the
+  // runtime's own: past the open-file limit Deno would fail mid-run (or abort with a panic).
+  const perConsumer = v.url === undefined ? 2 : 1;
+  const fixed = vus ? config.consumers : v.consumers;
+  const want = (fixed ?? MAX_AUTO_CONSUMERS) * perConsumer + FD_RESERVE;
+  const available = openFilesAvailable(want);
+  const most = Math.max(1, Math.floor((available - FD_RESERVE) / perConsumer));
+  if (fixed !== undefined && available < want) {
+    throw UsageError.invalid(
+      "run",
+      vus ? (v.vus !== undefined ? "--vus" : "--stages") : "--consumers",
+      vus ? (v.vus !== undefined ? String(v.vus) : v.stages!) : String(fixed),
+      `at most ${most}${vus ? " VUs" : ""} here (the open-file limit, ulimit -n, leaves room ` +
+        `for ${available} files)`,
     );
   }
   const control = new RunControl();
@@ -145,18 +143,16 @@ export async function runCommand(args: string[]): Promise<number> {
     else out(line);
   };
   const cpu = workTimeNotes(config, args, navigator.hardwareConcurrency);
-  const rateText = config.stages
-    ? `stages ${v.stages}`
-    : config.rate === 0
-    ? "max rate (closed loop)"
-    : `${config.rate}/s`;
+  const rateText = loadText(config, v.stages);
   writeLine(
     Deno.stderr,
     `tpsdemo run: ${url.href}${serverNote} at ${rateText}` +
       `${config.adaptive ? ` (adaptive ${config.adaptive})` : ""}, ` +
-      `${config.consumers} consumer${config.consumers === 1 ? "" : "s"}` +
+      (vus ? "" : `${config.consumers} consumer${config.consumers === 1 ? "" : "s"}`) +
       // In closed loop the consumers are the load: they do not grow.
-      (config.maxConsumers === undefined || config.rate === 0
+      (vus
+        ? ""
+        : config.maxConsumers === undefined || config.rate === 0
         ? ", "
         : ` (up to ${config.maxConsumers} as needed), `) +
       cpu.demand,

@@ -32,6 +32,14 @@ export const RUN_FLAGS = {
     help: "Requests in flight at most, one keep-alive connection each (default: 4 at the " +
       "start, more as rate x latency needs them, up to 1024)",
   },
+  "vus": {
+    type: "int",
+    min: 1,
+    max: 10_000,
+    valueName: "N",
+    help: "N virtual users (closed model, no pacer): each sends its next request when its last " +
+      "one ends; --stages in vu ramps them",
+  },
   "workers": {
     type: "int",
     default: 8,
@@ -87,7 +95,8 @@ export const RUN_FLAGS = {
     type: "string",
     valueName: "PLAN",
     help: "Load shape instead of --rate: '30s:100,2m:100,0s:500,1m:500,30s:0' ramps to each " +
-      "rate over its duration (0s jumps); '100..1000/100@30s' steps; the run ends with it",
+      "rate over its duration (0s jumps); '100..1000/100@30s' steps; in virtual users with vu " +
+      "('30s:50vu', '10..50vu/10@5s'); the run ends with it",
   },
   "shard": {
     type: "string",

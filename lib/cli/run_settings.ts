@@ -11,7 +11,7 @@ import type { RequestSpec } from "../client/http/mod.ts";
 import type { RunConfig } from "../client/run.ts";
 import type { Shard, Stage } from "../client/pace/mod.ts";
 import { UsageError } from "./flags.ts";
-import { parseStages, StagesError } from "./stages_flag.ts";
+import { planOf, vusOf } from "./run_vus.ts";
 import { DEFAULT_CONSUMERS, MAX_AUTO_CONSUMERS, type RunFlags } from "./run_flags.ts";
 
 const enc = new TextEncoder();
@@ -61,20 +61,13 @@ export function configFromFlags(v: RunFlags, target: URL): RunConfig {
     }
   }
   let rate = v["rate-limit"];
-  let stages: Stage[] | undefined;
-  if (v.stages !== undefined) {
-    try {
-      stages = parseStages(v.stages);
-    } catch (err) {
-      if (!(err instanceof StagesError)) throw err;
-      throw new UsageError(`Cannot start run: '--stages' ${err.message}`, {
-        flag: "--stages",
-        value: v.stages,
-        allowed: "DURATION:RATE or FROM..TO/STEP@DURATION entries, comma-separated",
-      });
-    }
-    rate = Math.max(1, ...stages.map((s) => s.rate));
-  }
+  const plan = v.stages !== undefined ? planOf(v.stages) : undefined;
+  const stages: Stage[] | undefined = plan?.unit === "rate" ? plan.stages : undefined;
+  if (stages) rate = Math.max(1, ...stages.map((s) => s.rate));
+  // Virtual users (the closed model): no rate, a consumer for each VU at the plan's peak.
+  const vus = vusOf(v, plan, shardOf(v));
+  const peak = typeof vus === "object" ? Math.max(...vus.map((s) => s.vus)) : vus;
+  if (vus !== undefined) rate = 0;
   const adaptive = v.adaptive === "seed" ? "seed" : v.adaptive === true ? "capacity" : false;
   if (adaptive && rate === 0) {
     throw new UsageError(
@@ -119,8 +112,8 @@ export function configFromFlags(v: RunFlags, target: URL): RunConfig {
     request,
     rate,
     burst: v.burst,
-    consumers: v.consumers ?? DEFAULT_CONSUMERS,
-    maxConsumers: v.consumers === undefined ? MAX_AUTO_CONSUMERS : undefined,
+    consumers: peak ?? v.consumers ?? DEFAULT_CONSUMERS,
+    maxConsumers: v.consumers === undefined && peak === undefined ? MAX_AUTO_CONSUMERS : undefined,
     queueSize: v["queue-size"],
     workers: v.workers,
     workTimeMs: v["work-time"],
@@ -134,6 +127,7 @@ export function configFromFlags(v: RunFlags, target: URL): RunConfig {
     connection,
     precision: v.precision,
     ...(stages ? { stages } : {}),
+    ...(vus !== undefined ? { vus } : {}),
     ...(shard ? { shard } : {}),
     ...(startAt !== undefined ? { startAtUnixMs: startAt } : {}),
   };

@@ -33,6 +33,7 @@ export function summarize(config: RunConfig, outcome: RunOutcome, stages?: strin
     config: {
       rate: config.rate,
       ...(stages !== undefined ? { stages } : {}),
+      ...(config.vus !== undefined ? { vus: config.consumers } : {}),
       consumers: outcome.consumers,
       consumers_fixed: config.maxConsumers === undefined,
       ...(config.maxConsumers !== undefined ? { max_consumers: config.maxConsumers } : {}),

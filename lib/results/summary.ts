@@ -81,12 +81,16 @@ export function fmtUs(us: number): string {
  * ```
  */
 export function statsLine(s: IntervalSnapshot, closedLoop = false): string {
-  // The interval's rate: what it asked for on average (a plan moves within it), else the rate now.
-  const rate = closedLoop ? "max" : (s.asked_per_s ?? s.rate).toFixed(1);
+  // The interval's rate: what it asked for on average (a plan moves within it), else the rate now;
+  // with virtual users, how many were active.
+  const rate = s.vus !== undefined
+    ? `vus ${s.vus}`
+    : `rate ${closedLoop ? "max" : (s.asked_per_s ?? s.rate).toFixed(1)}`;
   // No response in the interval: no latency to show.
   const empty = s.latency_ms.max === 0;
   const p50 = empty ? "-" : fmtMs(s.latency_ms.p50);
-  const p99 = empty ? "-" : fmtMs(s.latency_ms.p99);
+  const p99 = (empty ? "-" : fmtMs(s.latency_ms.p99)) +
+    (s.latency_mean_ms !== undefined && !empty ? ` mean ${fmtMs(s.latency_mean_ms)}` : "");
   const jobs = s.jobs_queued === null ? "" : `jobs: ${s.jobs_queued} | `;
   if (s.drain) {
     // After the stop: counts over the drain, not rates scaled up from a few ms to a second.
@@ -95,7 +99,7 @@ export function statsLine(s: IntervalSnapshot, closedLoop = false): string {
       `${jobs}p50 ${p50} p99 ${p99} | err ${s.errors} | in flight ${s.accounting.in_flight}`;
   }
   return `[stats] api/s: ${Math.round(s.api_per_s)} | done/s: ${Math.round(s.done_per_s)} | ` +
-    `queue: ${s.queue} | ${jobs}p50 ${p50} p99 ${p99} | err ${s.errors} | rate ${rate}`;
+    `queue: ${s.queue} | ${jobs}p50 ${p50} p99 ${p99} | err ${s.errors} | ${rate}`;
 }
 
 /** One interval as a JSON line. */
@@ -236,6 +240,7 @@ export function bottleneckOf(s: Summary): Bottleneck | undefined {
     consumers: c.consumers,
     consumersFixed: c.consumers_fixed,
     ...(c.max_consumers !== undefined ? { maxConsumers: c.max_consumers } : {}),
+    ...(c.vus !== undefined ? { vus: { peak: c.vus, plan: c.stages !== undefined } } : {}),
     workers: c.workers,
     workTimeMs: c.work_time_ms,
     workKind: c.work_kind,

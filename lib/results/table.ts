@@ -16,6 +16,11 @@ function fmtPhase(p: { p50: number; p99: number; max: number }): string {
 
 /** The rate row: what was sent of what was asked, and how the rate was set. */
 function rateRow(s: Summary): string {
+  const vus = s.config?.vus;
+  if (vus !== undefined) {
+    const model = s.config?.stages ? `VUs ${s.config.stages}, at most ${vus}` : `${vus} VUs`;
+    return `${s.achieved_rate}/s sent (closed: ${model})`;
+  }
   if (s.target_rate === 0) {
     return `${s.achieved_rate}/s sent (closed loop: as fast as the consumers go)`;
   }
@@ -26,6 +31,24 @@ function rateRow(s: Summary): string {
     : "";
   if (!s.asked) return `${s.achieved_rate}/s sent of ${s.target_rate}/s${mode}`;
   return `${s.achieved_rate}/s sent of ${s.asked.rate}/s asked: ${s.achieved_pct}%${mode}`;
+}
+
+/**
+ * The latency rows: service time and corrected; with virtual users, the mean beside the
+ * percentiles, and no corrected row (a closed model has no schedule to correct from).
+ */
+function latencyRows(s: Summary, pct: (p: Percentiles) => string): [string, string][] {
+  if (s.config?.vus === undefined) {
+    return [
+      ["latency", pct(s.latency_ms)],
+      ["corrected", `${pct(s.corrected_latency_ms)}  (from the scheduled time)`],
+    ];
+  }
+  const mean = s.latency_ms.max > 0 ? `  mean ${fmtMs(s.latency_ms.mean)}` : "";
+  return [
+    ["latency", `${pct(s.latency_ms)}${mean}`],
+    ["corrected", "none: not corrected for coordinated omission (virtual users have no schedule)"],
+  ];
 }
 
 /** The summary as a readable table. */
@@ -85,8 +108,7 @@ export function summaryTable(s: Summary): string {
       : []),
     ["status", statuses],
     ["errors", errors],
-    ["latency", pct(s.latency_ms)],
-    ["corrected", `${pct(s.corrected_latency_ms)}  (from the scheduled time)`],
+    ...latencyRows(s, pct),
     ...(s.phases && s.connections !== undefined && (s.connections > 0 || s.phases.ttfb_us.max > 0)
       ? [[
         "connections",

@@ -39,6 +39,8 @@ export interface VerdictInput {
   /** Whether `--consumers` fixed them (else they grow up to `maxConsumers`). */
   consumersFixed: boolean;
   maxConsumers?: number;
+  /** Virtual users (the closed model): `--vus N`, or the most a plan (`plan`) had. */
+  vus?: { peak: number; plan: boolean };
   workers: number;
   workTimeMs: number;
   workKind: "cpu" | "sleep";
@@ -147,10 +149,11 @@ export function verdict(m: VerdictInput): Bottleneck {
   if (share(f.overload) > 0.01) {
     return {
       stage: "target",
-      flag: "--rate",
+      flag: m.vus ? (m.vus.plan ? "--stages" : "--vus") : "--rate",
       figure: `${pct(share(f.overload))} of requests failed (${f.overloadDetail})`,
       advice: `the target: ${pct(share(f.overload))} of requests failed ` +
-        `(${f.overloadDetail})${stopNote}; lower --rate, or let --adaptive find what it sustains`,
+        `(${f.overloadDetail})${stopNote}; ` +
+        (m.vus ? "fewer virtual users" : "lower --rate, or let --adaptive find what it sustains"),
     };
   }
   if (share(f.check) > 0.01) {
@@ -205,6 +208,7 @@ export function verdict(m: VerdictInput): Bottleneck {
     (!adaptive || m.sendLatenessP99Us > 10_000);
   const busy = tail ? tail.busy_pct >= 90 || tail.queue >= 1 : false;
   const littles = m.latencyMeanMs > 0 ? m.consumers / (m.latencyMeanMs / 1000) : Infinity;
+  if (m.vus && m.latencyMeanMs > 0) return byDesign(m, m.vus);
   if (m.closedLoop && m.latencyMeanMs > 0) {
     return {
       stage: "consumers",
@@ -272,5 +276,24 @@ export function verdict(m: VerdictInput): Bottleneck {
     figure: `${r1(m.sentRate)}/s of ${r1(m.askedRate)}/s asked, ${errors}`,
     advice: `none: the asked rate was met (${r1(m.sentRate)}/s of ${r1(m.askedRate)}/s, ` +
       `${errors})${stopped}`,
+  };
+}
+
+/**
+ * Virtual users set the load by design: N VUs at L ms a request make N / L requests/s (Little's
+ * law); a plan's VUs varied, so what they kept in flight on average is sent/s x L.
+ */
+function byDesign(m: VerdictInput, vus: { peak: number; plan: boolean }): Bottleneck {
+  const l = r1(m.latencyMeanMs);
+  const who = vus.plan
+    ? `the plan's VUs (at most ${vus.peak}; ${r1((m.sentRate * m.latencyMeanMs) / 1000)} busy ` +
+      "on average)"
+    : `${vus.peak} VU${vus.peak === 1 ? "" : "s"}`;
+  return {
+    stage: "consumers",
+    flag: vus.plan ? "--stages" : "--vus",
+    figure: `${who} at ${l} ms a request make ${r1(m.sentRate)}/s (Little's law)`,
+    advice: `the virtual users, by design (a closed model): ${who} at ${l} ms a request make ` +
+      `${r1(m.sentRate)}/s`,
   };
 }
