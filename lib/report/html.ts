@@ -94,7 +94,10 @@ export function headerHtml(runs: { label: string; summary: Summary }[]): string 
     [
       "rate",
       (s) =>
-        `target ${fmt(s.target_rate)}/s${s.adaptive ? ` (adaptive ${s.adaptive})` : ""}, ` +
+        (s.config?.vus !== undefined
+          ? `closed: ${s.config.stages ? `VUs ${escapeHtml(s.config.stages)}, at most ` : ""}` +
+            `${s.config.vus} VUs, `
+          : `target ${fmt(s.target_rate)}/s${s.adaptive ? ` (adaptive ${s.adaptive})` : ""}, `) +
         `sent ${fmt(s.achieved_rate)}/s, done ${fmt(s.done_per_s)}/s`,
     ],
     [
@@ -121,7 +124,13 @@ export function headerHtml(runs: { label: string; summary: Summary }[]): string 
         return `${s.errors} (${fmt(share, 2)}%)${kinds ? `: ${escapeHtml(kinds)}` : ""}`;
       },
     ],
-    ["latency (corrected)", (s) => latency(s.corrected_latency_ms)],
+    [
+      "latency (corrected)",
+      (s) =>
+        s.config?.vus !== undefined
+          ? "not corrected for coordinated omission (virtual users have no schedule)"
+          : latency(s.corrected_latency_ms),
+    ],
     ["service time", (s) => latency(s.latency_ms)],
     [
       "send lateness",

@@ -39,6 +39,9 @@ export interface Row {
   send: [p50: number, p99: number];
   /** The adaptive controller's last decision, when it made one. */
   decision?: string;
+  /** Virtual users active at the interval's end, and the mean service time, ms (`--vus`). */
+  vus?: number;
+  mean?: number;
 }
 
 /** A run's rows as columns (`status` and `kinds`: per second, by code or kind). */
@@ -61,6 +64,9 @@ export interface Columns {
   events: { t: number; text: string }[];
   /** Each target name's corrected latency, in a run of several targets (`run --targets`). */
   names?: NameColumn[];
+  /** Virtual users active, and the mean service time (ms), in a run of VUs (`run --vus`). */
+  vus?: number[];
+  mean?: number[];
 }
 
 const quad = (p: { p50: number; p90: number; p99: number; max: number }) =>
@@ -103,6 +109,7 @@ export function rowOf(r: IntervalRecord): Row {
     pacer: [pacer.p50, pacer.p99],
     send: [send.p50, send.p99],
     ...(r.adaptive ? { decision: r.adaptive } : {}),
+    ...(r.vus !== undefined ? { vus: r.vus, mean: r.latency_mean_ms ?? 0 } : {}),
   };
 }
 
@@ -209,6 +216,10 @@ export function appendRow(c: Columns, row: Row): void {
   c.inFlight.push(row.inFlight);
   row.pacer.forEach((v, k) => c.pacer[k]!.push(v));
   row.send.forEach((v, k) => c.send[k]!.push(v));
+  if (row.vus !== undefined) {
+    (c.vus ??= []).push(row.vus);
+    (c.mean ??= []).push(row.mean ?? 0);
+  }
   const perSecond = (into: Record<string, number[]>, counts: Record<string, number>) => {
     for (const k of Object.keys(counts)) into[k] ??= new Array(n).fill(0);
     for (const [k, col] of Object.entries(into)) {
@@ -239,6 +250,10 @@ function mergeRows(bucket: IntervalRecord[]): Row {
     return quad(percentilesMs(h));
   };
   const last = rows[rows.length - 1]!;
+  // The bucket's mean latency (a run of VUs): each row's, weighed by its responses.
+  const n = rows.map((r) => Object.values(r.status).reduce((a, b) => a + b, 0));
+  const mean = rows.reduce((a, r, i) => a + (r.mean ?? 0) * n[i]!, 0) /
+    Math.max(1, n.reduce((a, b) => a + b, 0));
   return {
     t: last.t,
     secs,
@@ -255,6 +270,7 @@ function mergeRows(bucket: IntervalRecord[]): Row {
     kinds: add((r) => r.kinds),
     pacer: worst("pacer"),
     send: worst("send"),
+    ...(last.vus !== undefined ? { vus: last.vus, mean: Math.round(mean * 1000) / 1000 } : {}),
   };
 }
 

@@ -72,7 +72,17 @@ export function chartSpecs(run: ChartRun, several: boolean, names = false): Char
     );
   const decisions = markers(c.decisions, c.target);
   const commands = markers(c.events ?? [], c.target);
-  const latency: [string, number[]][] = several
+  // Virtual users (a closed model): no schedule, so no corrected latency; the mean beside.
+  const vus = (c.vus ?? []).length > 0;
+  const latency: [string, number[]][] = vus
+    ? [
+      ["p50", c.lat[0]!],
+      ...(several ? [] : [["p90", c.lat[1]!]] as [string, number[]][]),
+      ["p99", c.lat[2]!],
+      ...(several ? [] : [["max", c.lat[3]!]] as [string, number[]][]),
+      ["mean", c.mean ?? []],
+    ]
+    : several
     ? [["corrected p50", c.cor[0]!], ["corrected p99", c.cor[2]!], ["service p99", c.lat[2]!]]
     : [
       ["corrected p50", c.cor[0]!],
@@ -110,9 +120,21 @@ export function chartSpecs(run: ChartRun, several: boolean, names = false): Char
         ["command", commands, true],
       ],
     },
+    ...(vus
+      ? [{
+        id: "vus",
+        title: "Virtual users active (closed model: they set the rate above)",
+        unit: "VUs",
+        x: c.t,
+        series: [["VUs", c.vus ?? []]] as ChartSpec["series"],
+      }]
+      : []),
     {
       id: "latency",
-      title: "Latency over time (ms): corrected from the schedule, and service time",
+      title: vus
+        ? "Latency over time (ms): service time and its mean, not corrected for coordinated " +
+          "omission (virtual users have no schedule)"
+        : "Latency over time (ms): corrected from the schedule, and service time",
       unit: "ms",
       x: c.t,
       series: latency,
