@@ -332,3 +332,34 @@ Deno.test("browser: the capacity report draws its charts by rate", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("browser: the report of a run of VUs draws the VUs beside the rate, and the mean", async () => {
+  const dir = await Deno.makeTempDir();
+  const browser = await launchBrowser();
+  try {
+    const file = await results(dir, "vus", ["--stages", "0s:2vu,1s:2vu,1s:6vu"]);
+    const html = `${dir}/vus.html`;
+    const r = await runCli(["report", file, "--html", html]);
+    assertEquals(r.code, 0, r.stderr);
+    const tab = await browser.newTab(1400, 900);
+    await tab.open(`file://${html}`);
+    await tab.waitForMessage(/tpsdemo: \d+ charts drawn/, 10_000);
+    const ids = await tab.evaluate<string[]>(
+      "[...document.querySelectorAll('figure')].map((f) => f.id)",
+    );
+    assertEquals(ids.slice(0, 3), ["chart-rate", "chart-vus", "chart-latency"]);
+    const legend = (chart: string) =>
+      tab.evaluate<string[]>(
+        `[...document.querySelectorAll('#chart-${chart} .u-legend .u-label')].map((e) => e.textContent)`,
+      );
+    assertEquals((await legend("vus")).slice(1), ["VUs"]);
+    assertEquals((await legend("latency")).slice(1), ["p50", "p90", "p99", "max", "mean"]);
+    const header = await tab.evaluate<string>("document.getElementById('summary').textContent");
+    assertOk(header.includes("closed: VUs 0s:2vu,1s:2vu,1s:6vu, at most 6 VUs"), header);
+    assertOk(header.includes("not corrected for coordinated omission"), header);
+    assertNoErrors(tab, "report of VUs");
+  } finally {
+    await browser.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -41,7 +41,7 @@ const FOLDERS: Record<string, Folder> = {
     door: "mod.ts",
   },
   "lib/client/dispatch/": {
-    owns: "bounded queue, consumers, Little's law for their count",
+    owns: "bounded queue, consumers, Little's law for their count, virtual users",
     imports: ["lib/", "lib/results/", "lib/client/record/", "lib/client/http/"],
     door: "mod.ts",
   },
