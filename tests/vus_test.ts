@@ -12,6 +12,8 @@ import type { VuStage } from "../lib/client/dispatch/mod.ts";
 import { parsePlan, StagesError } from "../lib/cli/stages_flag.ts";
 import { summarize } from "../lib/cli/run_summary.ts";
 import { summaryTable } from "../lib/results/mod.ts";
+import { columnsOf } from "../lib/report/series.ts";
+import { chartSpecs } from "../lib/report/specs.ts";
 
 const vuPlan = (text: string): VuStage[] => {
   const plan = parsePlan(text);
@@ -186,4 +188,43 @@ Deno.test("run of VUs: the summary says the model; latency is not corrected; the
   assertEquals(r.bottleneck?.flag, "--stages");
   assertOk(r.bottleneck!.advice.includes("the plan's VUs (at most 4;"), r.bottleneck!.advice);
   assertOk(summaryTable(r).includes("(closed: VUs 0s:2vu,1s:2vu,1s:4vu, at most 4)"));
+});
+
+Deno.test("report of VUs: columns carry the VUs and the mean; a VUs chart after the rate", () => {
+  const p = { p50: 20, p90: 21, p99: 22, max: 23 };
+  const rec = (t: number, vus: number, mean: number, secs = 1) => ({
+    type: "interval" as const,
+    t,
+    interval_s: secs,
+    api_per_s: vus * 50,
+    done_per_s: vus * 50,
+    queue: 0,
+    rate: 0,
+    in_flight: vus,
+    consumers: 8,
+    jobs_queued: null,
+    latency_ms: p,
+    corrected_ms: p,
+    pacer_lateness_us: p,
+    send_lateness_us: p,
+    errors: 0,
+    status: { "200": vus * 50 * secs },
+    error_kinds: {},
+    accounting: {} as never,
+    vus,
+    latency_mean_ms: mean,
+  });
+  const columns = columnsOf([rec(1, 2, 20), rec(2, 8, 30), rec(2.1, 8, 10, 0.1)]);
+  assertEquals(columns.vus, [2, 8]);
+  // The stop's short interval joins the one before: its mean weighs each by its responses.
+  assertEquals(columns.mean, [20, 28.182]); // (30 x 400 + 10 x 40) / 440
+  const none = { p: [], ms: [] };
+  const specs = chartSpecs({ columns, curves: { corrected: none, latency: none } }, false);
+  assertEquals(specs.map((s) => s.id).slice(0, 3), ["rate", "vus", "latency"]);
+  const latency = specs[2]!;
+  assertEquals(latency.series.map((s) => s[0]), ["p50", "p90", "p99", "max", "mean"]);
+  assertOk(latency.title.includes("not corrected for coordinated omission"), latency.title);
+  // A paced run has neither.
+  const paced = columnsOf([{ ...rec(1, 2, 20), vus: undefined, latency_mean_ms: undefined }]);
+  assertEquals([paced.vus, paced.mean], [undefined, undefined]);
 });
