@@ -56,3 +56,10 @@ Deno.test("seed 5: FastAPI /slow and /cached, by Uvicorn workers, at an objectiv
   assertOk(/\/cached +1 /.test(out) && /\/slow +2 /.test(out), out);
   assertOk(out.includes("2 x cores + 1 workers"), out);
 });
+
+Deno.test("seed 4: a VU ramp against 1 and 2 CPU-limited servers behind nginx", async () => {
+  const out = await quick("4_rampup.ts");
+  assertTable(out, ["VUs", "1 server: TPS", "MTT ms", "2 servers: TPS"], 3);
+  assertTable(out, ["source (nGrinder, 99 VUs)", "tpsdemo"], 2);
+  assertOk(/1 server +TPS bends first.*TPS bends at/.test(out), out);
+});
