@@ -19,6 +19,7 @@ import {
   faultSettings,
 } from "./faults.ts";
 import { DEFAULT_SETTINGS, type ServerSettings, type ServiceDeps } from "./settings.ts";
+import { sharedRoutes } from "./coupon_routes.ts";
 import { epochMs, ServerState } from "./shared_state.ts";
 import { serveMetrics } from "./metrics.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "../lib/prometheus.ts";
@@ -29,23 +30,7 @@ export type HotRoute = (url: string) => Response | Promise<Response>;
 // The app's hot route, for the accounting layer's fast path (see hotRouteOf).
 const hotRoutes = new WeakMap<Hono, { path: string; handle: HotRoute }>();
 
-// What a response adds to its `--log` line (the coupon it issued), keyed by the response.
-const logFields = new WeakMap<Response, Record<string, number>>();
-
-/**
- * What the `--log` line of `res` carries besides the request's method, path, status and time:
- * `{coupon: 17}` for a `POST /coupons` that issued coupon 17.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * const res = await createApp().request("/coupons", { method: "POST" });
- * assert.deepEqual(logFieldsOf(res), { coupon: 1 });
- * ```
- */
-export function logFieldsOf(res: Response): Record<string, number> | undefined {
-  return logFields.get(res);
-}
+export { logFieldsOf } from "./coupon_routes.ts";
 
 /**
  * The route an app built by {@linkcode createApp} serves on the fast path (`GET /api/work`):
@@ -199,44 +184,8 @@ export function createApp(settings: Partial<ServerSettings> = {}, deps: ServiceD
   });
 
   const store = deps.store;
-  // The store's message names it and says why (`Redis at redis://… cannot be reached (…)`).
-  const storeDown = (c: Context, err: unknown, consequence: string) => {
-    c.header("Retry-After", "1");
-    const text = err instanceof Error ? err.message : String(err);
-    const why = store && !text.includes(store.name) ? `${store.name} failed (${text})` : text;
-    return c.json({ error: "store_unavailable", message: `${why}; ${consequence}` }, 503);
-  };
-  const soldOut = (c: Context) => c.json({ error: "sold_out", message: "no coupons left" }, 410);
-  const issued = (c: Context, coupon: number, left: number) => {
-    const res = c.json({ coupon, left });
-    logFields.set(res, { coupon });
-    return res;
-  };
-  // Coupons and /stats from the shared store (`--redis`), or this process's shared memory.
-  if (store) {
-    app.post("/coupons", async (c) => {
-      try {
-        const taken = await store.takeCoupon();
-        return taken ? issued(c, taken.coupon, taken.left) : soldOut(c);
-      } catch (err) {
-        return storeDown(c, err, "no coupon was issued");
-      }
-    });
-    app.get("/stats", async (c) => {
-      const now = epochNow();
-      try {
-        return c.json(await store.stats(state.snapshot(now), now));
-      } catch (err) {
-        return storeDown(c, err, "/stats reads every server's counts from it");
-      }
-    });
-  } else {
-    app.post("/coupons", (c) => {
-      const coupon = state.takeCoupon();
-      return coupon === 0 ? soldOut(c) : issued(c, coupon, state.couponsLeft());
-    });
-    app.get("/stats", (c) => c.json(state.snapshot(epochNow())));
-  }
+  // POST /coupons and /stats: this process's shared memory, or the shared store (`--redis`).
+  sharedRoutes(app, state, { store, epochNow });
   app.get("/healthz", (c) => c.json({ ok: true }));
   // Prometheus metrics: the counters of /stats, this server's (see metrics.ts).
   const metricsHeaders = { "content-type": PROMETHEUS_CONTENT_TYPE };

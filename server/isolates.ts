@@ -17,6 +17,8 @@ export type ServerIsolateIn =
     type: "start";
     index: number;
     buffer: SharedArrayBuffer;
+    /** The coupon users' buffer (`ServerState.usersBuffer`). */
+    usersBuffer: SharedArrayBuffer;
     hostname: string;
     port: number;
     reusePort: boolean;
@@ -239,6 +241,7 @@ async function startIsolatesWith(
         type: "start",
         index: i,
         buffer: state.buffer,
+        usersBuffer: state.usersBuffer,
         hostname: options.hostname,
         port,
         reusePort: options.count > 1,

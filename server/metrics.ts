@@ -2,7 +2,8 @@
  * `GET /metrics` of `tpsdemo serve`: the server's counters in the Prometheus text format, read
  * from the shared state every isolate counts into (the same counters as `/stats`). Each server
  * reports its own requests (all its isolates); with `--redis`, PromQL's `sum` over the servers is
- * what `/stats` reports, and the coupons left are the shared stock's, read from the store.
+ * what `/stats` reports, and the coupons left and their users are the shared stock's, read from
+ * the store.
  * Names and labels: the README's "Prometheus metrics".
  *
  * @module
@@ -38,6 +39,7 @@ export interface MetricsOptions {
  * const text = await serveMetrics(state);
  * assert.match(text, /^tpsdemo_serve_requests_total\{route="\/api\/work",status="200"\} 1$/m);
  * assert.match(text, /^tpsdemo_serve_coupons_left 3$/m);
+ * assert.match(text, /^tpsdemo_serve_coupon_users 0$/m);
  * assert.match(text, /^tpsdemo_serve_process_time_seconds_bucket\{route="\/api\/work",le="0\.025"\} 1$/m);
  * ```
  */
@@ -48,10 +50,13 @@ export async function serveMetrics(
   const now = (options.epochNow ?? epochMs)();
   const s = state.snapshot(now);
   const store = options.store;
-  let shared: { left: number } | undefined;
+  let shared: { left: number; users?: number } | undefined;
   let storeUp = false;
   if (store) {
-    const read = store.stats(s, now).then((v) => shared = { left: v.coupons.left }, () => {});
+    const read = store.stats(s, now).then(
+      ({ coupons }) => shared = { left: coupons.left, users: coupons.users },
+      () => {},
+    );
     storeUp = await settlesWithin(read, STORE_WAIT_MS) && shared !== undefined;
   }
   const requests: Sample[] = [];
@@ -63,6 +68,7 @@ export async function serveMetrics(
   // This server's coupons: with a store, the 200s it answered (the stock is the store's).
   const issued = store ? s.routes["/coupons"]?.["200"] ?? 0 : s.coupons.issued;
   const left = store ? shared?.left : s.coupons.left;
+  const users = store ? shared?.users : s.coupons.users;
   const e = new Exposition()
     .counter(
       "tpsdemo_serve_requests_total",
@@ -80,6 +86,11 @@ export async function serveMetrics(
       "tpsdemo_serve_coupons_left",
       "Coupons left in the stock (with --redis, the shared stock's).",
       left === undefined ? [] : [{ value: left }],
+    )
+    .gauge(
+      "tpsdemo_serve_coupon_users",
+      "Distinct users (X-User) holding a coupon (with --redis, every server's).",
+      users === undefined ? [] : [{ value: users }],
     )
     .counter("tpsdemo_serve_cache_lookups_total", "Lookups of /cached, by result.", [
       { labels: { result: "hit" }, value: s.cache.hits },

@@ -5,35 +5,57 @@
  * - Coupons: one Lua script increments the issued count and gives it back when the stock is
  *   out, atomically in Redis, so every coupon number is issued once across every process. The
  *   stock is set by the first server (`SET … NX`); later ones keep it.
+ * - One coupon per user: the same script first looks the user up in one Redis hash
+ *   (`coupons:users`, user → coupon) and records the coupon there when it issues one, so "take a
+ *   coupon, record its user" is one step however many servers ask.
  * - `/stats`: each process adds what it counted since its last flush (every 200 ms) into one
  *   Redis hash; `/stats` reads the hash (requests by route and status, cache lookups, the
  *   requests of the last second, and the sum of every live process's in-flight requests,
- *   requests waiting for capacity and isolates).
+ *   requests waiting for capacity and isolates): `redis_stats.ts`.
  * - Redis down or unreachable: commands fail at once (no offline queue, no retries, a 2 s
  *   timeout), `/coupons` and `/stats` answer 503 naming the store, and no coupon is issued; one
  *   warning line per outage. Only the first connection is waited for (at most 1 s), so a server
  *   that has just started does not refuse requests while it connects.
- *   A command that timed out may still have run: its coupon is then lost, never issued twice.
+ *   A command that timed out may still have run: its coupon is then lost, never issued twice
+ *   (a user who asks again gets 409 with it).
  *   (Keep Redis persistent, `appendonly yes`, for that to hold across a Redis restart.)
  *
  * @module
  */
 
 import { Redis, ReplyError } from "ioredis";
+import type { CouponTake } from "./settings.ts";
 import type { StatsSnapshot } from "./shared_state.ts";
+import {
+  type Counts,
+  readStats,
+  sharedSnapshot,
+  StatsFlusher,
+  type StatsKeys,
+  statsKeys,
+} from "./redis_stats.ts";
+
+export type { Counts };
 
 /** The store could not be reached, did not answer in time, or refused the command. */
 export class StoreUnavailable extends Error {
   override name = "StoreUnavailable";
 }
 
+// KEYS: issued, total, users; ARGV: the stock, the user ('' for none). {coupon, left}, or
+// {0, total} sold out, or {-1, coupon} the user already holds one.
 const TAKE = `
+if ARGV[2] ~= '' then
+  local have = redis.call('HGET', KEYS[3], ARGV[2])
+  if have then return {-1, tonumber(have)} end
+end
 local total = tonumber(redis.call('GET', KEYS[2]) or ARGV[1])
 local issued = redis.call('INCR', KEYS[1])
 if issued > total then
   redis.call('DECR', KEYS[1])
   return {0, total}
 end
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[3], ARGV[2], issued) end
 return {issued, total - issued}`;
 
 const COMMAND_TIMEOUT_MS = 2000;
@@ -52,12 +74,6 @@ export interface RedisStoreOptions {
   warn?: (line: string) => void;
 }
 
-/** A process's counters, as `flush` takes them (absolute; it adds the difference). */
-export type Counts = Pick<
-  StatsSnapshot,
-  "routes" | "cache" | "in_flight" | "requests_total" | "capacity_waiting" | "isolates"
->;
-
 /** The shared store over one Redis connection. */
 export class RedisStore {
   /** What the store is, for messages: `Redis at redis://host:port` (no password). */
@@ -69,8 +85,8 @@ export class RedisStore {
   #warn: (line: string) => void;
   #down = false;
   #stock: number;
-  #flushed: Map<string, number> = new Map();
-  #instance = crypto.randomUUID();
+  #keys: StatsKeys;
+  #flusher: StatsFlusher;
   /** Why the connection failed last (the socket's error). */
   #reason = "not connected";
   /** What Redis answered when it refused this connection (AUTH or SELECT), if it did. */
@@ -87,6 +103,8 @@ export class RedisStore {
     this.#prefix = options.prefix ?? "tpsdemo:";
     this.#warn = options.warn ?? (() => {});
     this.#stock = options.coupons ?? 10_000;
+    this.#keys = statsKeys(this.#prefix, false);
+    this.#flusher = new StatsFlusher(this.#keys);
     this.#redis = new Redis(url, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
@@ -178,18 +196,22 @@ export class RedisStore {
     return result;
   }
 
-  /** Takes a coupon: its number and what is left, or null when sold out. */
-  async takeCoupon(): Promise<{ coupon: number; left: number } | null> {
+  /** Takes a coupon for `user` (one per user), or for anyone. */
+  async takeCoupon(user?: string): Promise<CouponTake> {
+    const p = this.#prefix;
     const [coupon, left] = await this.#call(() =>
       this.#redis.eval(
         TAKE,
-        2,
-        `${this.#prefix}coupons:issued`,
-        `${this.#prefix}coupons:total`,
+        3,
+        `${p}coupons:issued`,
+        `${p}coupons:total`,
+        `${p}coupons:users`,
         String(this.#stock),
+        user ?? "",
       ) as Promise<[number, number]>
     );
-    return coupon === 0 ? null : { coupon, left };
+    if (coupon === -1) return { result: "already_issued", coupon: left };
+    return coupon === 0 ? { result: "sold_out" } : { result: "issued", coupon, left };
   }
 
   /**
@@ -197,80 +219,26 @@ export class RedisStore {
    * requests waiting for capacity and isolates (`last`: removes them, the process is leaving).
    */
   async flush(counts: Counts, nowMs: number, last = false): Promise<void> {
-    const fields = new Map<string, number>();
-    for (const [route, byStatus] of Object.entries(counts.routes)) {
-      for (const [status, n] of Object.entries(byStatus)) fields.set(`r|${route}|${status}`, n);
-    }
-    fields.set("cache|hits", counts.cache.hits);
-    fields.set("cache|misses", counts.cache.misses);
-    fields.set("requests", counts.requests_total);
-    const p = this.#redis.multi();
-    const sec = Math.floor(nowMs / 1000);
-    for (const [k, v] of fields) {
-      const d = v - (this.#flushed.get(k) ?? 0);
-      if (d === 0) continue;
-      p.hincrby(`${this.#prefix}stats`, k, d);
-      if (k === "requests") {
-        p.incrby(`${this.#prefix}rps|${sec}`, d);
-        p.expire(`${this.#prefix}rps|${sec}`, 10);
-      }
-    }
-    const live = `${this.#prefix}inflight`;
-    if (last) p.hdel(live, this.#instance);
-    else {
-      const { in_flight, capacity_waiting, isolates } = counts;
-      p.hset(live, this.#instance, `${in_flight}|${nowMs}|${capacity_waiting}|${isolates}`);
-    }
-    await this.#call(() => p.exec());
-    this.#flushed = fields;
+    const { multi, commit } = this.#flusher.multi(this.#redis, counts, nowMs, last);
+    await this.#call(() => multi.exec());
+    commit();
   }
 
   /** The shared view, shaped as `/stats` (the uptime is this server's). */
-  async stats(
-    local: StatsSnapshot,
-    nowMs: number,
-  ): Promise<StatsSnapshot> {
-    const sec = Math.floor(nowMs / 1000) - 1;
-    const [hash, live, issued, total, rps] = await this.#call(() =>
+  async stats(local: StatsSnapshot, nowMs: number): Promise<StatsSnapshot> {
+    const p = this.#prefix;
+    const [read, issued, total, users] = await this.#call(() =>
       Promise.all([
-        this.#redis.hgetall(`${this.#prefix}stats`),
-        this.#redis.hgetall(`${this.#prefix}inflight`),
-        this.#redis.get(`${this.#prefix}coupons:issued`),
-        this.#redis.get(`${this.#prefix}coupons:total`),
-        this.#redis.get(`${this.#prefix}rps|${sec}`),
+        readStats(this.#redis, this.#keys, nowMs),
+        this.#redis.get(`${p}coupons:issued`),
+        this.#redis.get(`${p}coupons:total`),
+        this.#redis.hlen(`${p}coupons:users`),
       ])
     );
-    const routes: StatsSnapshot["routes"] = {};
-    const status: StatsSnapshot["status"] = {};
-    for (const [k, v] of Object.entries(hash)) {
-      const [kind, route, code] = k.split("|");
-      if (kind !== "r") continue;
-      (routes[route!] ??= {})[code!] = Number(v);
-      status[code!] = (status[code!] ?? 0) + Number(v);
-    }
-    // Processes that have not flushed for 5 s are gone.
-    let inFlight = 0, waiting = 0, isolates = 0;
-    for (const v of Object.values(live)) {
-      const [n = 0, at = 0, w = 0, i = 0] = v.split("|").map(Number);
-      if (!(nowMs - at < 5000)) continue;
-      inFlight += n;
-      waiting += w || 0;
-      isolates += i || 0;
-    }
     const stock = Number(total ?? this.#stock);
     const given = Math.min(stock, Number(issued ?? 0));
-    return {
-      ...local,
-      isolates,
-      in_flight: inFlight,
-      capacity_waiting: waiting,
-      requests_total: Number(hash.requests ?? 0),
-      rps_last_second: Number(rps ?? 0),
-      routes,
-      status,
-      coupons: { total: stock, issued: given, left: stock - given },
-      cache: { hits: Number(hash["cache|hits"] ?? 0), misses: Number(hash["cache|misses"] ?? 0) },
-    };
+    const coupons = { total: stock, issued: given, left: stock - given, users };
+    return sharedSnapshot(local, read, coupons, nowMs);
   }
 
   /** Closes the connection. */

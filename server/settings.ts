@@ -6,7 +6,10 @@
  */
 
 import type { Clock } from "../lib/clock.ts";
+import type { CouponTake } from "./coupon_users.ts";
 import type { ServerState, StatsSnapshot } from "./shared_state.ts";
+
+export type { CouponTake };
 
 /** What `tpsdemo serve`'s flags set. */
 export interface ServerSettings {
@@ -32,19 +35,27 @@ export interface ServerSettings {
   log: boolean;
   /** A Redis URL: coupons and `/stats` shared with every server on it (`redis_store.ts`). */
   redis?: string;
-  /** Key prefix in that Redis (default `tpsdemo:`). */
+  /**
+   * Redis Cluster nodes (`host:port`, any of them): coupons and `/stats` shared with every
+   * server on it, the stock split over its masters (`redis_cluster_store.ts`).
+   */
+  redisCluster?: string[];
+  /** Key prefix in that Redis or Redis Cluster (default `tpsdemo:`). */
   redisPrefix?: string;
 }
 
-/** A store shared by several servers (`serve --redis`): coupons and the `/stats` view. */
+/**
+ * A store shared by several servers (`serve --redis`, `--redis-cluster`): coupons and the
+ * `/stats` view.
+ */
 export interface SharedStore {
   /** What it is, for messages (`Redis at redis://host:6379`). */
   readonly name: string;
   /**
-   * A coupon's number and what is left, or null when sold out; rejects when unreachable, with
-   * a message that names the store and why.
+   * A coupon for `user` (at most one per user, ever), or for anyone when undefined; rejects
+   * when unreachable, with a message that names the store and why (no coupon was issued).
    */
-  takeCoupon(): Promise<{ coupon: number; left: number } | null>;
+  takeCoupon(user?: string): Promise<CouponTake>;
   /** The shared view of `/stats`, from this server's own snapshot; rejects when unreachable. */
   stats(local: StatsSnapshot, nowMs: number): Promise<StatsSnapshot>;
 }

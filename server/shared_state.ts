@@ -4,17 +4,20 @@
  * per-second ring for requests/s, and a histogram of the processing time by route (`/metrics`).
  * All counts are `Atomics` operations, so `/stats`, `/metrics`, coupons and the capacity limit
  * stay exact across `--workers N` isolates. The one exception: each isolate adds its processing
- * times into a sum of its own (a plain float, one writer), which `/metrics` adds up.
+ * times into a sum of its own (a plain float, one writer), which `/metrics` adds up. The users who
+ * hold a coupon are in a second, growable buffer (`coupon_users.ts`).
  *
  * @module
  */
+
+import { type CouponTake, CouponUsers } from "./coupon_users.ts";
 
 /** Routes counted in `/stats`; anything else is `other`. */
 export const ROUTES: string[] = (
   "/api/work /slow /cached /coupons /stats /healthz /metrics other"
 ).split(" ");
 /** Statuses counted individually; anything else is `other`. */
-export const STATUSES = [200, 400, 404, 405, 410, 413, 500, 503];
+export const STATUSES = [200, 400, 404, 405, 409, 410, 413, 500, 503];
 
 const IN_FLIGHT = 0;
 const COUPONS_TOTAL = 1;
@@ -57,7 +60,11 @@ export interface StatsSnapshot {
   rps_last_second: number;
   routes: Record<string, Record<string, number>>;
   status: Record<string, number>;
-  coupons: { total: number; issued: number; left: number };
+  /**
+   * `users`: distinct users holding a coupon (`X-User`; anonymous coupons are not counted).
+   * Every `/stats` has it; a snapshot made before users existed may not.
+   */
+  coupons: { total: number; issued: number; left: number; users?: number };
   cache: { hits: number; misses: number };
   capacity_waiting: number;
 }
@@ -85,10 +92,16 @@ export function epochMs(): number {
  * const state = ServerState.create({ coupons: 10 });
  * assert.equal(state.takeCoupon(), 1);
  * assert.equal(state.couponsLeft(), 9);
+ * assert.deepEqual(state.takeCouponFor("ann"), { result: "issued", coupon: 2, left: 8 });
+ * assert.deepEqual(state.takeCouponFor("ann"), { result: "already_issued", coupon: 2 });
+ * assert.equal(state.snapshot().coupons.users, 1);
  * ```
  */
 export class ServerState {
   readonly buffer: SharedArrayBuffer;
+  /** The users who hold a coupon, in a growable buffer of their own. */
+  readonly usersBuffer: SharedArrayBuffer;
+  #users: CouponUsers;
   #i32: Int32Array;
   #f64: Float64Array;
   #tat: BigInt64Array;
@@ -97,8 +110,10 @@ export class ServerState {
   #sums: Float64Array;
   #mine: Float64Array;
 
-  private constructor(buffer: SharedArrayBuffer) {
+  private constructor(buffer: SharedArrayBuffer, users: CouponUsers) {
     this.buffer = buffer;
+    this.usersBuffer = users.buffer;
+    this.#users = users;
     this.#i32 = new Int32Array(buffer, 0, I32_LEN);
     this.#f64 = new Float64Array(buffer, I32_BYTES, 1);
     this.#tat = new BigInt64Array(buffer, I32_BYTES + 8, 1);
@@ -111,15 +126,16 @@ export class ServerState {
 
   /** A fresh state with `coupons` in stock, started now (or at `startedAt`). */
   static create(options: { coupons?: number; startedAt?: number } = {}): ServerState {
-    const s = new ServerState(new SharedArrayBuffer(BYTES));
-    s.#i32[COUPONS_TOTAL] = options.coupons ?? 10_000;
+    const coupons = options.coupons ?? 10_000;
+    const s = new ServerState(new SharedArrayBuffer(BYTES), CouponUsers.create(coupons));
+    s.#i32[COUPONS_TOTAL] = coupons;
     s.#f64[0] = s.#startedAt = options.startedAt ?? epochMs();
     return s;
   }
 
-  /** The same state, seen from another isolate. */
-  static attach(buffer: SharedArrayBuffer): ServerState {
-    return new ServerState(buffer);
+  /** The same state, seen from another isolate (its `buffer` and `usersBuffer`). */
+  static attach(buffer: SharedArrayBuffer, usersBuffer: SharedArrayBuffer): ServerState {
+    return new ServerState(buffer, CouponUsers.attach(usersBuffer));
   }
 
   /** Registers one more serving isolate. */
@@ -143,6 +159,14 @@ export class ServerState {
         return taken + 1;
       }
     }
+  }
+
+  /**
+   * Takes a coupon for `user`, at most one per user across isolates: a new one, the one it
+   * holds, or none when the stock is out (see `coupon_users.ts`).
+   */
+  takeCouponFor(user: string): CouponTake {
+    return this.#users.take(user, () => this.takeCoupon(), () => this.couponsLeft());
   }
 
   /** Coupons still in stock. */
@@ -257,7 +281,12 @@ export class ServerState {
       rps_last_second: Atomics.load(i32, slot) === sec ? Atomics.load(i32, slot + 1) : 0,
       routes,
       status,
-      coupons: { total: couponsTotal, issued: couponsTotal - left, left },
+      coupons: {
+        total: couponsTotal,
+        issued: couponsTotal - left,
+        left,
+        users: this.#users.count(),
+      },
       cache: { hits: Atomics.load(i32, CACHE_HITS), misses: Atomics.load(i32, CACHE_MISSES) },
       capacity_waiting: Atomics.load(i32, WAITING),
     };

@@ -1,7 +1,7 @@
 import { assertEquals, assertOk } from "./_assert.ts";
 import { Hono } from "hono";
 import { createHandler, createService, setTimingHeaders } from "../server/accounting.ts";
-import type { ServerSettings, ServiceDeps, SharedStore } from "../server/settings.ts";
+import type { CouponTake, ServerSettings, ServiceDeps, SharedStore } from "../server/settings.ts";
 import { ServerState } from "../server/shared_state.ts";
 import { ManualClock } from "../lib/clock.ts";
 
@@ -230,7 +230,7 @@ Deno.test("/stats counts by route and status, in flight and coupons", async () =
   assertEquals(stats.routes["/coupons"], { "200": 1 });
   assertEquals(stats.requests_total, 5);
   assertEquals(stats.in_flight, 0); // answered at once, so never pending
-  assertEquals(stats.coupons, { total: 2, issued: 1, left: 1 });
+  assertEquals(stats.coupons, { total: 2, issued: 1, left: 1, users: 0 });
 });
 
 Deno.test("the accounting layer wraps any Hono app: mounted or extended, nothing is lost", async () => {
@@ -265,19 +265,24 @@ Deno.test("--log: a coupon's line carries its number; a sold-out one none", asyn
   assertEquals(logged.map((l) => [l.status, l.coupon]), [[200, 1], [200, 2], [410, undefined]]);
 });
 
-/** A shared store (as `--redis` gives) that issues `stock` coupons, or is down. */
+/** A shared store (as `--redis` gives) that issues `stock` coupons, one per user, or is down. */
 function fakeStore(stock: number, down?: Error): SharedStore {
   let issued = 0;
+  const users = new Map<string, number>();
+  const take = (user?: string): CouponTake => {
+    const have = user === undefined ? undefined : users.get(user);
+    if (have !== undefined) return { result: "already_issued", coupon: have };
+    if (issued >= stock) return { result: "sold_out" };
+    if (user !== undefined) users.set(user, issued + 1);
+    return { result: "issued", coupon: ++issued, left: stock - issued };
+  };
   return {
     name: "Redis at redis://10.0.0.9:6379",
-    takeCoupon: () =>
-      down ? Promise.reject(down) : Promise.resolve(
-        issued < stock ? { coupon: ++issued, left: stock - issued } : null,
-      ),
+    takeCoupon: (user) => down ? Promise.reject(down) : Promise.resolve(take(user)),
     stats: (local) =>
       down ? Promise.reject(down) : Promise.resolve({
         ...local,
-        coupons: { total: stock, issued, left: stock - issued },
+        coupons: { total: stock, issued, left: stock - issued, users: users.size },
       }),
   };
 }
@@ -288,11 +293,22 @@ Deno.test("with a shared store: its numbers are logged and its count is /stats'"
     log: (l) => lines.push(l),
     store: fakeStore(5),
   });
-  const ask = (path: string, method = "GET") =>
-    handler(new Request(`http://localhost${path}`, { method }));
+  const ask = (path: string, method = "GET", headers: HeadersInit = {}) =>
+    handler(new Request(`http://localhost${path}`, { method, headers }));
   for (let i = 0; i < 3; i++) await (await ask("/coupons", "POST")).body?.cancel();
   assertEquals(lines.map((l) => JSON.parse(l).coupon), [1, 2, 3]);
-  assertEquals((await (await ask("/stats")).json()).coupons, { total: 5, issued: 3, left: 2 });
+  // One per user: the store's answer, 409 with the coupon the user holds.
+  for (let i = 0; i < 2; i++) {
+    await (await ask("/coupons", "POST", { "x-user": "ann" })).body?.cancel();
+  }
+  assertEquals(
+    lines.slice(3).map((l) => JSON.parse(l)).map((l) => [l.status, l.user, l.coupon]),
+    [[200, "ann", 4], [409, "ann", undefined]],
+  );
+  assertEquals(
+    (await (await ask("/stats")).json()).coupons,
+    { total: 5, issued: 4, left: 1, users: 1 },
+  );
 });
 
 Deno.test("with a shared store down: /stats and /coupons answer 503 JSON naming it", async () => {

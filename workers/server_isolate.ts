@@ -24,7 +24,7 @@ self.onmessage = async (e: MessageEvent<ServerIsolateIn>) => {
   const msg = e.data;
   if (msg.type === "start") {
     try {
-      const state = ServerState.attach(msg.buffer);
+      const state = ServerState.attach(msg.buffer, msg.usersBuffer);
       // With --redis, a connection of this isolate's own (the main thread flushes and warns).
       if (msg.settings.redis) {
         const { RedisStore } = await import("../server/redis_store.ts");

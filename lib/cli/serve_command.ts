@@ -34,7 +34,7 @@ export type SharedCoupons =
  * );
  * const store = "Redis at redis://127.0.0.1:6379";
  * assert.match(
- *   summaryLine(s, true, { store, coupons: { total: 9, issued: 4, left: 5 } }),
+ *   summaryLine(s, true, { store, coupons: { total: 9, issued: 4, left: 5, users: 0 } }),
  *   /coupons issued 4 of 9 in Redis at redis:\/\/127\.0\.0\.1:6379 \(0 by this server\)/,
  * );
  * ```
