@@ -10,78 +10,14 @@
 
 import { assertEquals, assertOk } from "./_assert.ts";
 import { runCli, startServe } from "./_helpers.ts";
-
-const which = (cmd: string) => {
-  for (const dir of ["/usr/bin", "/usr/sbin", "/usr/local/bin"]) {
-    try {
-      if (Deno.statSync(`${dir}/${cmd}`).isFile) return `${dir}/${cmd}`;
-    } catch { /* next */ }
-  }
-  throw new Error(`${cmd} not found: install Debian's ${cmd} (.ci/run does)`);
-};
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = l.addr.port;
-  l.close();
-  return port;
-}
-
-async function waitForPort(port: number) {
-  for (let i = 0; i < 200; i++) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
-
-function startRedis(dir: string, port: number): Deno.ChildProcess {
-  return new Deno.Command(which("redis-server"), {
-    args: [
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--dir",
-      dir,
-      "--appendonly",
-      "yes",
-      "--appendfsync",
-      "always",
-      "--save",
-      "",
-    ],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-}
-
-/** A throwaway redis-server on a free loopback port (nothing kept); stop it by its PID. */
-async function scratchRedis(
-  dir: string,
-  more: string[] = [],
-): Promise<{ url: string; child: Deno.ChildProcess }> {
-  const port = freePort();
-  const child = new Deno.Command(which("redis-server"), {
-    args: ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", ""]
-      .concat(["--appendonly", "no", ...more]),
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  await waitForPort(port);
-  return { url: `redis://127.0.0.1:${port}`, child };
-}
-
-async function stopRedis(child: Deno.ChildProcess) {
-  try {
-    child.kill("SIGTERM");
-  } catch { /* already gone */ }
-  await child.status;
-}
+import {
+  freePort,
+  scratchRedis,
+  startRedis,
+  stopProcess as stopRedis,
+  waitForPort,
+  which,
+} from "./_redis.ts";
 
 async function startNginx(dir: string, port: number, upstreams: number[]) {
   const example = await Deno.readTextFile(new URL("../examples/nginx.conf", import.meta.url));
@@ -101,8 +37,11 @@ async function startNginx(dir: string, port: number, upstreams: number[]) {
   return child;
 }
 
-async function post(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(url, { method: "POST" });
+async function post(
+  url: string,
+  user?: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(url, { method: "POST", headers: user ? { "x-user": user } : {} });
   return { status: res.status, body: await res.json() };
 }
 
@@ -142,7 +81,7 @@ Deno.test("serve --redis: two servers behind nginx share one stock, exactly; out
       s1 = await stats(servers[0]!.port);
     }
     const s2 = await stats(servers[1]!.port);
-    assertEquals(s1.coupons, { total: 1000, issued: 1000, left: 0 });
+    assertEquals(s1.coupons, { total: 1000, issued: 1000, left: 0, users: 0 });
     assertEquals(s1.routes["/coupons"]["200"], 1000);
     assertEquals(s1.routes["/coupons"]["410"], 2000);
     assertEquals(s2.coupons, s1.coupons);
@@ -185,7 +124,7 @@ Deno.test("serve --redis: two servers behind nginx share one stock, exactly; out
   }
 });
 
-Deno.test("serve --redis: the stop line, /stats and --log tell the coupons Redis issued", async () => {
+Deno.test("serve --redis: the stop line, /stats and --log tell the coupons Redis issued, and to whom", async () => {
   const dir = await Deno.makeTempDir();
   const redis = await scratchRedis(dir);
   try {
@@ -196,20 +135,31 @@ Deno.test("serve --redis: the stop line, /stats and --log tell the coupons Redis
       ]);
       const base = `http://127.0.0.1:${srv.port}`;
       const n = 37;
-      const answers = await Promise.all(Array.from({ length: n }, () => post(`${base}/coupons`)));
+      // Users u-0 … u-29, and 7 anonymous.
+      const user = (i: number) => i < 30 ? `u-${i}` : undefined;
+      const answers = await Promise.all(
+        Array.from({ length: n }, (_, i) => post(`${base}/coupons`, user(i))),
+      );
       assertEquals(answers.map((a) => a.status), Array(n).fill(200));
       const oneToN = Array.from({ length: n }, (_, i) => i + 1);
       const numbers = (xs: unknown[]) => (xs as number[]).sort((a, b) => a - b);
       assertEquals(numbers(answers.map((a) => a.body.coupon)), oneToN);
-      // Each issued coupon's --log line carries its number: 1..n, each once.
-      const logged: unknown[] = [];
-      while (logged.length < n) {
-        logged.push(JSON.parse(await srv.stderr.until(/"\/coupons"/)).coupon);
-      }
-      assertEquals(numbers(logged), oneToN, `--workers ${workers}`);
+      // Each issued coupon's --log line carries its number, 1..n each once, and its user.
+      const logged: Record<string, unknown>[] = [];
+      while (logged.length < n) logged.push(JSON.parse(await srv.stderr.until(/"\/coupons"/)));
+      assertEquals(numbers(logged.map((l) => l.coupon)), oneToN, `--workers ${workers}`);
+      const given = (xs: { user?: unknown; coupon?: unknown }[]) =>
+        xs.filter((x) => x.user !== undefined).map((x) => `${x.user}=${x.coupon}`).sort();
+      assertEquals(given(logged), given(answers.map((a) => a.body)));
+      assertEquals(given(logged).length, 30);
+      // Asked again: 409 with the same number, logged with the user and no number.
+      const again = await post(`${base}/coupons`, "u-3");
+      assertEquals([again.status, again.body.coupon], [409, answers[3]!.body.coupon]);
+      const line = JSON.parse(await srv.stderr.until(/"\/coupons"/));
+      assertEquals([line.status, line.user, line.coupon], [409, "u-3", undefined]);
       // /stats: the store's count, and this server's isolates.
       const stats = await (await fetch(`${base}/stats`)).json();
-      assertEquals(stats.coupons, { total: 1000, issued: n, left: 1000 - n });
+      assertEquals(stats.coupons, { total: 1000, issued: n, left: 1000 - n, users: 30 });
       assertEquals(stats.isolates, Number(workers));
       // Stopped as a user does (Ctrl-C): the stop line reads the count from Redis.
       srv.child.kill("SIGINT");
@@ -296,5 +246,54 @@ Deno.test("serve --redis: a database or password Redis refuses is a usage error 
   } finally {
     await stopRedis(redis.child);
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("serve --redis, one coupon per user: two servers, 3,000 users at once, 1,000 users get one", async () => {
+  const dir = await Deno.makeTempDir();
+  const redis = await scratchRedis(dir);
+  const servers = await Promise.all(
+    [1, 2].map(() => startServe(["--coupons", "1000", "--redis", redis.url, "--latency", "0"])),
+  );
+  try {
+    // Two loads at once, one per server, 1,500 users each (distinct names).
+    const runs = await Promise.all(servers.map((s, i) =>
+      runCli([
+        ...["run", "--url", `http://127.0.0.1:${s.port}/coupons`, "--method", "POST"],
+        ...["-H", `X-User: ${"ab"[i]}-{{seq}}`, "--rate", "3000", "--requests", "1500"],
+        ...["--work-time", "0", "--json"],
+      ])
+    ));
+    const statuses = runs.map((r) => {
+      assertEquals(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout.trimEnd().split("\n").at(-1)!).status;
+    });
+    const count = (code: string) => statuses.reduce((a, s) => a + (s[code] ?? 0), 0);
+    assertEquals([count("200"), count("410")], [1000, 2000], JSON.stringify(statuses));
+    const stats = await (await fetch(`http://127.0.0.1:${servers[1]!.port}/stats`)).json();
+    assertEquals(stats.coupons, { total: 1000, issued: 1000, left: 0, users: 1000 });
+    // Every user asks again, of the other server: the 1,000 who got one are told which (each
+    // number once); the others are told the stock is out.
+    const again = await Promise.all(
+      ["a", "b"].flatMap((p, i) =>
+        Array.from({ length: 1500 }, async (_, n) => {
+          const res = await fetch(`http://127.0.0.1:${servers[1 - i]!.port}/coupons`, {
+            method: "POST",
+            headers: { "x-user": `${p}-${n}` },
+          });
+          return { status: res.status, body: await res.json() };
+        })
+      ),
+    );
+    const held = again.filter((r) => r.status === 409).map((r) => r.body.coupon as number);
+    assertEquals(held.length, 1000);
+    assertEquals(new Set(held).size, 1000);
+    assertEquals([Math.min(...held), Math.max(...held)], [1, 1000]);
+    assertEquals(again.filter((r) => r.status === 410).length, 2000);
+  } finally {
+    const outs = await Promise.all(servers.map((s) => s.stop()));
+    await stopRedis(redis.child);
+    await Deno.remove(dir, { recursive: true });
+    assertEquals(outs.map((o) => o.code), [0, 0]);
   }
 });

@@ -36,11 +36,49 @@ Deno.test("serve --workers 2: 3,000 concurrent coupon POSTs issue exactly 1,000 
     assertEquals(Math.max(...numbers), 1000);
     const stats = await (await fetch(`${base}/stats`)).json();
     assertEquals(stats.isolates, 2);
-    assertEquals(stats.coupons, { total: 1000, issued: 1000, left: 0 });
+    assertEquals(stats.coupons, { total: 1000, issued: 1000, left: 0, users: 0 });
     assertEquals(stats.routes["/coupons"], { "200": 1000, "410": 2000 });
   } finally {
     const { code } = await srv.stop();
     assertEquals(code, 0);
+  }
+});
+
+Deno.test("serve: 3,000 concurrent coupon POSTs of 3,000 users (tpsdemo run) give 1,000 users one each, for any --workers", async () => {
+  for (const workers of ["1", "2"]) {
+    const srv = await startServe(["--workers", workers, "--coupons", "1000", "--latency", "0"]);
+    try {
+      const base = `http://127.0.0.1:${srv.port}`;
+      const run = await runCli([
+        ...["run", "--url", `${base}/coupons`, "--method", "POST", "-H", "X-User: user-{{seq}}"],
+        ...["--rate", "3000", "--requests", "3000", "--work-time", "0", "--json"],
+      ]);
+      assertEquals(run.code, 0, run.stderr);
+      const summary = JSON.parse(run.stdout.trimEnd().split("\n").at(-1)!);
+      assertEquals(summary.status, { "200": 1000, "410": 2000 }, `--workers ${workers}`);
+      const stats = await (await fetch(`${base}/stats`)).json();
+      assertEquals(stats.coupons, { total: 1000, issued: 1000, left: 0, users: 1000 });
+      assertEquals(stats.routes["/coupons"], { "200": 1000, "410": 2000 });
+      // A user who got one asks again, in whichever isolate: 409 with that coupon; one who did
+      // not: 410. Which users got one, /stats does not say: ask them all again.
+      const again = await Promise.all(
+        Array.from({ length: 3000 }, async (_, i) => {
+          const r = await fetch(`${base}/coupons`, {
+            method: "POST",
+            headers: { "x-user": `user-${i}` },
+          });
+          return { status: r.status, body: await r.json() };
+        }),
+      );
+      const held = again.filter((r) => r.status === 409).map((r) => r.body.coupon as number);
+      assertEquals(held.length, 1000);
+      assertEquals(new Set(held).size, 1000);
+      assertEquals(again.filter((r) => r.status === 410).length, 2000);
+      assertEquals((await (await fetch(`${base}/stats`)).json()).coupons.users, 1000);
+    } finally {
+      const { code } = await srv.stop();
+      assertEquals(code, 0);
+    }
   }
 });
 
