@@ -63,3 +63,11 @@ Deno.test("seed 4: a VU ramp against 1 and 2 CPU-limited servers behind nginx", 
   assertTable(out, ["source (nGrinder, 99 VUs)", "tpsdemo"], 2);
   assertOk(/1 server +TPS bends first.*TPS bends at/.test(out), out);
 });
+
+Deno.test("seed 3: coupons on one Redis node (and a 3-node cluster), exact from /stats", async () => {
+  const out = await quick("3_coupons.ts");
+  assertTable(out, ["store", "source", "capacity", "Redis CPU per request"], 1);
+  assertTable(out, ["store", "sale at", "/stats issued", "exact"], 1);
+  assertOk(/^1 Redis node .* yes$/m.test(out), `the sale was not exact:\n${out}`);
+  assertOk(out.includes("Where does the cluster win?"), out);
+});
