@@ -37,6 +37,18 @@ function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 
+/** A free port for a cluster node, whose bus port (+10000) is free and valid too. */
+function clusterPort(): number {
+  for (;;) {
+    const p = freePort();
+    if (p > 55_000) continue;
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port: p + 10_000 }).close();
+      return p;
+    } catch { /* taken: another */ }
+  }
+}
+
 /** Starts redis-server on `port` (no persistence: each setup starts empty). */
 async function redis(
   procs: Processes,
@@ -132,7 +144,7 @@ await withProcesses(async (procs) => {
       flush: async () => void await procs.run("redis-cli", cli, ["-p", String(one), "flushall"]),
     });
     if (cluster) {
-      const ports = [freePort(), freePort(), freePort()];
+      const ports = [clusterPort(), clusterPort(), clusterPort()];
       const nodes = [];
       for (const p of ports) {
         nodes.push(
