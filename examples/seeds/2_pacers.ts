@@ -142,13 +142,20 @@ await withProcesses(async (procs) => {
       "5",
       "converges without oscillating",
       claims[5]!.b,
-      "the dead zone holds it near, not at, what is carried",
+      "a narrower swing; still late, as it sits above",
     ],
     [
+      "5",
+      "(a fast target)",
+      claims[5]!.a,
+      "the same self-inflicted cut, which the dead zone holds",
+    ],
+    ["tpsdemo", "-", rows.at(-1)![4]!, "settles just under what 1 consumer carries, sends on time"],
+    [
       "tpsdemo",
-      "-",
-      rows.at(-1)![4]!,
-      "finds what 1 consumer carries; its sends stay on their slots",
+      "(a fast target)",
+      rows.at(-1)![3]!,
+      "a fixed rate, met; the pacer has a Worker of its own",
     ],
   ]);
 });
