@@ -146,6 +146,20 @@ Deno.test("usage: a repeated flag, and --junit without a threshold, exit 2", asy
     [["run", "--url", "http://a/", "--url", "http://b/"], "'--url' given twice"],
     [["run", "--rate", "5", "--rate-limit", "6"], "'--rate' and '--rate-limit' given twice"],
     [["run", "--junit", "/tmp/x.xml"], "'--junit /tmp/x.xml' writes the thresholds' outcomes"],
+    [
+      ["run", "--threshold", "p99<1s", "--junit", "/nonexistent/x.xml"],
+      "'--junit' must be a file that can be written",
+    ],
+    [["run", "--data-order", "queue"], "'--data-order' must be with --data FILE.csv"],
+    [["run", "--method", "FOO"], "'--method' must be one of GET, HEAD, POST"],
+    [
+      ["run", "--url", "https://a.test:8443/", "--connect-to", "b.test:8443:127.0.0.1:1"],
+      "'--connect-to' must be an entry for the URL's a.test:8443",
+    ],
+    [
+      ["report", "/dev/null", "--html", "/nonexistent/r.html"],
+      "'--html' must be a file that can be written",
+    ],
   ]);
 });
 

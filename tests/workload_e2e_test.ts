@@ -143,6 +143,9 @@ Deno.test("--data-order queue: each row once, and the run ends when they run out
   const s = JSON.parse(stdout.trim().split("\n").at(-1)!);
   assertEquals(s.stopped_by, "data");
   assertEquals(s.requests.sent, 7);
+  // The rows were all it could ask for: every one sent is the whole of it.
+  assertEquals([s.asked.requests, s.achieved_pct], [7, 100]);
+  assertOk(s.bottleneck.stage !== "client", s.bottleneck.advice);
   assertEquals(
     rec.seen.map((r) => r.path).sort(),
     [1, 2, 3, 4, 5, 6, 7].map((i) => `/users/u${i}`),

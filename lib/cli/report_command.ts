@@ -60,6 +60,20 @@ export async function reportCommand(args: string[]): Promise<number> {
   if (v.junit !== undefined && syntax.thresholds.length === 0) {
     throw Gates.junitAlone("report", v.junit);
   }
+  // The files it writes can be written: found out before anything is printed.
+  for (const [flag, path] of [["--html", v.html], ["--junit", v.junit]] as const) {
+    if (path === undefined) continue;
+    try {
+      Deno.writeTextFileSync(path, "");
+    } catch (err) {
+      throw UsageError.invalid(
+        "report",
+        flag,
+        path,
+        `a file that can be written (${(err as Error).name})`,
+      );
+    }
+  }
   const read: ReportFile[] = [];
   for (const file of files) {
     try {

@@ -70,6 +70,19 @@ export async function runCommand(args: string[]): Promise<number> {
   if (v.junit !== undefined && gates.thresholds.length === 0) {
     throw Gates.junitAlone("run", v.junit);
   }
+  // The JUnit file can be written: found out now, not after the run.
+  if (v.junit !== undefined) {
+    try {
+      Deno.writeTextFileSync(v.junit, "");
+    } catch (err) {
+      throw UsageError.invalid(
+        "run",
+        "--junit",
+        v.junit,
+        `a file that can be written (${(err as Error).name})`,
+      );
+    }
+  }
   // One socket per consumer (two with the embedded server in this process), plus room for the
   // runtime's own: past the open-file limit Deno would fail mid-run (or abort with a panic).
   const perConsumer = v.url === undefined ? 2 : 1;

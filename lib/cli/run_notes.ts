@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Summary } from "../results/mod.ts";
+import { type Summary, unreachable } from "../results/mod.ts";
 import type { RunConfig } from "../client/run.ts";
 
 /** Exit code of a run stopped by Ctrl-C before its planned end, or killed (128 + SIGINT). */
@@ -67,5 +67,5 @@ export function nothingMeasured(s: Summary): string | undefined {
   if (s.requests.sent === 0 || Object.keys(s.status).length > 0) return undefined;
   const kinds = Object.entries(s.error_kinds).map(([k, v]) => `${k}: ${v}`).join(", ");
   return `no response came back from ${s.url} (${kinds || "none ended"}); nothing was measured: ` +
-    "is the target running and reachable at that address?";
+    unreachable(s.error_kinds as Record<string, number>);
 }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { METHODS } from "../workload/mod.ts";
 import { connectionFlags } from "./run_tls.ts";
 import type { RequestSpec } from "../client/http/mod.ts";
 import type { RunConfig } from "../client/run.ts";
@@ -37,7 +38,7 @@ function fail(flag: string, value: string, allowed: string): never {
 export function configFromFlags(v: RunFlags, target: URL): RunConfig {
   let url = target;
   const method = v.method.toUpperCase();
-  if (!/^[A-Z]{1,20}$/.test(method)) fail("--method", v.method, "an HTTP method");
+  if (!METHODS.includes(method)) fail("--method", v.method, `one of ${METHODS.join(", ")}`);
   const headers: [string, string][] = v.header.map((h) => {
     const i = h.indexOf(":");
     const name = i > 0 ? h.slice(0, i).trim() : "";

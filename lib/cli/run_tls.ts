@@ -81,6 +81,15 @@ export function connectionFlags(flags: RunFlags, url: URL): ConnectionFlags {
       connectTo = { hostname: m![3]!.replace(/^\[|\]$/g, ""), port: Number(m![4]) };
     }
   }
+  // An entry that matches no target would be ignored: say so (the placeholder URL of a targets
+  // file, host "x", is checked again once the targets' origin is known).
+  if (v["connect-to"].length > 0 && !connectTo && url.hostname !== "x") {
+    fail(
+      "--connect-to",
+      v["connect-to"].join(","),
+      `an entry for the URL's ${url.hostname}:${port} (HOST:PORT:ADDR:PORT)`,
+    );
+  }
   if (connectTo && cert && url.protocol === "https:") {
     fail(
       "--connect-to",

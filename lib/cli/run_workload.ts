@@ -37,7 +37,9 @@ function readText(flag: string, path: string): string {
 /** A workload mistake as a usage error: one line, the file and line first. */
 function usage(flag: string, value: string, err: unknown): never {
   if (!(err instanceof WorkloadError) && !(err instanceof RangeError)) throw err;
-  throw new UsageError(`Cannot start run: '${flag}' ${(err as Error).message}`, {
+  // A message placed at the flag itself names it once.
+  const text = (err as Error).message.replace(new RegExp(`^${flag}: `), "");
+  throw new UsageError(`Cannot start run: '${flag}' ${text}`, {
     flag,
     value,
     allowed: "see 'Realistic workloads' in the README",
@@ -55,6 +57,9 @@ export function workloadFromFlags(
   request: { method: string; headers: [string, string][]; body?: Uint8Array },
   shard?: { index: number; count: number },
 ): Workload | undefined {
+  if (v.data === undefined && v["data-order"] !== "sequence") {
+    throw UsageError.invalid("run", "--data-order", v["data-order"], "with --data FILE.csv");
+  }
   let data: DataSource | undefined;
   if (v.data !== undefined) {
     const text = readText("--data", v.data);

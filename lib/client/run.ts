@@ -201,7 +201,9 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
     totals: recorder.totals(liveNow()),
     durationMs: stoppedAt - (activeFrom ?? stoppedAt),
     // Tick n falls due when the integral passes n (tick 0 at the start): ticks due by the stop.
-    asked: closedLoop ? null : Math.ceil(steering.askedBy(stoppedAt) - 1e-6),
+    asked: closedLoop
+      ? null
+      : Math.min(Math.ceil(steering.askedBy(stoppedAt) - 1e-6), dataRows(config)),
     evidence: trace.evidence(recorder.earlyLatencyMs),
     killed: life.killed,
     drainMs: now() - stoppedAt,
@@ -252,4 +254,12 @@ function liveGauges(
 /** Per-target counters of `n` targets, at zero. */
 function byTarget(n: number): { scheduled: number[]; sent: number[] } {
   return { scheduled: new Array(n).fill(0), sent: new Array(n).fill(0) };
+}
+
+/** The requests a queue of rows can carry (each row once; this shard's share): no more is asked. */
+function dataRows(config: RunConfig): number {
+  const data = config.workload?.data;
+  if (data?.order !== "queue") return Infinity;
+  const { index = 0, count = 1 } = config.shard ?? {};
+  return Math.max(0, Math.ceil((data.size - index) / count));
 }

@@ -22,6 +22,7 @@ export type ErrorKind =
   | "reset"
   | "timeout"
   | "tls"
+  | "dns"
   | "bad_response"
   | "cancelled"
   | "other";

@@ -87,9 +87,9 @@ export function summaryTable(s: Summary): string {
       "scheduled",
       `${a.scheduled} = sent ${a.sent} + not sent ${notSent}` +
       // Ticks the pacer held back: it waits while the queue is full (backpressure).
-      (s.asked && s.asked.requests - a.scheduled >= 1
-        ? `; ${Math.round(s.asked.requests - a.scheduled)} more asked were never released ` +
-          "(the pacer waited on a full queue)"
+      (s.asked && s.asked.requests - a.scheduled > Math.max(1, 0.005 * s.asked.requests)
+        ? `; ${Math.round(s.asked.requests - a.scheduled)} more asked, never released ` +
+          "(the pacer fell behind: a full queue holding it back, or a busy client)"
         : ""),
     ],
     [

@@ -64,6 +64,15 @@ export interface VerdictInput {
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const pct = (x: number) => `${r1(x * 100)}%`;
 
+/** What to check when nothing answered, from how the requests failed. */
+export function unreachable(kinds: Record<string, number>): string {
+  if (kinds.tls) return "the TLS handshake failed: see the 'tls:' line above (--cacert, the name)";
+  if (kinds.dns) return "its name does not resolve: check the URL's host (or use --connect-to)";
+  if (kinds.timeout && !kinds.refused) return "it never answered within --timeout";
+  if (kinds.refused) return "nothing accepts connections there: is it running at that URL?";
+  return "see the error line above";
+}
+
 /** A queue built at the target: its latency climbed well past its first responses'. */
 function queueing(m: VerdictInput): { from: number; to: number } | undefined {
   const from = m.evidence?.early_latency_ms, to = m.evidence?.tail.latency_p50_ms;
@@ -102,12 +111,21 @@ export function verdict(m: VerdictInput): Bottleneck {
     };
   }
   const failed = f.overload + f.request + f.other + f.check;
+  if (m.answered === 0 && failed === 0 && f.cancelled > 0) {
+    return {
+      stage: "unknown",
+      figure: `no response came back before the stop (${f.cancelled} cancelled)`,
+      advice: `cannot tell: no response came back before ${
+        byUser ? "you stopped it" : "the run stopped"
+      } (${f.cancelled} in flight were cancelled)`,
+    };
+  }
   if (m.answered === 0 && failed > 0) {
     const detail = [f.overloadDetail, f.otherDetail].filter(Boolean).join(", ");
     return {
       stage: "target",
       figure: `no response came back (${detail})`,
-      advice: `the target: no request got a response (${detail}); is it running at that URL?`,
+      advice: `the target: no request got a response (${detail}); ${unreachable(m.failures)}`,
     };
   }
   // CPU jobs past the cores starve the whole machine (a target on it too): they come first.
@@ -175,6 +193,23 @@ export function verdict(m: VerdictInput): Bottleneck {
   }
   const adaptive = m.adaptiveRate !== undefined;
   const ceiling = m.ceiling ?? m.askedRate;
+  const tail = m.evidence?.tail;
+  const busy = tail ? tail.busy_pct >= 90 || tail.queue >= 1 : false;
+  // The controller also cuts for the client's own lateness: with its consumers idle and its sends
+  // late, the rate it settled at is the client's, not the target's.
+  if (adaptive && m.adaptiveRate! < 0.95 * ceiling && !busy && m.sendLatenessP99Us > 10_000) {
+    return {
+      stage: "client",
+      flag: "--precision",
+      figure: `--adaptive settled at ${r1(m.adaptiveRate!)}/s of ${r1(ceiling)}/s with sends ` +
+        `late by ${r1(m.sendLatenessP99Us / 1000)} ms (p99) and the consumers idle`,
+      advice: `the client itself: --adaptive settled at ${r1(m.adaptiveRate!)}/s because its own ` +
+        `sends ran late (p99 ${
+          r1(m.sendLatenessP99Us / 1000)
+        } ms) while its consumers were idle; ` +
+        "give it a core (--precision coarse spends least), or split the load in shards",
+    };
+  }
   if (adaptive && m.adaptiveRate! < 0.95 * ceiling) {
     return {
       stage: "target",
@@ -185,7 +220,6 @@ export function verdict(m: VerdictInput): Bottleneck {
     };
   }
   const q = queueing(m);
-  const tail = m.evidence?.tail;
   // The target fell behind: fewer answers than requests in the steady state, its latency up.
   if (q && tail && tail.seconds > 0 && tail.answered < 0.9 * tail.sent) {
     const answered = tail.answered / tail.seconds;
@@ -206,7 +240,6 @@ export function verdict(m: VerdictInput): Bottleneck {
   }
   const short = !m.closedLoop && m.sentRate < 0.95 * m.askedRate &&
     (!adaptive || m.sendLatenessP99Us > 10_000);
-  const busy = tail ? tail.busy_pct >= 90 || tail.queue >= 1 : false;
   const littles = m.latencyMeanMs > 0 ? m.consumers / (m.latencyMeanMs / 1000) : Infinity;
   if (m.vus && m.latencyMeanMs > 0) return byDesign(m, m.vus);
   if (m.closedLoop && m.latencyMeanMs > 0) {
@@ -261,7 +294,9 @@ export function verdict(m: VerdictInput): Bottleneck {
         } ms); give it a core (--precision coarse spends least), or split the load in shards`,
     };
   }
-  const errors = failed === 0 ? "no errors" : `${failed} errors`;
+  const errors = failed === 0
+    ? (f.cancelled > 0 ? `no errors but ${f.cancelled} cancelled by the stop` : "no errors")
+    : `${failed} errors`;
   const stopped = byUser ? `; stopped by you${stopNote}` : "";
   if (adaptive) {
     return {

@@ -24,7 +24,9 @@ import type { RequestWriter } from "../../workload/mod.ts";
  */
 export type SendOutcome =
   & Pick<Result, "sentAt" | "doneAt" | "status" | "bytes" | "error" | "message">
-  & Partial<Pick<Result, "seq" | "target" | "body" | "connectMs" | "tlsMs" | "ttfbMs">>;
+  & Partial<
+    Pick<Result, "seq" | "target" | "body" | "newConnection" | "connectMs" | "tlsMs" | "ttfbMs">
+  >;
 
 /** One connection's worth of requests, one at a time. */
 export interface HttpConnection {
@@ -144,8 +146,10 @@ export class RawHttpConnection implements HttpConnection {
     if (this.#conn || this.#maxUses === 1) return; // no keep-alive: each request connects
     try {
       const d = await dial(this.#dial, this.#now);
+      // Opened before the first tick, while the process starts: counted, not timed (its phases
+      // would be the start-up's, not the target's).
       if (this.#conn) d.conn.close();
-      else [this.#conn, this.#opened] = [d.conn, d];
+      else [this.#conn, this.#opened] = [d.conn, { connectMs: NaN, tlsMs: NaN }];
     } catch { /* the first send reports it */ }
   }
 
@@ -187,6 +191,7 @@ export class RawHttpConnection implements HttpConnection {
           const conn = this.#conn;
           if (this.#opened) {
             // A fresh connection: its phases are this request's; its time is not service time.
+            into.newConnection = true;
             into.connectMs = this.#opened.connectMs;
             into.tlsMs = this.#opened.tlsMs;
             this.#opened = undefined;

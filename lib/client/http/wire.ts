@@ -66,6 +66,9 @@ export function classifyError(err: unknown): ErrorKind {
   ) return "reset";
   if (err instanceof Deno.errors.TimedOut) return "timeout";
   const text = String(err);
+  if (/lookup address|name or service not known|dns error|no address associated/i.test(text)) {
+    return "dns";
+  }
   if (/refused/i.test(text)) return "refused";
   if (/reset|broken pipe|closed/i.test(text)) return "reset";
   return "other";

@@ -48,6 +48,8 @@ export interface Result {
   judged: "ok" | "http_error" | "check_failed" | undefined;
   /** The response's body, kept for a check until the check ran (a view into the parser's). */
   body: Uint8Array | undefined;
+  /** Whether the request went on a connection opened for it (or the first on one opened ahead). */
+  newConnection: boolean;
   /** On a new connection: its TCP connect and TLS handshake, ms (NaN when reused or plain). */
   connectMs: number;
   tlsMs: number;
@@ -95,6 +97,7 @@ export function newResult(seq: number, scheduledAt: number, releasedAt: number):
     target: 0,
     judged: undefined,
     body: undefined,
+    newConnection: false,
     connectMs: NaN,
     tlsMs: NaN,
     ttfbMs: NaN,
@@ -140,6 +143,7 @@ export class ResultPool {
       r.ttfbMs =
         NaN;
     r.status = r.bytes = r.target = 0;
+    r.newConnection = false;
     r.error =
       r.message =
       r.judged =

@@ -133,8 +133,8 @@ export class Window {
     c.results++;
     this.pacerLateness.recordValue(Math.max(0, Math.round((r.releasedAt - r.scheduledAt) * 1000)));
     this.sendLateness.recordValue(Math.max(0, Math.round((r.sentAt - r.scheduledAt) * 1000)));
+    if (r.newConnection) this.connections++;
     if (r.connectMs === r.connectMs) {
-      this.connections++;
       this.connect.recordValue(Math.max(1, Math.round(r.connectMs * 1000)));
       if (r.tlsMs === r.tlsMs) this.tls.recordValue(Math.max(1, Math.round(r.tlsMs * 1000)));
     }
