@@ -10,6 +10,7 @@
 import { settlesWithin } from "../lib/clock.ts";
 import type { ServerSettings, SharedStore } from "./settings.ts";
 import { epochMs, type ServerState, type StatsSnapshot } from "./shared_state.ts";
+import { ClusterUnreachable, openStore, StoreRefused } from "./store_open.ts";
 
 /** Main → server isolate. */
 export type ServerIsolateIn =
@@ -62,7 +63,7 @@ export interface IsolatesOptions {
   inThisThread?: boolean;
   /** Where `--log` lines go when serving in this thread (Workers write to their stderr). */
   log?: (line: string) => void;
-  /** One line when the shared store (`--redis`) goes away or comes back. */
+  /** One line when the shared store (`--redis`, a node of `--redis-cluster`) goes away or back. */
   warn?: (line: string) => void;
 }
 
@@ -71,20 +72,7 @@ export class AddrInUse extends Error {
   override name = "AddrInUse";
 }
 
-/** `--redis`'s Redis refused the connection (its password or database): `serve` names the flag. */
-export class StoreRefused extends Error {
-  override name = "StoreRefused";
-  /** The URL, its password hidden. */
-  readonly url: string;
-  /** What Redis answered. */
-  readonly answer: string;
-
-  constructor(url: string, answer: string) {
-    super(`Redis at ${url} refused the connection (${answer})`);
-    this.url = url;
-    this.answer = answer;
-  }
-}
+export { ClusterUnreachable, StoreRefused };
 
 function next(worker: Worker): Promise<ServerIsolateOut> {
   return new Promise((resolve) => {
@@ -104,27 +92,19 @@ export const dashboard = async (): Promise<string> =>
 const FLUSH_MS = 200;
 
 /**
- * With `--redis`: this process's store (it warns), flushing the counters of every isolate (they
- * share `state`) every {@linkcode FLUSH_MS} from `start`; `close` flushes a last time (and takes
- * this process out of the live ones). It waits for the first connection (at most about 1 s), so
- * a server says it listens once it can issue coupons, and refuses to start when Redis refuses
- * the connection (a wrong password or database).
+ * With `--redis` or `--redis-cluster`: this process's store (it warns), flushing the counters of
+ * every isolate (they share `state`) every {@linkcode FLUSH_MS} from `start`; `close` flushes a
+ * last time (and takes this process out of the live ones). It waits for the first connection,
+ * so a server says it listens once it can issue coupons (`store_open.ts` says what it refuses).
  */
 async function sharedStore(state: ServerState, options: IsolatesOptions) {
-  const url = options.settings.redis;
-  if (!url) return undefined;
-  const { RedisStore } = await import("./redis_store.ts");
-  const store = new RedisStore(url, {
+  const store = await openStore(options.settings, {
     coupons: state.snapshot().coupons.total,
-    prefix: options.settings.redisPrefix,
     warn: options.warn,
+    first: true,
   });
+  if (!store) return undefined;
   const flush = (last = false) => store.flush(state.snapshot(), epochMs(), last).catch(() => {});
-  const wrong = await store.connected();
-  if (wrong?.refused !== undefined) {
-    store.close();
-    throw new StoreRefused(store.url, wrong.refused);
-  }
   let timer: ReturnType<typeof setInterval> | undefined;
   return {
     store,

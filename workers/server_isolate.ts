@@ -11,11 +11,11 @@
 import { settlesWithin } from "../lib/clock.ts";
 import { dashboard, type ServerIsolateIn, type ServerIsolateOut } from "../server/isolates.ts";
 import { listen } from "../server/listen.ts";
-import type { SharedStore } from "../server/settings.ts";
 import { ServerState } from "../server/shared_state.ts";
+import { type OpenStore, openStore } from "../server/store_open.ts";
 
 let server: Deno.HttpServer<Deno.NetAddr> | undefined;
-let store: { close(): void } & SharedStore | undefined;
+let store: OpenStore | undefined;
 const post = (m: ServerIsolateOut) => self.postMessage(m);
 const encoder = new TextEncoder();
 const log = (line: string) => Deno.stderr.writeSync(encoder.encode(line + "\n"));
@@ -25,14 +25,9 @@ self.onmessage = async (e: MessageEvent<ServerIsolateIn>) => {
   if (msg.type === "start") {
     try {
       const state = ServerState.attach(msg.buffer, msg.usersBuffer);
-      // With --redis, a connection of this isolate's own (the main thread flushes and warns).
-      if (msg.settings.redis) {
-        const { RedisStore } = await import("../server/redis_store.ts");
-        store = new RedisStore(msg.settings.redis, {
-          coupons: state.snapshot().coupons.total,
-          prefix: msg.settings.redisPrefix,
-        });
-      }
+      // With --redis or --redis-cluster, a connection of this isolate's own (the main thread
+      // flushes and warns).
+      store = await openStore(msg.settings, { coupons: state.snapshot().coupons.total });
       server = listen(msg.settings, state, { ...msg, log, dashboard, store });
       post({ type: "listening", port: server.addr.port });
     } catch (err) {

@@ -7,7 +7,13 @@
  * @module
  */
 
-import { AddrInUse, type Isolates, startIsolates, StoreRefused } from "../../server/isolates.ts";
+import {
+  AddrInUse,
+  ClusterUnreachable,
+  type Isolates,
+  startIsolates,
+  StoreRefused,
+} from "../../server/isolates.ts";
 import { ServerState, type StatsSnapshot } from "../../server/shared_state.ts";
 import { parseFlags, UsageError } from "./flags.ts";
 import { checkWorkers, SERVE_FLAGS, SERVE_HELP, settingsFromFlags } from "./serve_flags.ts";
@@ -134,7 +140,8 @@ async function sharedCoupons(iso: Isolates): Promise<SharedCoupons | undefined> 
 /**
  * Why `serve` cannot start, as main.ts prints it (`tpsdemo: …`): a {@linkcode UsageError} (exit
  * 2) naming the flag when `--host`, `--port` or `--redis` cannot be used here, an Error (exit 1)
- * when the port is taken or anything else went wrong.
+ * when the port is taken, the Redis Cluster of `--redis-cluster` cannot be reached, or anything
+ * else went wrong.
  *
  * @example
  * ```ts
@@ -157,6 +164,13 @@ export function startError(err: unknown, hostname: string, port: number): Error 
     return new Error(
       `Cannot start serve: port ${port} is already in use on ${hostname}; stop what holds it, ` +
         "or choose another port ('--port 0' picks a free one)",
+    );
+  }
+  if (err instanceof ClusterUnreachable) {
+    // Well-formed, but not there (as a busy port): exit 1, naming the flag and the nodes.
+    return new Error(
+      `Cannot start serve: the Redis Cluster of '--redis-cluster' ${err.problem}; start it, or ` +
+        `name its nodes (${err.store.replace("Redis Cluster at ", "")})`,
     );
   }
   if (err instanceof StoreRefused) {

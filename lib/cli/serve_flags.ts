@@ -110,11 +110,17 @@ export const SERVE_FLAGS = {
     valueName: "URL",
     help: "Share coupons and /stats with every server on this Redis (redis://host:6379)",
   },
+  "redis-cluster": {
+    type: "string",
+    valueName: "HOST:PORT,…",
+    help: "Share coupons and /stats on this Redis Cluster (any of its nodes), the stock split " +
+      "over its masters",
+  },
   "redis-prefix": {
     type: "string",
     default: "tpsdemo:",
     valueName: "PREFIX",
-    help: "Key prefix in that Redis",
+    help: "Key prefix in that Redis or Redis Cluster",
   },
 } as const satisfies FlagSpecs;
 
@@ -155,7 +161,61 @@ export function settingsFromFlags(v: ServeFlags): ServerSettings {
     maxBodyBytes: v["max-body"],
     log: v.log,
     ...(v.redis !== undefined ? { redis: redisUrl(v.redis), redisPrefix: v["redis-prefix"] } : {}),
+    ...(v["redis-cluster"] !== undefined ? redisCluster(v) : {}),
   };
+}
+
+/**
+ * `--redis-cluster`: one store, not two (`--redis` too is a usage error), its nodes as
+ * `HOST:PORT[,HOST:PORT…]`, and a prefix without `{` or `}` (the keys' hash tags follow it).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseFlags } from "./flags.ts";
+ * const settings = (...args: string[]) => settingsFromFlags(parseFlags("serve", args, SERVE_FLAGS));
+ * assert.deepEqual(settings("--redis-cluster", "10.0.0.1:7000,[::1]:7001").redisCluster, [
+ *   "10.0.0.1:7000",
+ *   "[::1]:7001",
+ * ]);
+ * assert.throws(() => settings("--redis-cluster", "10.0.0.1"), /HOST:PORT/);
+ * assert.throws(
+ *   () => settings("--redis-cluster", "a:1", "--redis", "redis://a:2"),
+ *   /'--redis' and '--redis-cluster' name two stores/,
+ * );
+ * ```
+ */
+function redisCluster(v: ServeFlags): Pick<ServerSettings, "redisCluster" | "redisPrefix"> {
+  const text = v["redis-cluster"]!;
+  if (v.redis !== undefined) {
+    throw new UsageError(
+      "Cannot start serve: '--redis' and '--redis-cluster' name two stores; give one",
+      { flag: "--redis-cluster", value: text, allowed: "without --redis" },
+    );
+  }
+  const nodes = text.split(",");
+  const ok = nodes.every((node) => {
+    const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(node);
+    return m !== null && Number(m[2]) >= 1 && Number(m[2]) <= 65535;
+  });
+  if (!ok) {
+    throw UsageError.invalid(
+      "serve",
+      "--redis-cluster",
+      text,
+      "HOST:PORT[,HOST:PORT…], nodes of the cluster (127.0.0.1:7000,127.0.0.1:7001; [::1]:7000)",
+    );
+  }
+  const prefix = v["redis-prefix"];
+  if (/[{}]/.test(prefix)) {
+    throw UsageError.invalid(
+      "serve",
+      "--redis-prefix",
+      prefix,
+      "a prefix without { or } with --redis-cluster (the keys' hash tags follow it)",
+    );
+  }
+  return { redisCluster: nodes, redisPrefix: prefix };
 }
 
 /**
