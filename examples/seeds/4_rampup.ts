@@ -11,15 +11,25 @@
  * @module
  */
 
-import { fmt, freePort, type Json, need, printTable, QUICK, withProcesses } from "./_seed.ts";
+import {
+  fmt,
+  freePort,
+  type Json,
+  need,
+  printTable,
+  QUICK,
+  type Started,
+  withProcesses,
+} from "./_seed.ts";
 
 const html = Deno.args.includes("--html") ? Deno.args[Deno.args.indexOf("--html") + 1] : undefined;
-/** The ramp: 2 VUs more every step (the nGrinder ramp-up), its intervals, those left out. */
-const [STAGES, INTERVAL, SKIP] = QUICK ? ["2..12vu/2@1s", "500ms", 1] : ["2..24vu/2@3s", "1s", 1];
+/** The ramp: 4 VUs more every step (the nGrinder ramp-up), its intervals, those left out. */
+const [STAGES, INTERVAL, SKIP] = QUICK ? ["4..24vu/4@1s", "500ms", 1] : ["4..48vu/4@3s", "1s", 1];
 /**
  * What each VU does, over and over: a 50 ms wait at the server (`/api/work`, as a database call
  * would be) and 0.5 ms of its CPU (`/slow` under `serve --compute 500us`). Held to 5% of a core,
- * a server's CPU runs out at about 150 requests/s: the ramp finds where.
+ * a server's CPU runs out at about 150 requests/s: the ramp finds where. The two are mixed at
+ * random (`--mix random`): in turn, nginx's round robin would send every `/slow` to one server.
  */
 const targets = (origin: string) =>
   `GET ${origin}/api/work?latency=50ms&jitter=5ms\n\nGET ${origin}/slow\n`;
@@ -64,13 +74,20 @@ function bySteps(lines: Json[]): { vus: number; tps: number; mtt: number; errors
   }));
 }
 
-/** The VU count after which TPS never rose more than 10% above its own; undefined if none. */
-function bend(steps: { vus: number; tps: number }[]): number | undefined {
-  for (let i = 0; i < steps.length - 1; i++) {
-    const later = Math.max(...steps.slice(i + 1).map((s) => s.tps));
-    if (later < 1.1 * steps[i]!.tps) return steps[i]!.vus;
-  }
-  return undefined;
+/**
+ * Where TPS bends: its plateau is the median TPS of the ramp's last third, and the bend the first
+ * VU count whose TPS (a 3-step mean, against cpulimit's stop-and-go) is within 10% of it: past
+ * it, more VUs add less than 10%. No bend when the last third still climbs by more than 10%.
+ */
+function bend(steps: { vus: number; tps: number }[]): { vus?: number; plateau: number } {
+  const tps = steps.map((s) => s.tps);
+  const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
+  const smooth = tps.map((_, i) => mean(tps.slice(Math.max(0, i - 1), i + 2)));
+  const n = Math.max(2, Math.floor(tps.length / 3));
+  const last = tps.slice(-n).sort((x, y) => x - y);
+  const plateau = (last[Math.floor((n - 1) / 2)]! + last[Math.ceil((n - 1) / 2)]!) / 2;
+  if (smooth.at(-1)! > 1.1 * smooth[tps.length - n]!) return { plateau };
+  return { vus: steps[smooth.findIndex((v) => v >= 0.9 * plateau)]?.vus, plateau };
 }
 
 await withProcesses(async (procs) => {
@@ -86,9 +103,15 @@ await withProcesses(async (procs) => {
       await procs.serve(["--compute", "500us"], "serve 1"),
       await procs.serve(["--compute", "500us"], "serve 2"),
     ];
-    for (const s of servers) {
-      procs.start(`cpulimit ${s.pid}`, cpulimit, ["-p", String(s.pid), "-l", "5"]);
-    }
+    // Each run starts fresh limiters (a limiter that throttled one run is slow to let go).
+    let limiters: Started[] = [];
+    const limit = async () => {
+      for (const l of limiters) await procs.stop(l);
+      for (const s of servers) Deno.kill(s.pid, "SIGCONT"); // never leave one stopped
+      limiters = servers.map((s) =>
+        procs.start(`cpulimit ${s.pid}`, cpulimit, ["-p", String(s.pid), "-l", "5"])
+      );
+    };
     const [one, two] = [freePort(), freePort()];
     await Deno.mkdir(`${dir}/t`);
     await Deno.writeTextFile(
@@ -108,11 +131,22 @@ await withProcesses(async (procs) => {
     const runs: { name: string; steps: ReturnType<typeof bySteps>; file: string }[] = [];
     for (const [name, port] of [["1 server", one], ["2 servers", two]] as const) {
       const file = `${dir}/${name.replace(" ", "-")}.ndjson`;
+      await limit();
       await Deno.writeTextFile(`${dir}/targets-${port}.txt`, targets(`http://127.0.0.1:${port}`));
       const args = ["run", "--targets", `${dir}/targets-${port}.txt`, "--stages", STAGES];
-      console.error(`seed 4: ${name}: tpsdemo ${args.join(" ")} --work-time 0`);
+      console.error(`seed 4: ${name}: tpsdemo ${args.join(" ")} --work-time 0 --mix random`);
       const { lines } = await procs.tpsdemo([
-        ...[...args, "--work-time", "0", "--interval", INTERVAL, "--timeout", "10s"],
+        ...[
+          ...args,
+          "--work-time",
+          "0",
+          "--mix",
+          "random",
+          "--interval",
+          INTERVAL,
+          "--timeout",
+          "10s",
+        ],
         ...["--json", "--out", file],
       ]);
       runs.push({ name, steps: bySteps(lines), file });
@@ -123,7 +157,7 @@ await withProcesses(async (procs) => {
     }
     const [a, b] = runs as [(typeof runs)[0], (typeof runs)[0]];
     console.log(
-      `\nA VU ramp (${STAGES}: 2 more virtual users every step) through nginx to ` +
+      `\nA VU ramp (${STAGES}: 4 more virtual users every step) through nginx to ` +
         `tpsdemo serve, each server under cpulimit -l 5; each VU alternates a 50 ms wait and ` +
         `0.5 ms of the server's CPU. Per step, from its intervals (the first left out):\n`,
     );
@@ -142,24 +176,33 @@ await withProcesses(async (procs) => {
         ];
       }),
     );
-    const said = (r: typeof a) => {
-      const v = bend(r.steps);
-      const mtts = r.steps.map((s) => s.mtt);
-      const top = Math.max(...r.steps.map((s) => s.tps));
-      return `TPS bends at ${v === undefined ? "none within the ramp" : `${v} VUs`}` +
-        ` (at most ${fmt(top, 0)}/s); MTT ${fmt(Math.min(...mtts))}-${fmt(Math.max(...mtts))} ms`;
+    const mttRange = (r: typeof a): [number, number] => {
+      const m = r.steps.map((s) => s.mtt);
+      return [Math.min(...m), Math.max(...m)];
     };
-    console.log("\nWhere TPS bends (the VU count after which TPS never rose 10% above it):\n");
+    const said = (r: typeof a) => {
+      const { vus, plateau } = bend(r.steps);
+      const [lo, hi] = mttRange(r);
+      return `TPS bends at ${vus === undefined ? "none within the ramp" : `${vus} VUs`}` +
+        ` (plateau ${fmt(plateau, 0)}/s); MTT ${fmt(lo, 0)}-${fmt(hi, 0)} ms`;
+    };
+    console.log(
+      "\nWhere TPS bends (the first VU count within 10% of its plateau, the median TPS " +
+        "of the ramp's last third):\n",
+    );
     printTable(["", "source (nGrinder, 99 VUs)", "tpsdemo"], [
       ["1 server", "TPS bends first; MTT climbs", said(a)],
       ["2 servers", "TPS bends later; MTT steadier", said(b)],
     ]);
-    const [va, vb] = [bend(a.steps), bend(b.steps)];
+    const [ba, bb] = [bend(a.steps), bend(b.steps)];
+    const later = ba.vus !== undefined && (bb.vus === undefined || bb.vus > ba.vus);
+    const steadier = mttRange(b)[1] < mttRange(a)[1];
     console.log(
-      "\n" +
-        (va !== undefined && (vb === undefined || vb > va)
-          ? "As in the source: the second server moved the bend later."
-          : "Unlike the source, the bend did not move later with 2 servers on this run."),
+      `\nWith 2 servers: the bend ${later ? "later" : "not later"} ` +
+        `(${bb.vus ?? "none"} VUs against ${ba.vus ?? "none"}), the plateau ` +
+        `${fmt(bb.plateau / ba.plateau)}x, the MTT ${steadier ? "steadier" : "not steadier"} ` +
+        `(at most ${fmt(mttRange(b)[1], 0)} ms against ${fmt(mttRange(a)[1], 0)}): ` +
+        (later && steadier ? "as in the source." : "not all as in the source, on this run."),
     );
   } finally {
     await procs.stopAll();
