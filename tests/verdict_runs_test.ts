@@ -194,7 +194,8 @@ const CASES: Case[] = [
     deps: (clock) => ({ connect: failingTarget(clock, "refused") }),
     stage: "target",
     flag: undefined,
-    advice: /^the target: no request got a response \(refused: 200\); is it running/,
+    advice:
+      /^the target: no request got a response \(refused: 200\); nothing accepts connections there: is it running/,
   },
   {
     name: "too few consumers for a flat latency",
