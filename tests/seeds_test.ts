@@ -52,9 +52,10 @@ Deno.test("seed 2: the source's five pacers beside tpsdemo's, simulated and real
 
 Deno.test("seed 3: coupons on one Redis node (and a 3-node cluster), exact from /stats", async () => {
   const out = await quick("3_coupons.ts");
-  assertTable(out, ["store", "source", "capacity", "Redis CPU per request"], 1);
-  assertTable(out, ["store", "sale at", "/stats issued", "exact"], 1);
-  assertOk(/^1 Redis node +\d+\/s( +\d+){5} +yes$/m.test(out), `the sale was not exact:\n${out}`);
+  assertTable(out, ["store", "source", "capacity", "client a limit"], 2);
+  assertTable(out, ["store", "sale at", "/stats issued", "exact", "Redis CPU/request"], 2);
+  assertOk(/^3-node Redis Cluster +\d+\/s( +\d+){6} +yes /m.test(out), `cluster sale:\n${out}`);
+  assertOk(/^1 Redis node +\d+\/s( +\d+){6} +yes /m.test(out), `the sale was not exact:\n${out}`);
   assertOk(out.includes("Where does the cluster win?"), out);
 });
 

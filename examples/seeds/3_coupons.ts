@@ -255,15 +255,24 @@ function report(
       `delivered ${fmt(per, 0)}/s at the objectives here` +
       (single.cap.client_limited ? " (at least: tpsdemo says its client was a limit too)" : "") +
       (bound > 1.5 * per
-        ? `. Redis is not the limit on this machine, the HTTP server is: a cluster can win only ` +
-          `past about ${fmt(bound, -2)}/s, with some ${Math.ceil(bound / per)} servers like this ` +
-          `one in front of it.`
+        ? `. Not on this machine, then: ${single.cap.client_limited ? "the client and " : ""}` +
+          `the HTTP server run out before Redis does. A cluster can win only past about ` +
+          `${fmt(bound, -2)}/s, with ${Math.ceil(bound / per)} or more servers like this one ` +
+          `in front of it (and a client with cores of its own).`
         : `: Redis is near its limit, where a cluster's shards start to pay.`),
   );
   if (b) {
     console.log(
       `Measured: the 3-node cluster at ${fmt(b.cap.max_rate ?? NaN, 0)}/s against ` +
-        `${fmt(single.cap.max_rate ?? NaN, 0)}/s for one node.`,
+        `${fmt(single.cap.max_rate ?? NaN, 0)}/s for one node, with ${
+          fmt(1000 * b.redisCpuMs, 0)
+        } ` +
+        `us of Redis CPU per request over its 3 nodes against ${
+          fmt(1000 * single.redisCpuMs, 0)
+        }: ` +
+        ((b.cap.max_rate ?? 0) > 1.1 * per
+          ? "the cluster delivered more here."
+          : "behind the same server and client, sharding adds work and no capacity here."),
     );
   }
   if (!perUser) {
