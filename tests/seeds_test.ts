@@ -68,7 +68,7 @@ Deno.test("seed 4: a VU ramp against 1 and 2 CPU-limited servers behind nginx", 
 
 Deno.test("seed 5: FastAPI /slow and /cached, by Uvicorn workers, at an objective", async () => {
   const out = await quick("5_fastapi.ts");
-  assertTable(out, ["endpoint", "workers", "source expects", "capacity (p99<100ms)"], 3);
+  assertTable(out, ["endpoint", "workers", "source expects", "capacity (p95<100ms)"], 3);
   assertOk(/\/cached +1 /.test(out) && /\/slow +2 /.test(out), out);
   assertOk(out.includes("2 x cores + 1 workers"), out);
 });

@@ -24,7 +24,7 @@ import {
   withProcesses,
 } from "./_seed.ts";
 
-const SLO = "p99<100ms";
+const SLO = "p95<100ms";
 const html = Deno.args.includes("--html") ? Deno.args[Deno.args.indexOf("--html") + 1] : undefined;
 /** Each search: the endpoint, the Uvicorn workers, the first rate tried. */
 const RUNS: [string, number, number][] = QUICK
@@ -36,13 +36,23 @@ const RUNS: [string, number, number][] = QUICK
   ], ["/cached", 4, 200]];
 const STEPS = QUICK
   ? ["--warm", "300ms", "--step", "1s", "--resolution", "25"]
-  : ["--warm", "1s", "--step", "2s", "--resolution", "10"];
+  : ["--warm", "1s", "--step", "3s", "--resolution", "10"];
 
 await withProcesses(async (procs) => {
   const python = need("python3", "/usr/bin/python3");
   for (const mod of ["fastapi", "uvicorn"]) {
     const ok = await procs.run(mod, python, ["-c", `import ${mod}`]);
     if (ok.code !== 0) throw new Error(`needs Debian's python3-${mod}: run tests/needs.sh`);
+  }
+  // 20 ms of hashing, measured once (the most of three tries: this VM's cores are shared) and
+  // given to every worker, so every setting does the same work.
+  let rounds = 0;
+  for (let i = 0; i < 3; i++) {
+    const r = await procs.run("calibrate", python, [
+      `${ROOT}examples/seeds/fastapi_app.py`,
+      "--rounds",
+    ]);
+    rounds = Math.max(rounds, Number(r.stdout.trim()));
   }
   const dir = await Deno.makeTempDir({ prefix: "tpsdemo-seed-5-" });
   const results: { path: string; workers: number; cap: Json; hit?: number; file: string }[] = [];
@@ -52,13 +62,17 @@ await withProcesses(async (procs) => {
       const uv = procs.start(`uvicorn x${workers}`, python, [
         ...["-m", "uvicorn", "fastapi_app:app", "--app-dir", `${ROOT}examples/seeds`],
         ...["--workers", String(workers), "--port", String(port), "--no-access-log"],
-      ]);
+      ], { SLOW_ROUNDS: String(rounds) });
       await uv.waitFor(/Application startup complete/, 30_000, workers);
       const url = `http://127.0.0.1:${port}${path}${
         path === "/cached" ? "?key={{rand:1:10}}" : ""
       }`;
       const file = `${dir}/${path.slice(1)}-${workers}w.ndjson`;
-      const args = ["capacity", "--url", url, "--slo", SLO, "--start", String(start), ...STEPS];
+      // 16 connections from the start, so the kernel spreads them over every worker.
+      const args = [
+        ...["capacity", "--url", url, "--slo", SLO, "--start", String(start), ...STEPS],
+        ...["--consumers", "16"],
+      ];
       console.error(`seed 5: ${workers} worker(s): tpsdemo ${shell(args)}`);
       const { lines } = await procs.tpsdemo([...args, "--json", "--out", file]);
       const cap = lines.find((l) => l.type === "capacity");
@@ -97,7 +111,7 @@ await withProcesses(async (procs) => {
   });
   console.log(
     `\nFastAPI + Uvicorn on ${cores} cores (the client on the same cores), ` +
-      `tpsdemo capacity --slo '${SLO}' ${STEPS.join(" ")}:\n`,
+      `tpsdemo capacity --slo '${SLO}' ${STEPS.join(" ")} --consumers 16:\n`,
   );
   printTable([
     "endpoint",
