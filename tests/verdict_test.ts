@@ -105,6 +105,7 @@ Deno.test("verdict: each stage, from the measurements, with the flag to change",
         sentRate: 550,
         sendLatenessP99Us: 49_000,
         evidence: {
+          last_cut: "cut:client",
           early_latency_ms: 1,
           tail: {
             seconds: 2,

@@ -119,6 +119,8 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
 
   // The first tick starts the run's clock, the intervals' grid and a plan's clock.
   let activeFrom: number | undefined, firstRelease: number | undefined, lastReason: string;
+  // The controller's last cut, and why: the verdict trusts it over any guess.
+  let lastCut: string | undefined;
   const parts = { config, deps, clock, life, controller, steering, recorder, queue, consumers };
   const begin = (planStart: number, active: number, released: number) => {
     [activeFrom, firstRelease] = [active, released];
@@ -132,7 +134,10 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
       start: planStart,
       emitInterval,
       live: liveNow,
-      decided: (reason) => lastReason = reason,
+      decided: (reason) => {
+        lastReason = reason;
+        if (reason.startsWith("cut:")) lastCut = reason;
+      },
       planEnded: () => life.stop("stages"),
       stages: config.stages !== undefined,
     });
@@ -204,7 +209,10 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
     asked: closedLoop
       ? null
       : Math.min(Math.ceil(steering.askedBy(stoppedAt) - 1e-6), dataRows(config)),
-    evidence: trace.evidence(recorder.earlyLatencyMs),
+    evidence: {
+      ...trace.evidence(recorder.earlyLatencyMs),
+      ...(lastCut ? { last_cut: lastCut } : {}),
+    },
     killed: life.killed,
     drainMs: now() - stoppedAt,
     finalRate: closedLoop ? 0 : steering.rate,

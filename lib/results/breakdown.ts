@@ -47,6 +47,8 @@ export interface NameTotals extends NameCounts {
  * second half (its steady state) before the stop.
  */
 export interface Evidence {
+  /** `--adaptive`: the controller's last cut and its reason (`cut:client`, `cut:errors`, …). */
+  last_cut?: string;
   /** Median service time of the first responses, ms (the target before any queue built). */
   early_latency_ms: number | null;
   tail: {
