@@ -130,7 +130,7 @@ await withProcesses(async (procs) => {
   const cli = need("redis-tools", "/usr/bin/redis-cli");
   const help = (await procs.tpsdemo(["serve", "--help"])).stdout;
   const cluster = help.includes("--redis-cluster");
-  const dir = await Deno.makeTempDir({ prefix: "tpsdemo-seed-3-" });
+  const dir = await procs.tempDir("tpsdemo-seed-3-");
   const setups: Setup[] = [];
   try {
     const one = freePort();
@@ -190,8 +190,7 @@ await withProcesses(async (procs) => {
     for (const s of setups) results.push({ s, ...await measure(procs, s, perUser) });
     report(results, cluster, perUser);
   } finally {
-    await procs.stopAll();
-    await Deno.remove(dir, { recursive: true });
+    await procs.stopAll(); // and the temporary folder
   }
 });
 

@@ -97,7 +97,7 @@ await withProcesses(async (procs) => {
   if (!help.stdout.includes("--vus")) {
     throw new Error("this tpsdemo has no 'run --vus' (virtual users): seed 4 needs it");
   }
-  const dir = await Deno.makeTempDir({ prefix: "tpsdemo-seed-4-" });
+  const dir = await procs.tempDir("tpsdemo-seed-4-");
   try {
     const servers = [
       await procs.serve(["--compute", "500us"], "serve 1"),
@@ -205,7 +205,6 @@ await withProcesses(async (procs) => {
         (later && steadier ? "as in the source." : "not all as in the source, on this run."),
     );
   } finally {
-    await procs.stopAll();
-    await Deno.remove(dir, { recursive: true });
+    await procs.stopAll(); // and the temporary folder
   }
 });

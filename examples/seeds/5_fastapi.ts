@@ -54,40 +54,34 @@ await withProcesses(async (procs) => {
     ]);
     rounds = Math.max(rounds, Number(r.stdout.trim()));
   }
-  const dir = await Deno.makeTempDir({ prefix: "tpsdemo-seed-5-" });
+  const dir = await procs.tempDir("tpsdemo-seed-5-");
   const results: { path: string; workers: number; cap: Json; hit?: number; file: string }[] = [];
-  try {
-    for (const [path, workers, start] of RUNS) {
-      const port = freePort();
-      const uv = procs.start(`uvicorn x${workers}`, python, [
-        ...["-m", "uvicorn", "fastapi_app:app", "--app-dir", `${ROOT}examples/seeds`],
-        ...["--workers", String(workers), "--port", String(port), "--no-access-log"],
-      ], { SLOW_ROUNDS: String(rounds) });
-      await uv.waitFor(/Application startup complete/, 30_000, workers);
-      const url = `http://127.0.0.1:${port}${path}${
-        path === "/cached" ? "?key={{rand:1:10}}" : ""
-      }`;
-      const file = `${dir}/${path.slice(1)}-${workers}w.ndjson`;
-      // 16 connections from the start, so the kernel spreads them over every worker.
-      const args = [
-        ...["capacity", "--url", url, "--slo", SLO, "--start", String(start), ...STEPS],
-        ...["--consumers", "16"],
-      ];
-      console.error(`seed 5: ${workers} worker(s): tpsdemo ${shell(args)}`);
-      const { lines } = await procs.tpsdemo([...args, "--json", "--out", file]);
-      const cap = lines.find((l) => l.type === "capacity");
-      const hit = path === "/cached"
-        ? (await getJson(`http://127.0.0.1:${port}/stats`)).hit_ratio
-        : undefined;
-      results.push({ path, workers, cap, hit, file });
-      await procs.stop(uv);
-    }
-    if (html) {
-      await procs.tpsdemo(["report", ...results.map((r) => r.file), "--html", html]);
-      console.error(`seed 5: the searches overlaid: ${html}`);
-    }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
+  for (const [path, workers, start] of RUNS) {
+    const port = freePort();
+    const uv = procs.start(`uvicorn x${workers}`, python, [
+      ...["-m", "uvicorn", "fastapi_app:app", "--app-dir", `${ROOT}examples/seeds`],
+      ...["--workers", String(workers), "--port", String(port), "--no-access-log"],
+    ], { SLOW_ROUNDS: String(rounds) });
+    await uv.waitFor(/Application startup complete/, 30_000, workers);
+    const url = `http://127.0.0.1:${port}${path}${path === "/cached" ? "?key={{rand:1:10}}" : ""}`;
+    const file = `${dir}/${path.slice(1)}-${workers}w.ndjson`;
+    // 16 connections from the start, so the kernel spreads them over every worker.
+    const args = [
+      ...["capacity", "--url", url, "--slo", SLO, "--start", String(start), ...STEPS],
+      ...["--consumers", "16"],
+    ];
+    console.error(`seed 5: ${workers} worker(s): tpsdemo ${shell(args)}`);
+    const { lines } = await procs.tpsdemo([...args, "--json", "--out", file]);
+    const cap = lines.find((l) => l.type === "capacity");
+    const hit = path === "/cached"
+      ? (await getJson(`http://127.0.0.1:${port}/stats`)).hit_ratio
+      : undefined;
+    results.push({ path, workers, cap, hit, file });
+    await procs.stop(uv);
+  }
+  if (html) {
+    await procs.tpsdemo(["report", ...results.map((r) => r.file), "--html", html]);
+    console.error(`seed 5: the searches overlaid: ${html}`);
   }
   const find = (p: string, w: number) => results.find((r) => r.path === p && r.workers === w);
   const slow1 = find("/slow", 1)?.cap.max_rate ?? NaN;

@@ -44,6 +44,15 @@ export interface Started {
  */
 export class Processes {
   #live = new Map<number, Started>();
+  #dirs: string[] = [];
+  #stopping?: Promise<void>;
+
+  /** A temporary folder, removed by {@linkcode Processes.stopAll} (after the processes). */
+  async tempDir(prefix: string): Promise<string> {
+    const dir = await Deno.makeTempDir({ prefix });
+    this.#dirs.push(dir);
+    return dir;
+  }
 
   /** Starts `cmd args` with piped output, kept in memory. */
   start(name: string, cmd: string, args: string[], env?: Record<string, string>): Started {
@@ -136,9 +145,18 @@ export class Processes {
     this.#live.delete(p.pid);
   }
 
-  /** Stops every process still running, newest first. */
-  async stopAll(): Promise<void> {
-    for (const p of [...this.#live.values()].reverse()) await this.stop(p);
+  /**
+   * Stops every process still running, newest first; then removes the temporary folders. A call
+   * while one is under way (Ctrl-C during a failure) waits for it.
+   */
+  stopAll(): Promise<void> {
+    this.#stopping ??= (async () => {
+      for (const p of [...this.#live.values()].reverse()) await this.stop(p);
+      for (const dir of this.#dirs.splice(0)) {
+        await Deno.remove(dir, { recursive: true }).catch(() => {});
+      }
+    })().finally(() => this.#stopping = undefined);
+    return this.#stopping;
   }
 
   /** Starts `tpsdemo serve --port 0 …args`; resolves with its process and port. */
@@ -188,7 +206,9 @@ export class Processes {
  */
 export async function withProcesses(fn: (procs: Processes) => Promise<void>): Promise<void> {
   const procs = new Processes();
+  let interrupted = false;
   const onSignal = () => {
+    interrupted = true;
     console.error("seed: interrupted; stopping what it started");
     procs.stopAll().finally(() => Deno.exit(130));
   };
@@ -197,9 +217,10 @@ export async function withProcesses(fn: (procs: Processes) => Promise<void>): Pr
   try {
     await fn(procs);
   } catch (err) {
-    console.error(`seed: failed: ${(err as Error).stack ?? err}`);
+    // After Ctrl-C, a child stopped early is no failure: the signal's handler exits (130).
+    if (!interrupted) console.error(`seed: failed: ${(err as Error).stack ?? err}`);
     await procs.stopAll();
-    Deno.exit(1);
+    Deno.exit(interrupted ? 130 : 1);
   } finally {
     await procs.stopAll();
     Deno.removeSignalListener("SIGINT", onSignal);
