@@ -75,19 +75,30 @@ function bySteps(lines: Json[]): { vus: number; tps: number; mtt: number; errors
 }
 
 /**
- * Where TPS bends: its plateau is the median TPS of the ramp's last third, and the bend the first
- * VU count whose TPS (a 3-step mean, against cpulimit's stop-and-go) is within 10% of it: past
- * it, more VUs add less than 10%. No bend when the last third still climbs by more than 10%.
+ * Where TPS bends: TPS fitted, by least squares over the steps, as `min(a × VUs, plateau)` (a
+ * closed model's rise, then the servers' ceiling); the bend is where the two meet, `plateau / a`.
+ * A fit over every step, not a threshold on one, because cpulimit's stop-and-go makes each step
+ * noisy. No bend (`vus` undefined) when a straight rise fits best.
  */
 function bend(steps: { vus: number; tps: number }[]): { vus?: number; plateau: number } {
-  const tps = steps.map((s) => s.tps);
-  const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
-  const smooth = tps.map((_, i) => mean(tps.slice(Math.max(0, i - 1), i + 2)));
-  const n = Math.max(2, Math.floor(tps.length / 3));
-  const last = tps.slice(-n).sort((x, y) => x - y);
-  const plateau = (last[Math.floor((n - 1) / 2)]! + last[Math.ceil((n - 1) / 2)]!) / 2;
-  if (smooth.at(-1)! > 1.1 * smooth[tps.length - n]!) return { plateau };
-  return { vus: steps[smooth.findIndex((v) => v >= 0.9 * plateau)]?.vus, plateau };
+  const sq = (x: number) => x * x;
+  const rise = (k: number) => {
+    const head = steps.slice(0, k);
+    const a = head.reduce((t, s) => t + s.vus * s.tps, 0) / head.reduce((t, s) => t + sq(s.vus), 0);
+    return { a, sse: head.reduce((t, s) => t + sq(s.tps - a * s.vus), 0) };
+  };
+  let best = { sse: rise(steps.length).sse, vus: undefined as number | undefined, plateau: NaN };
+  for (let k = 2; k <= steps.length - 2; k++) {
+    const { a, sse } = rise(k);
+    const tail = steps.slice(k);
+    const plateau = tail.reduce((t, s) => t + s.tps, 0) / tail.length;
+    const total = sse + tail.reduce((t, s) => t + sq(s.tps - plateau), 0);
+    if (total < best.sse) best = { sse: total, vus: plateau / a, plateau };
+  }
+  return {
+    vus: best.vus,
+    plateau: best.vus === undefined ? Math.max(...steps.map((s) => s.tps)) : best.plateau,
+  };
 }
 
 await withProcesses(async (procs) => {
@@ -158,8 +169,8 @@ await withProcesses(async (procs) => {
     const [a, b] = runs as [(typeof runs)[0], (typeof runs)[0]];
     console.log(
       `\nA VU ramp (${STAGES}: 4 more virtual users every step) through nginx to ` +
-        `tpsdemo serve, each server under cpulimit -l 5; each VU alternates a 50 ms wait and ` +
-        `0.5 ms of the server's CPU. Per step, from its intervals (the first left out):\n`,
+        `tpsdemo serve, each server under cpulimit -l 5; each request a VU sends is, at ` +
+        `random, a 50 ms wait or 0.5 ms of the server's CPU. Per step, from its intervals (the first left out):\n`,
     );
     printTable(
       ["VUs", "1 server: TPS", "MTT ms", "errors", "2 servers: TPS", "MTT ms", "errors"],
@@ -183,12 +194,14 @@ await withProcesses(async (procs) => {
     const said = (r: typeof a) => {
       const { vus, plateau } = bend(r.steps);
       const [lo, hi] = mttRange(r);
-      return `TPS bends at ${vus === undefined ? "none within the ramp" : `${vus} VUs`}` +
-        ` (plateau ${fmt(plateau, 0)}/s); MTT ${fmt(lo, 0)}-${fmt(hi, 0)} ms`;
+      return (vus === undefined
+        ? `TPS bends nowhere within the ramp (at most ${fmt(plateau, 0)}/s)`
+        : `TPS bends at ${fmt(vus)} VUs (plateau ${fmt(plateau, 0)}/s)`) +
+        `; MTT ${fmt(lo, 0)}-${fmt(hi, 0)} ms`;
     };
     console.log(
-      "\nWhere TPS bends (the first VU count within 10% of its plateau, the median TPS " +
-        "of the ramp's last third):\n",
+      "\nWhere TPS bends (TPS fitted as min(a x VUs, plateau) over the steps; the bend is " +
+        "where the rise meets the plateau):\n",
     );
     printTable(["", "source (nGrinder, 99 VUs)", "tpsdemo"], [
       ["1 server", "TPS bends first; MTT climbs", said(a)],
@@ -199,7 +212,7 @@ await withProcesses(async (procs) => {
     const steadier = mttRange(b)[1] < mttRange(a)[1];
     console.log(
       `\nWith 2 servers: the bend ${later ? "later" : "not later"} ` +
-        `(${bb.vus ?? "none"} VUs against ${ba.vus ?? "none"}), the plateau ` +
+        `(${fmt(bb.vus ?? NaN)} VUs against ${fmt(ba.vus ?? NaN)}), the plateau ` +
         `${fmt(bb.plateau / ba.plateau)}x, the MTT ${steadier ? "steadier" : "not steadier"} ` +
         `(at most ${fmt(mttRange(b)[1], 0)} ms against ${fmt(mttRange(a)[1], 0)}): ` +
         (later && steadier ? "as in the source." : "not all as in the source, on this run."),
