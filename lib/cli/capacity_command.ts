@@ -22,6 +22,7 @@ import { startEmbedded } from "./embedded.ts";
 import { parseFlags, UsageError } from "./flags.ts";
 import { MAX_AUTO_CONSUMERS } from "./run_flags.ts";
 import { configFromFlags, parseUrl } from "./run_settings.ts";
+import { workloadFromFlags } from "./run_workload.ts";
 import { onInterrupt, openForWrite, writeLine } from "./terminal.ts";
 
 /** Exit code of a search that Ctrl-C (SIGINT or SIGTERM) ended: the product's "interrupted". */
@@ -98,11 +99,21 @@ export async function capacityCommand(args: string[]): Promise<number> {
     v.url !== undefined ? parseUrl(v.url) : new URL("http://127.0.0.1/"),
   );
   if (v.consumers === undefined) config.maxConsumers = MAX_AUTO_CONSUMERS;
+  // Placeholders in --url, -H and --body are filled per request, as run fills them.
+  const workloadFlags = { ...runFlags, "data-order": "sequence", mix: "sequence" } as RunFlags;
+  config.workload = workloadFromFlags(
+    workloadFlags,
+    v.url ?? "http://127.0.0.1:1/api/work",
+    config.request,
+  );
   const out = v.out !== undefined ? openForWrite("capacity", "--out", v.out) : undefined;
   const html = v.html !== undefined ? openForWrite("capacity", "--html", v.html) : undefined;
   const stopServer = v.url === undefined
     ? await startEmbedded(v.server, config, "capacity")
     : () => Promise.resolve(true);
+  if (v.url === undefined && config.workload) {
+    config.workload = workloadFromFlags(workloadFlags, config.request.url.href, config.request);
+  }
   const record = (line: string) => {
     if (v.json) writeLine(Deno.stdout, line);
     if (out) writeLine(out, line);

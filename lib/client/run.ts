@@ -70,6 +70,7 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
   const now = () => clock.now();
   const closedLoop = config.rate === 0 || config.vus !== undefined;
   const life = new Lifecycle(() => cancel());
+  config.workload?.nextRun(); // a workload run again (capacity's steps) goes on with {{seq}}
   const model = config.vus !== undefined ? new ClosedModel(config.vus, { clock, life }) : undefined;
   // CPU jobs: calibrated on this (idle) thread, so a job is a fixed amount of work.
   const pool: JobPool | undefined = config.workTimeMs > 0

@@ -76,6 +76,9 @@ export class Workload {
   #keeps: boolean[];
   #index: number;
   #count: number;
+  /** Sequence numbers used by earlier runs of this workload (a capacity search's steps). */
+  #base = 0;
+  #used = 0;
 
   constructor(
     targets: readonly WorkloadTarget[],
@@ -117,7 +120,26 @@ export class Workload {
 
   /** The request's sequence number across shards: shard i of N takes i, i + N, i + 2N, … */
   globalSeq(seq: number): number {
-    return seq * this.#count + this.#index;
+    return this.#base + seq * this.#count + this.#index;
+  }
+
+  /**
+   * Starts another run of this workload (a capacity search's next step): its sequence numbers
+   * go on after the last one used, so `{{seq}}` stays unique across the runs (and across shards).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * const w = new Workload([{ name: "a", weight: 1, method: "GET", url: "http://h/{{seq}}", headers: [], checks: [] }]);
+   * const line = (seq: number) => new TextDecoder().decode(w.writer().bytes({ seq, target: 0 })).split("\r\n")[0];
+   * assert.equal(line(0), "GET /0 HTTP/1.1");
+   * line(1);
+   * w.nextRun();
+   * assert.equal(line(0), "GET /2 HTTP/1.1");
+   * ```
+   */
+  nextRun(): void {
+    this.#base = Math.ceil(this.#used / this.#count) * this.#count;
   }
 
   /** The target of tick `seq`. */
@@ -136,6 +158,7 @@ export class Workload {
     const ctx = { seq: 0, row: undefined as readonly string[] | undefined };
     const fill = (t: Tick) => {
       ctx.seq = this.globalSeq(t.seq);
+      if (ctx.seq >= this.#used) this.#used = ctx.seq + 1;
       ctx.row = this.data?.row(ctx.seq);
       return ctx;
     };
