@@ -133,5 +133,9 @@ Deno.test("TLS flags: bad values are one usage line each", async () => {
       ["run", "--no-keepalive", "--conn-reuse", "5"],
       "'--conn-reuse' must be without --no-keepalive",
     ],
+    [
+      ["run", "--url", "http://127.0.0.1:1/", "--cacert", pki.ca],
+      "'--cacert' must be with an https:// URL",
+    ],
   ]);
 });

@@ -90,6 +90,19 @@ export function connectionFlags(flags: RunFlags, url: URL): ConnectionFlags {
       `an entry for the URL's ${url.hostname}:${port} (HOST:PORT:ADDR:PORT)`,
     );
   }
+  // TLS settings on a plain http:// URL would do nothing: say so.
+  if (url.protocol === "http:" && url.hostname !== "x") {
+    const tlsFlag = v.cacert.length > 0
+      ? ["--cacert", v.cacert.join(",")]
+      : v.cert !== undefined
+      ? ["--cert", v.cert]
+      : v["insecure-hostname"]
+      ? ["--insecure-hostname", "true"]
+      : undefined;
+    if (tlsFlag) {
+      fail(tlsFlag[0]!, tlsFlag[1]!, `with an https:// URL (${url.origin} is plain HTTP)`);
+    }
+  }
   if (connectTo && cert && url.protocol === "https:") {
     fail(
       "--connect-to",
