@@ -135,20 +135,6 @@ export function verdict(m: VerdictInput): Bottleneck {
   const ceiling = m.ceiling ?? m.askedRate;
   const tail = m.evidence?.tail;
   const busy = tail ? tail.busy_pct >= 90 || tail.queue >= 1 : false;
-  // The controller also cuts for the client's own lateness: when its last cut was that, the rate
-  // it settled at is the client's, not the target's.
-  if (adaptive && m.adaptiveRate! < 0.95 * ceiling && m.evidence?.last_cut === "cut:client") {
-    return {
-      stage: "client",
-      flag: "--precision",
-      figure: `--adaptive settled at ${r1(m.adaptiveRate!)}/s of ${r1(ceiling)}/s, cutting for ` +
-        `its own late sends (p99 ${r1(m.sendLatenessP99Us / 1000)} ms)`,
-      advice: `the client itself: --adaptive settled at ${r1(m.adaptiveRate!)}/s because its own ` +
-        `sends ran late (its last cut was cut:client; send lateness p99 ` +
-        `${r1(m.sendLatenessP99Us / 1000)} ms); ` +
-        "give it a core (--precision coarse spends least), or split the load in shards",
-    };
-  }
   if (adaptive && m.adaptiveRate! < 0.95 * ceiling) {
     return {
       stage: "target",
