@@ -16,7 +16,7 @@ import {
   newHistogram,
 } from "../histogram.ts";
 import { addCounters } from "./accounting.ts";
-import { mergeExtras } from "./merge_extras.ts";
+import { mergeExtras, worstOf } from "./merge_extras.ts";
 import type {
   Accounting,
   ControlEvent,
@@ -195,12 +195,6 @@ export function mergeResults(results: Results[]): Merged {
   }
   const first = summaries[0]!;
   const secs = Math.max(1e-9, (end - start) / 1000);
-  const worst = (k: "pacer_lateness_us" | "send_lateness_us") => ({
-    p50: Math.max(...summaries.map((s) => s[k].p50)),
-    p90: Math.max(...summaries.map((s) => s[k].p90)),
-    p99: Math.max(...summaries.map((s) => s[k].p99)),
-    max: Math.max(...summaries.map((s) => s[k].max)),
-  });
   const summary: Summary = {
     type: "summary",
     schema: 1,
@@ -221,8 +215,8 @@ export function mergeResults(results: Results[]): Merged {
     bytes,
     latency_ms: latencySummary(latency),
     corrected_latency_ms: latencySummary(corrected),
-    pacer_lateness_us: worst("pacer_lateness_us"),
-    send_lateness_us: worst("send_lateness_us"),
+    pacer_lateness_us: worstOf(summaries.map((s) => s.pacer_lateness_us)),
+    send_lateness_us: worstOf(summaries.map((s) => s.send_lateness_us)),
     pacer: null,
     histograms: {
       latency_us: encodeHistogram(latency),

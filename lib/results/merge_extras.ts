@@ -11,7 +11,7 @@ import { achievedPct } from "./accounting.ts";
 import type { Summary } from "./records.ts";
 
 /** The worst of several percentile sets, point by point (what percentiles alone allow). */
-function worstOf(ps: Percentiles[]): Percentiles {
+export function worstOf(ps: Percentiles[]): Percentiles {
   return {
     p50: Math.max(...ps.map((p) => p.p50)),
     p90: Math.max(...ps.map((p) => p.p90)),

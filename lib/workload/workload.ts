@@ -7,26 +7,15 @@
  * @module
  */
 
-import { type BodyCheck, DEFAULT_EXPECT, failedCheck, type StatusSet } from "./checks.ts";
+import { DEFAULT_EXPECT, failedCheck } from "./checks.ts";
+import type { TargetSpec } from "./spec.ts";
 import type { DataSource } from "./data.ts";
 import { WorkloadError } from "./errors.ts";
 import { Mix, type MixOptions } from "./mix.ts";
 import { RequestTemplate, Scratch } from "./template.ts";
 
-/** One target, as a targets file (or the flags) describe it. */
-export interface WorkloadTarget {
-  name: string;
-  weight: number;
-  method: string;
-  url: string;
-  headers: [string, string][];
-  body?: Uint8Array;
-  /** Statuses that count as ok (default: 200-399). */
-  expect?: StatusSet;
-  checks: BodyCheck[];
-  /** `file:line`, for messages. */
-  where?: string;
-}
+/** One target, as a targets file (or the flags) describe it: a target spec; `where` optional. */
+export type WorkloadTarget = Omit<TargetSpec, "where"> & { where?: string };
 
 /** What a request is, to the workload: its tick's sequence number and its target. */
 export interface Tick {
