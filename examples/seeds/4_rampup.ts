@@ -5,7 +5,7 @@
  * `cpulimit -p PID -l 5`; TPS and the mean test time (MTT) per step, where TPS bends for each,
  * and both runs overlaid in one HTML report (`--html FILE` keeps it).
  *
- * Run: `deno run -A examples/seeds/4_rampup.ts [--quick] [--html FILE]` (`deno task seed:4`).
+ * Run: `deno run -A examples/seeds/4_rampup.ts [--quick] [--html FILE] [--keep DIR]` (`deno task seed:4`).
  * Needs Debian's nginx-light (or nginx) and cpulimit.
  *
  * @module
@@ -15,6 +15,7 @@ import {
   fmt,
   freePort,
   type Json,
+  keepResults,
   need,
   printTable,
   QUICK,
@@ -162,6 +163,7 @@ await withProcesses(async (procs) => {
       ]);
       runs.push({ name, steps: bySteps(lines), file });
     }
+    await keepResults(runs.map((r) => r.file));
     if (html) {
       await procs.tpsdemo(["report", ...runs.map((r) => r.file), "--html", html]);
       console.error(`seed 4: TPS and MTT of both runs overlaid: ${html}`);

@@ -5,7 +5,7 @@
  * `tpsdemo capacity` at one objective for each: what the cache and the workers are worth here.
  * `--html FILE` keeps the searches overlaid on one page (`tpsdemo report … --html`).
  *
- * Run: `deno run -A examples/seeds/5_fastapi.ts [--quick] [--html FILE]` (`deno task seed:5`).
+ * Run: `deno run -A examples/seeds/5_fastapi.ts [--quick] [--html FILE] [--keep DIR]` (`deno task seed:5`).
  * Needs Debian's python3-fastapi and python3-uvicorn.
  *
  * @module
@@ -16,6 +16,7 @@ import {
   freePort,
   getJson,
   type Json,
+  keepResults,
   need,
   printTable,
   QUICK,
@@ -79,6 +80,7 @@ await withProcesses(async (procs) => {
     results.push({ path, workers, cap, hit, file });
     await procs.stop(uv);
   }
+  await keepResults(results.map((r) => r.file));
   if (html) {
     await procs.tpsdemo(["report", ...results.map((r) => r.file), "--html", html]);
     console.error(`seed 5: the searches overlaid: ${html}`);

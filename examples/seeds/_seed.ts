@@ -12,6 +12,19 @@ export const MAIN: string = `${ROOT}main.ts`;
 /** `--quick`: the short form (under a minute) that tests/seeds_test.ts runs. */
 export const QUICK: boolean = Deno.args.includes("--quick");
 
+/**
+ * `--keep DIR`: the results files an experiment wrote are copied there before its temporary folder
+ * goes (for `tpsdemo report` later: the README's pictures are drawn from them).
+ */
+export async function keepResults(files: string[]): Promise<void> {
+  const i = Deno.args.indexOf("--keep");
+  if (i < 0) return;
+  const dir = Deno.args[i + 1];
+  if (!dir) throw new Error("--keep needs a folder");
+  await Deno.mkdir(dir, { recursive: true });
+  for (const file of files) await Deno.copyFile(file, `${dir}/${file.split("/").at(-1)}`);
+}
+
 /** A record of tpsdemo's JSON output, read as it is documented in the README. */
 // deno-lint-ignore no-explicit-any
 export type Json = any;
