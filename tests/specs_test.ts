@@ -141,11 +141,45 @@ Deno.test("specs: a command or decision is a point at the first interval ending 
   c.events = [{ t: 0.5, text: "early" }, { t: 2, text: "on the edge" }];
   c.decisions = [{ t: 3.5, text: "cut" }];
   const specs = chartSpecs(run(c), false);
-  assertEquals(seriesOf(specs[0]!)["command"], ["command", [100, 110, null, null], true]);
-  assertEquals(seriesOf(specs[5]!)["decision"], ["decision", [null, null, null, 130], true]);
+  assertEquals(seriesOf(specs[0]!)["run-time command"], [
+    "run-time command",
+    [100, 110, null, null],
+    true,
+  ]);
+  assertEquals(seriesOf(specs[5]!)["controller decision"], [
+    "controller decision",
+    [null, null, null, 130],
+    true,
+  ]);
   // A decision after the last interval has no point yet.
   c.decisions = [{ t: 9, text: "late" }];
-  assertEquals(seriesOf(chartSpecs(run(c), false)[5]!)["decision"]![1], [null, null, null, null]);
+  const late = seriesOf(chartSpecs(run(c), false)[5]!);
+  assertEquals(late["controller decision"]![1], [null, null, null, null]);
+});
+
+Deno.test("specs: no target rate is drawn where a run has none (virtual users, closed loop)", () => {
+  const names = (spec: ChartSpec) => spec.series.map((s) => s[0]);
+  // Virtual users: the rate is what they made; no line at 0 for a target they never had.
+  const vus = columns(row(1, 0, { vus: 2, mean: 3 }), row(2, 0, { vus: 4, mean: 5 }));
+  vus.events = [{ t: 2, text: "paused" }];
+  const specs = chartSpecs(run(vus), false);
+  assertEquals(specs.map((s) => s.id).slice(0, 3), ["rate", "vus", "latency"]);
+  assertEquals(names(specs[0]!), ["sent/s", "done/s", "run-time command"]);
+  assertOk(specs[0]!.title.includes("no target rate"), specs[0]!.title);
+  // A command's marker sits on the rate sent; the controller chart has nothing to draw.
+  assertEquals(seriesOf(specs[0]!)["run-time command"]![1], [null, -1]);
+  const controller = specs.find((s) => s.id === "controller")!;
+  assertEquals(names(controller), ["controller decision"]);
+  assertEquals(controller.series[0]![1], [null, null]);
+  // Their latency is not corrected: the distribution is the service time's alone.
+  const dist = specs.find((s) => s.id === "distribution")!;
+  assertEquals([dist.series, dist.extra], [[["service", [1, 4]]], undefined]);
+  // Closed loop (rate 0 throughout): no target either; a rate of 0 for a while keeps it.
+  const loop = chartSpecs(run(columns(row(1, 0), row(2, 0))), false);
+  assertEquals(names(loop[0]!), ["sent/s", "done/s", "run-time command"]);
+  const paused = chartSpecs(run(columns(row(1, 100), row(2, 0))), false);
+  assertEquals(names(paused[0]!), ["target", "sent/s", "done/s", "run-time command"]);
+  assertEquals(names(paused[5]!), ["target rate", "controller decision"]);
 });
 
 const step = (rate: number, p99: number, pass: boolean): CapacityStep => ({

@@ -33,6 +33,8 @@ export interface ChartSpec {
   percentile?: boolean;
   x: number[];
   series: ChartSeries[];
+  /** Its axes may be logarithmic: where its values, all positive, span 10× or more (`logAxes`). */
+  log?: boolean;
   /** More series over an x of their own (uPlot.join aligns them). */
   extra?: { x: number[]; series: ChartSeries[] };
 }
@@ -154,4 +156,35 @@ export function percentileSplits(min: number, max: number): number[] {
   const out = [];
   for (let v = Math.ceil(min); v <= max; v++) out.push(v);
   return out;
+}
+
+/**
+ * Which axes of a chart (its spec in each run) are drawn logarithmic: those of a spec that allows
+ * it, where the values (every run's), all positive, span 10× or more; so searches at 20/s and at
+ * 2,000/s overlaid both show their shape.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const spec = (x: number[], y: number[]) =>
+ *   ({ id: "a", title: "A", unit: "", log: true, x, series: [["y", y]] }) as ChartSpec;
+ * assert.deepEqual(logAxes([spec([20, 40], [20, 0]), spec([200, 2000], [200, 900])]), {
+ *   x: true,
+ *   y: false, // a 0 has no logarithm
+ * });
+ * assert.deepEqual(logAxes([spec([100, 800], [10, 780])]), { x: false, y: true });
+ * ```
+ */
+export function logAxes(specs: ChartSpec[]): { x: boolean; y: boolean } {
+  const logged = specs.filter((s) => s.log);
+  const wide = (values: (number | null)[]) => {
+    const vs = values.filter((v): v is number => v !== null && v !== undefined);
+    let lo = Infinity, hi = -Infinity;
+    for (const v of vs) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+    return vs.length > 0 && lo > 0 && hi >= 10 * lo;
+  };
+  return {
+    x: wide(logged.flatMap((s) => s.x)),
+    y: wide(logged.flatMap((s) => s.series.flatMap(([, values]) => values))),
+  };
 }

@@ -12,7 +12,7 @@
  */
 
 import type { PageAssets, PageName } from "./assets.ts";
-import { chartTables, fmtPercentile, hasData, percentileSplits } from "./chart_tables.ts";
+import { chartTables, fmtPercentile, hasData, logAxes, percentileSplits } from "./chart_tables.ts";
 import { appendRow, emptyColumns, eventText } from "./series.ts";
 import { appendStats, emptyServeColumns, serveSpecs, serveSummaryHtml } from "./serve_view.ts";
 import {
@@ -63,7 +63,7 @@ type Inlined = (...args: any[]) => unknown;
 
 /** The TypeScript each page's scripts call, by page; the chart engine's goes on every page. */
 const FUNCTIONS: Record<PageName | "chart", Inlined[]> = {
-  chart: [chartTables, hasData, fmtPercentile, percentileSplits],
+  chart: [chartTables, hasData, fmtPercentile, percentileSplits, logAxes],
   report: [chartSpecs, decisionLists, capacitySpecs],
   live: [appendRow, emptyColumns, eventText, chartSpecs, decisionLists],
   serve: [emptyServeColumns, appendStats, serveSpecs, serveSummaryHtml],

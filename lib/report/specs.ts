@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { ChartSpec } from "./chart_tables.ts";
+import type { ChartSeries, ChartSpec } from "./chart_tables.ts";
 import type { PercentileCurve } from "../histogram.ts";
 import type { Columns } from "./series.ts";
 
@@ -43,8 +43,9 @@ export interface CapacityCharts {
  * controller, lateness; with `names` (a page of runs with several targets), each name's corrected
  * latency over time after the latency chart (p99 solid and p50 dashed, a colour per name; p99
  * only when several runs are overlaid; no series for a run without names). With `several` runs
- * overlaid the latency chart keeps three series of each, so the overlay stays readable. A command or decision is a
- * point on the target at the first interval that ends at or after it.
+ * overlaid the latency chart keeps three series of each, so the overlay stays readable. A command
+ * or decision is a point on the target at the first interval that ends at or after it. A run with
+ * no target rate (virtual users, closed loop) draws none: no line at 0, and no controller.
  *
  * @example
  * ```ts
@@ -70,10 +71,15 @@ export function chartSpecs(run: ChartRun, several: boolean, names = false): Char
     c.t.map((t, i) =>
       list.some((d) => d.t > (i > 0 ? c.t[i - 1]! : -Infinity) && d.t <= t) ? values[i]! : null
     );
-  const decisions = markers(c.decisions, c.target);
-  const commands = markers(c.events ?? [], c.target);
   // Virtual users (a closed model): no schedule, so no corrected latency; the mean beside.
   const vus = (c.vus ?? []).length > 0;
+  // A target rate is drawn only where there is one: not for VUs, nor in closed loop (rate 0).
+  const paced = !vus && c.target.some((r) => r > 0);
+  const decisions = markers(c.decisions, c.target);
+  // A command's marker sits on the target rate, or on the rate sent where there is none.
+  const commands = markers(c.events ?? [], paced ? c.target : c.sent);
+  const target = (label: string): ChartSpec["series"] => paced ? [[label, c.target]] : [];
+  const unpaced = paced ? "" : ` (no target rate: ${vus ? "virtual users set it" : "closed loop"})`;
   const latency: [string, number[]][] = vus
     ? [
       ["p50", c.lat[0]!],
@@ -96,7 +102,9 @@ export function chartSpecs(run: ChartRun, several: boolean, names = false): Char
   const byName: ChartSpec[] = names
     ? [{
       id: "names",
-      title: `Corrected latency by name (ms): p99${several ? "" : " (solid) and p50 (dashed)"}`,
+      title: `${vus ? "Latency" : "Corrected latency"} by name (ms): p99${
+        several ? "" : " (solid) and p50 (dashed)"
+      }`,
       unit: "ms",
       x: c.t,
       series: (c.names ?? []).flatMap((n, hue): ChartSpec["series"] =>
@@ -110,14 +118,14 @@ export function chartSpecs(run: ChartRun, several: boolean, names = false): Char
   return [
     {
       id: "rate",
-      title: "Rate: target, sent and done per second",
+      title: `Rate: ${paced ? "target, " : ""}sent and done per second${unpaced}`,
       unit: "/s",
       x: c.t,
       series: [
-        ["target", c.target],
+        ...target("target"),
         ["sent/s", c.sent],
         ["done/s", c.done],
-        ["command", commands, true],
+        ["run-time command", commands, true],
       ],
     },
     ...(vus
@@ -145,9 +153,17 @@ export function chartSpecs(run: ChartRun, several: boolean, names = false): Char
       title: "Latency distribution (ms) by percentile",
       unit: "ms",
       percentile: true,
-      x: run.curves.corrected.p.map(xlog),
-      series: [["corrected", run.curves.corrected.ms]],
-      extra: { x: run.curves.latency.p.map(xlog), series: [["service", run.curves.latency.ms]] },
+      // Virtual users have no schedule to correct from: their service time only.
+      ...(vus
+        ? { x: run.curves.latency.p.map(xlog), series: [["service", run.curves.latency.ms]] }
+        : {
+          x: run.curves.corrected.p.map(xlog),
+          series: [["corrected", run.curves.corrected.ms]],
+          extra: {
+            x: run.curves.latency.p.map(xlog),
+            series: [["service", run.curves.latency.ms]],
+          },
+        }),
     },
     {
       id: "status",
@@ -171,7 +187,7 @@ export function chartSpecs(run: ChartRun, several: boolean, names = false): Char
       title: "Controller: the target rate and its decisions",
       unit: "/s",
       x: c.t,
-      series: [["target rate", c.target], ["decision", decisions, true]],
+      series: [...target("target rate"), ["controller decision", decisions, true]],
     },
     {
       id: "lateness",
@@ -205,7 +221,7 @@ export function chartSpecs(run: ChartRun, several: boolean, names = false): Char
  * assert.deepEqual(goodput.series[3], ["max rate", [null, 200], true]);
  * ```
  */
-export function capacitySpecs(cap: CapacityCharts): ChartSpec[] {
+export function capacitySpecs(cap: CapacityCharts, several = false): ChartSpec[] {
   const steps = [...cap.steps].sort((a, b) => a.rate - b.rate);
   const x = steps.map((s) => s.rate);
   const col = (k: Exclude<keyof CapacityStep, "pass">) => steps.map((s) => s[k]);
@@ -214,16 +230,18 @@ export function capacitySpecs(cap: CapacityCharts): ChartSpec[] {
   return [
     {
       id: "cap-goodput",
-      title: "Goodput by rate asked (the max found, and the knee, marked)",
+      title: `Goodput by rate asked (the max found${several ? "" : ", and the knee,"} marked)`,
       unit: "/s",
       xLabel: "rate asked, /s",
       x,
+      log: true,
       series: [
-        ["rate asked", x],
-        ["achieved", col("achieved")],
+        // Overlaid, each search's goodput and max only (its card has the knee): the rates asked
+        // and achieved, one over the other for each, would hide them.
+        ...(several ? [] : [["rate asked", x], ["achieved", col("achieved")]] as ChartSeries[]),
         ["goodput", col("goodput")],
         ["max rate", at(cap.max_rate, col("goodput")), true],
-        ["knee", at(cap.knee_rate, col("goodput")), true],
+        ...(several ? [] : [["knee", at(cap.knee_rate, col("goodput")), true]] as ChartSeries[]),
       ],
     },
     {
@@ -232,6 +250,7 @@ export function capacitySpecs(cap: CapacityCharts): ChartSpec[] {
       unit: "ms",
       xLabel: "rate asked, /s",
       x,
+      log: true,
       series: [["p50", col("p50_ms")], ["p99", col("p99_ms")]],
     },
     {
@@ -240,6 +259,7 @@ export function capacitySpecs(cap: CapacityCharts): ChartSpec[] {
       unit: "",
       xLabel: "rate asked, /s",
       x,
+      log: true,
       series: [["in flight", col("in_flight")], ["rate × latency", col("littles_law")]],
     },
   ];

@@ -4,7 +4,7 @@
 // sized to the window, and shows the lists under them. It sets data-charts on <body> to the
 // number of charts drawn with data, data-draws to the number of drawings, and data-errors when a
 // script error happens.
-/* global uPlot, chartTables, hasData, fmtPercentile, percentileSplits */
+/* global uPlot, chartTables, hasData, fmtPercentile, percentileSplits, logAxes */
 
 const data = JSON.parse(document.getElementById("tpsdemo-data").textContent);
 const body = document.body;
@@ -24,12 +24,61 @@ const runColors = data.runs.length > 0 && data.runs.every((r) => r.color)
 /** The width a chart takes in its box. */
 const widthOf = (box) => Math.max(320, box.clientWidth - 8);
 
-/** uPlot's options for a chart: its series, its axes (percentiles, or seconds or xLabel). */
-function chartOptions(spec, series, width) {
+/** A value as the hover tip shows it. */
+const tipValue = (v) =>
+  v.toLocaleString("en-US", { maximumFractionDigits: Math.abs(v) < 10 ? 3 : 1 });
+
+/**
+ * The values under the cursor, in a tip over the chart (the legend shows names only): the x, then
+ * each shown series with a value there; hidden when the cursor leaves.
+ */
+function showTip(u, spec, series, tip) {
+  const i = u.cursor.idx;
+  const x = i == null ? null : u.data[0][i];
+  const rows = i == null ? [] : series.flatMap((s, k) => {
+    const v = u.data[k + 1][i];
+    return u.series[k + 1].show && v != null ? [[s, v]] : [];
+  });
+  tip.hidden = x == null || rows.length === 0;
+  if (tip.hidden) return;
+  const head = document.createElement("b");
+  head.textContent = spec.percentile
+    ? fmtPercentile(x)
+    : spec.xLabel
+    ? `${tipValue(x)}/s asked`
+    : `${tipValue(x)} s`;
+  const lines = rows.map(([s, v]) => {
+    const line = document.createElement("div");
+    const sw = document.createElement("span");
+    sw.className = "swatch";
+    sw.style.background = s.stroke;
+    line.append(
+      sw,
+      `${s.label}: ${tipValue(v)}${spec.unit && spec.unit !== "/s" ? ` ${spec.unit}` : spec.unit}`,
+    );
+    return line;
+  });
+  tip.replaceChildren(head, ...lines);
+  const right = u.cursor.left > u.over.clientWidth / 2;
+  tip.style.left = right ? "4px" : "";
+  tip.style.right = right ? "" : "4px";
+}
+
+/**
+ * uPlot's options for a chart: its series, its axes (percentiles, or seconds or xLabel; `log`,
+ * which of them are logarithmic).
+ */
+function chartOptions(spec, series, width, tip, log) {
+  const logScale = { distr: 3, log: 10 };
+  // A log axis's grid and ticks at 1, 2 and 5 of each decade (uPlot's has all nine).
+  const f125 = {
+    filter: (_u, splits) => splits.map((v) => /^[125]e/.test(v.toExponential()) ? v : null),
+  };
+  const logAxis = { grid: f125, ticks: { ...f125, size: 10 } };
   const opts = {
     width,
     height: 240,
-    scales: { x: { time: false } },
+    scales: { x: { time: false, ...(log.x ? logScale : {}) }, ...(log.y ? { y: logScale } : {}) },
     series: [{ label: spec.percentile ? "percentile" : spec.xLabel ? "rate" : "s" }, ...series],
     axes: [
       spec.percentile
@@ -37,10 +86,12 @@ function chartOptions(spec, series, width) {
           splits: (_u, _i, min, max) => percentileSplits(min, max),
           values: (_u, splits) => splits.map(fmtPercentile),
         }
-        : { label: spec.xLabel ?? "seconds" },
-      { label: spec.unit, size: 60 },
+        : { label: spec.xLabel ?? "seconds", ...(log.x ? logAxis : {}) },
+      { label: spec.unit, size: 60, ...(log.y ? logAxis : {}) },
     ],
-    legend: { live: true },
+    // Each series' marker and name, no values: they show in the tip while the cursor is over.
+    legend: { live: false },
+    hooks: { setCursor: [(u) => showTip(u, spec, series, tip)] },
   };
   if (spec.percentile) opts.series[0].value = (_u, v) => v == null ? "" : fmtPercentile(v);
   return opts;
@@ -58,7 +109,8 @@ function draw(specsByRun, labels = runLabels, colors = runColors) {
     const { tables, series } = chartTables(specsByRun, index, labels, colors);
     const aligned = tables.length === 1 ? tables[0] : uPlot.join(tables);
     const withData = hasData(aligned);
-    const signature = series.map((s) => s.label).join("|");
+    const log = logAxes(specsByRun.map((specs) => specs[index]));
+    const signature = [...series.map((s) => s.label), log.x, log.y].join("|");
     let entry = charts.get(spec.id);
     if (entry && entry.signature !== signature) {
       entry.plot.destroy();
@@ -67,18 +119,25 @@ function draw(specsByRun, labels = runLabels, colors = runColors) {
     }
     if (entry) {
       entry.plot.setData(aligned);
-      entry.withData = withData;
-      return;
+    } else {
+      const box = document.createElement("figure");
+      box.id = `chart-${spec.id}`;
+      const caption = document.createElement("figcaption");
+      caption.textContent = spec.title;
+      box.append(caption);
+      main.append(box);
+      const tip = document.createElement("div");
+      tip.className = "tip";
+      tip.hidden = true;
+      const plot = new uPlot(chartOptions(spec, series, widthOf(box), tip, log), aligned, box);
+      plot.over.append(tip);
+      charts.set(spec.id, entry = { plot, signature, box, withData: false });
     }
-    const box = document.createElement("figure");
-    box.id = `chart-${spec.id}`;
-    const caption = document.createElement("figcaption");
-    caption.textContent = spec.title;
-    box.append(caption);
-    main.append(box);
-    const plot = new uPlot(chartOptions(spec, series, widthOf(box)), aligned, box);
-    charts.set(spec.id, { plot, signature, box, withData });
+    showDrawn(entry, aligned, withData);
   });
+  // A chart drawn before the next one's box was added had the whole row: each takes its box's
+  // width now that every box is in the grid.
+  fitWidths();
   const drawn = [...charts.values()].filter((c) => c.withData).length;
   body.dataset.charts = String(drawn);
   body.dataset.draws = String(Number(body.dataset.draws ?? 0) + 1);
@@ -87,9 +146,28 @@ function draw(specsByRun, labels = runLabels, colors = runColors) {
   console.log(`tpsdemo: ${drawn} charts drawn at ${Math.round(performance.now())} ms`);
 }
 
-addEventListener("resize", () => {
-  for (const { plot, box } of charts.values()) plot.setSize({ width: widthOf(box), height: 240 });
-});
+/**
+ * A chart with nothing to draw is hidden (a run without a target rate has no controller chart),
+ * and shown once it has; a series with no point has no legend entry.
+ */
+function showDrawn(entry, aligned, withData) {
+  const { plot, box } = entry;
+  box.hidden = !withData;
+  entry.withData = withData;
+  plot.root.querySelectorAll(".u-legend .u-series").forEach((row, i) => {
+    row.style.display = aligned[i + 1].some((v) => v != null) ? "" : "none";
+  });
+}
+
+/** Sizes each shown chart to its box. */
+function fitWidths() {
+  for (const { plot, box } of charts.values()) {
+    const width = widthOf(box);
+    if (!box.hidden && plot.width !== width) plot.setSize({ width, height: 240 });
+  }
+}
+
+addEventListener("resize", fitWidths);
 
 /** Shows titled lists ({title, items}) under the charts, in place of the ones shown. */
 // deno-lint-ignore no-unused-vars -- the page's own script calls it

@@ -11,7 +11,7 @@ if (data.runs.length > 0) {
 const searches = data.capacities ?? [];
 if (searches.length > 0) {
   draw(
-    searches.map(capacitySpecs),
+    searches.map((search) => capacitySpecs(search, searches.length > 1)),
     searches.map((c) => c.label),
     searches.length > 1 ? searches.map((c) => c.color) : undefined,
   );
