@@ -11,6 +11,9 @@
 import { assertEquals, assertOk } from "./_assert.ts";
 import { type BrowserTab, errorsOf, launchBrowser } from "./_browser.ts";
 import { jsonLines, runCli, spawnRun, startServe } from "./_helpers.ts";
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
 import { capacityReport } from "../lib/capacity/report.ts";
 import { pageAssets } from "../lib/report/assets.ts";
 import { capacityModel } from "../lib/report/html.ts";
@@ -27,6 +30,66 @@ async function shot(tab: BrowserTab, name: string) {
 function assertNoErrors(tab: BrowserTab, page: string) {
   const errors = errorsOf(tab.messages);
   assertEquals(errors, [], `${page}: console errors`);
+}
+
+/** Each chart's legend as shown (its visible entries' text), by the chart's id. */
+function legends(tab: BrowserTab): Promise<Record<string, string[]>> {
+  return tab.evaluate(
+    "Object.fromEntries([...document.querySelectorAll('figure')].map((f) => [f.id, " +
+      "[...f.querySelectorAll('.u-legend .u-series')].filter((e) => e.style.display !== 'none')" +
+      ".map((e) => e.innerText.trim())]))",
+  );
+}
+
+/** Legends show a marker and a name: no uPlot placeholder values ("--"), no x entry. */
+async function assertPlainLegends(tab: BrowserTab, page: string) {
+  const all = await legends(tab);
+  const text = await tab.evaluate<string>(
+    "[...document.querySelectorAll('.u-legend')].map((e) => e.textContent).join('|')",
+  );
+  assertOk(!text.includes("--"), `${page}: a legend shows "--": ${text}`);
+  for (const [id, entries] of Object.entries(all)) {
+    assertOk(
+      entries.every((e) => !/^(s|seconds|rate|percentile):?$/.test(e)),
+      `${page} ${id}: ${entries}`,
+    );
+  }
+}
+
+/** The rows of cards: each row's name and colour, and its cards' figure and line, by key. */
+interface CardRow {
+  name: string | null;
+  color: string;
+  cards: Record<string, [value: string, sub: string]>;
+}
+function cardRows(tab: BrowserTab): Promise<CardRow[]> {
+  return tab.evaluate(
+    "[...document.querySelectorAll('#cards .cards')].map((row) => ({ " +
+      "name: row.querySelector('.cards-name')?.textContent ?? null, " +
+      "color: row.style.getPropertyValue('--run-color'), " +
+      "cards: Object.fromEntries([...row.querySelectorAll('.card')].map((c) => [c.dataset.card, " +
+      "[c.querySelector('.card-value').textContent, c.querySelector('.card-sub').textContent]]))" +
+      " }))",
+  );
+}
+
+/** A run's summary record, from its results file. */
+async function summaryOf(file: string): Promise<Json> {
+  return jsonLines((await Deno.readTextFile(file)).split("\n")).find((r) => r.type === "summary")!;
+}
+
+const en = (v: number) => v.toLocaleString("en-US", { maximumFractionDigits: 1 });
+
+/** The cards of a run say its summary's figures (the table under them says the same). */
+function assertRunCards(row: CardRow, s: Json, page: string) {
+  const c = row.cards;
+  assertEquals(c.asked, [`${en(s.asked.rate)}/s`, `${en(s.asked.requests)} requests`], page);
+  assertEquals(c.sent![0], `${en(s.achieved_rate)}/s`, page);
+  assertOk(c.sent![1].startsWith(`${en(s.requests.sent)} requests, `), `${page}: ${c.sent}`);
+  assertEquals(c.done![0], `${en(s.done_per_s)}/s`, page);
+  assertEquals(c.errors![0], String(s.errors), page);
+  assertOk(c.latency![0].endsWith(" ms"), `${page}: ${c.latency}`);
+  assertEquals(c.verdict![0], s.bottleneck.advice.slice(0, s.bottleneck.advice.indexOf(": ")));
 }
 
 /** A run against the embedded server that writes its results; returns the file. */
@@ -62,13 +125,34 @@ Deno.test("browser: the HTML report draws every chart, for one run and for two o
       await tab.open(`file://${html}`);
       await tab.waitForMessage(new RegExp(`tpsdemo: ${REPORT_CHARTS} charts drawn`), 10_000);
       assertEquals(await tab.evaluate<string>("document.body.dataset.charts"), `${REPORT_CHARTS}`);
-      // Every series of a run is there (target, sent, done, commands): two runs, twice as many.
-      const legend = await tab.evaluate<number>(
-        "document.querySelectorAll('#chart-rate .u-legend .u-series').length",
+      // Every series drawn is named (target, sent, done; no commands were given): each run's.
+      const suffix = (f: string) => files.length > 1 ? ` · ${f.split("/").at(-1)}` : "";
+      assertEquals(
+        (await legends(tab))["chart-rate"],
+        files.flatMap((f) => ["target", "sent/s", "done/s"].map((l) => `${l}${suffix(f)}`)),
+        `${name}: rate legend entries`,
       );
-      assertEquals(legend, 1 + 4 * files.length, `${name}: rate legend entries`);
+      await assertPlainLegends(tab, name);
+      // The key figures above the charts, a row per run; the table under the charts.
+      const order = await tab.evaluate<string[]>(
+        "[...document.body.children].map((e) => e.id).filter((id) => id)",
+      );
+      assertEquals(order.slice(0, 3), ["cards", "charts", "summary"], `${name}: the page's order`);
+      const rows = await cardRows(tab);
+      assertEquals(rows.length, files.length, `${name}: a row of cards per run`);
+      for (const [i, file] of files.entries()) {
+        assertRunCards(rows[i]!, await summaryOf(file), `${name} ${file}`);
+      }
       const header = await tab.evaluate<string>("document.getElementById('summary').textContent");
       assertOk(header.includes("tpsdemo run --duration 3s"), `${name}: the command line`);
+      // The values under the cursor show in a tip while it is over a chart, never "--".
+      const tip = await tab.evaluate<string>(
+        "(() => { const o = document.querySelector('#chart-rate .u-over'); " +
+          "const r = o.getBoundingClientRect(); o.dispatchEvent(new MouseEvent('mousemove', " +
+          "{ clientX: r.left + r.width / 3, clientY: r.top + 20, bubbles: true })); " +
+          "const t = o.querySelector('.tip'); return t.hidden ? '' : t.innerText; })()",
+      );
+      assertOk(/^[\d.]+ s\n/.test(tip) && tip.includes("sent/s") && !tip.includes("--"), tip);
       if (files.length === 2) {
         // Two runs one after the other: each its own column, and a colour of its own.
         assertOk(header.includes("before.ndjson") && header.includes("after.ndjson"), header);
@@ -77,6 +161,12 @@ Deno.test("browser: the HTML report draws every chart, for one run and for two o
         );
         assertEquals(swatches.length, 2);
         assertOk(swatches[0] !== swatches[1], `${swatches}`);
+        // Each row of cards named, in its run's colour.
+        assertEquals(rows.map((r) => r.name), ["before.ndjson", "after.ndjson"]);
+        const colors = await tab.evaluate<string[]>(
+          "[...document.querySelectorAll('#cards .cards-name .swatch')].map((e) => e.style.background)",
+        );
+        assertEquals(colors, swatches);
       }
       assertNoErrors(tab, name);
       await shot(tab, name);
@@ -135,7 +225,7 @@ Deno.test("browser: the report of a run of several targets has its table and cha
     assertEquals(await tab.evaluate<number>("document.querySelectorAll('#summary i').length"), 0);
     // The chart by name: p99 and p50 of each, a colour per name, named in the legend.
     const legend = await tab.evaluate<[string, string][]>(
-      "[...document.querySelectorAll('#chart-names .u-legend .u-series')].slice(1).map((e) => " +
+      "[...document.querySelectorAll('#chart-names .u-legend .u-series')].map((e) => " +
         "[e.querySelector('.u-label').textContent, e.querySelector('.u-marker').style.borderColor])",
     );
     assertEquals(legend.map(([label]) => label), [
@@ -206,6 +296,15 @@ Deno.test("browser: a run's live dashboard draws as it runs, then shows the summ
     const header = await tab.evaluate<string>("document.getElementById('summary').textContent");
     const sent = (summary.requests as { sent: number }).sent;
     assertOk(header.includes(`sent ${sent}`), `header shows sent ${sent}: ${header}`);
+    // At its end the page has the cards of the run, and the table under the charts.
+    const [row, ...more] = await cardRows(tab);
+    assertEquals(more.length, 0);
+    assertRunCards(row!, summary, "dashboard");
+    const order = await tab.evaluate<string[]>(
+      "[...document.body.children].map((e) => e.id).filter((id) => id)",
+    );
+    assertEquals(order.slice(0, 3), ["cards", "charts", "summary"]);
+    await assertPlainLegends(tab, "dashboard");
     assertNoErrors(tab, "dashboard");
     await shot(tab, "dashboard");
     // --html wrote the final report, which draws too.
@@ -254,6 +353,7 @@ Deno.test("browser: serve's /dashboard shows its /stats live", async () => {
     const header = await tab.evaluate<string>("document.getElementById('summary').textContent");
     assertOk(/1 issued of \d+/.test(header), `coupons in the header: ${header}`);
     assertOk(/\d+ hits, 1 misses/.test(header), `cache in the header: ${header}`);
+    await assertPlainLegends(tab, "serve dashboard");
     assertNoErrors(tab, "serve dashboard");
     await shot(tab, "serve-dashboard");
   } finally {
@@ -310,6 +410,20 @@ Deno.test("browser: the capacity report draws its charts by rate", async () => {
     await tab.waitForMessage(/tpsdemo: 3 charts drawn/, 10_000);
     const header = await tab.evaluate<string>("document.getElementById('summary').textContent");
     assertOk(header.includes("500/s meets every objective"), header);
+    // The answer in cards above the charts: the rate, the objective, confirmed.
+    const [answer, ...others] = await cardRows(tab);
+    assertEquals(others.length, 0);
+    assertEquals(answer!.cards["max-rate"], ["500/s", "confirmed, to 10%"]);
+    assertEquals(answer!.cards.objectives![0], "p99<100ms");
+    assertEquals(answer!.cards.saturation![0], "500/s");
+    assertEquals((await legends(tab))["chart-cap-goodput"], [
+      "rate asked",
+      "achieved",
+      "goodput",
+      "max rate",
+      "knee",
+    ]);
+    await assertPlainLegends(tab, "capacity");
     assertNoErrors(tab, "capacity");
 
     // Two capacity results files given to report: overlaid, a colour each.
@@ -324,8 +438,16 @@ Deno.test("browser: the capacity report draws its charts by rate", async () => {
     const legend = await both.evaluate<string[]>(
       "[...document.querySelectorAll('#chart-cap-latency .u-legend .u-series')].map((e) => e.textContent)",
     );
-    assertEquals(legend.length, 1 + 2 * 2, `${legend}`);
+    assertEquals(legend.length, 2 * 2, `${legend}`);
     assertOk(legend.some((l) => l.includes("p99 · other.ndjson")), `${legend}`);
+    // A row of cards per search, named and coloured as on the charts.
+    const searches = await cardRows(both);
+    assertEquals(searches.map((r) => r.name), [
+      "capacity.ndjson",
+      "other.ndjson",
+    ]);
+    assertOk(searches[0]!.color !== searches[1]!.color, `${searches.map((r) => r.color)}`);
+    await assertPlainLegends(both, "capacity overlay");
     assertNoErrors(both, "capacity overlay");
   } finally {
     await browser.close();
@@ -352,8 +474,19 @@ Deno.test("browser: the report of a run of VUs draws the VUs beside the rate, an
       tab.evaluate<string[]>(
         `[...document.querySelectorAll('#chart-${chart} .u-legend .u-label')].map((e) => e.textContent)`,
       );
-    assertEquals((await legend("vus")).slice(1), ["VUs"]);
-    assertEquals((await legend("latency")).slice(1), ["p50", "p90", "p99", "max", "mean"]);
+    assertEquals(await legend("vus"), ["VUs"]);
+    assertEquals(await legend("latency"), ["p50", "p90", "p99", "max", "mean"]);
+    // No target rate line at 0: VUs have none; nor a controller chart with nothing to draw.
+    assertEquals((await legends(tab))["chart-rate"], ["sent/s", "done/s"]);
+    const hidden = await tab.evaluate<boolean>(
+      "document.getElementById('chart-controller').hidden",
+    );
+    assertEquals(hidden, true);
+    await assertPlainLegends(tab, "report of VUs");
+    // The latency card is the service time, labelled so.
+    const [row] = await cardRows(tab);
+    assertEquals(row!.cards.latency![1], "not corrected: virtual users have no schedule");
+    assertEquals(row!.cards.asked![0], "6 VUs");
     const header = await tab.evaluate<string>("document.getElementById('summary').textContent");
     assertOk(header.includes("closed: VUs 0s:2vu,1s:2vu,1s:6vu, at most 6 VUs"), header);
     assertOk(header.includes("not corrected for coordinated omission"), header);

@@ -16,6 +16,7 @@ import type { ControlCommand, RunControl } from "../client/steer/mod.ts";
 import { streamSSE } from "hono/streaming";
 import type { Summary } from "../results/mod.ts";
 import { decodeHistogram, newHistogram, percentileCurve } from "../histogram.ts";
+import { runCardsHtml } from "./cards.ts";
 import { curvesOf, headerHtml, reportModel } from "./html.ts";
 import { type IntervalRecord, mergeResults } from "../results/mod.ts";
 import type { PageAssets } from "./assets.ts";
@@ -79,6 +80,7 @@ export class LiveFeed {
     this.#final = JSON.stringify({
       header: headerHtml([{ label: "run", summary }]) +
         namesTableHtml([{ label: "run", summary }]),
+      cards: runCardsHtml([{ label: "run", summary }]),
       curves: curvesOf(summary),
       // The page ends on the report's columns (the end's short intervals merged, long runs
       // re-bucketed), so it looks like the report it becomes.

@@ -11,6 +11,7 @@ import type { CapacityReport } from "../capacity/report.ts";
 import type { Summary } from "../results/mod.ts";
 import { decodeHistogram, percentileCurve } from "../histogram.ts";
 import type { Merged, Results } from "../results/mod.ts";
+import { capacityCardsHtml, runCardsHtml } from "./cards.ts";
 import { namesTableHtml } from "./names_table.ts";
 import { escapeHtml, type PageModel, type PageRun } from "./page.ts";
 import { columnsOf } from "./series.ts";
@@ -68,6 +69,7 @@ export function reportModel(
     mode: "report",
     runs: runs.map(({ label, columns, curves }) => ({ label, columns, curves })),
     header: headerHtml(header) + namesTableHtml(header),
+    cards: runCardsHtml(header),
   };
 }
 
@@ -98,7 +100,10 @@ export function headerHtml(runs: { label: string; summary: Summary }[]): string 
           ? `closed: ${s.config.stages ? `VUs ${escapeHtml(s.config.stages)}, at most ` : ""}` +
             `${s.config.vus} VUs, `
           : `target ${fmt(s.target_rate)}/s${s.adaptive ? ` (adaptive ${s.adaptive})` : ""}, `) +
-        `sent ${fmt(s.achieved_rate)}/s, done ${fmt(s.done_per_s)}/s`,
+        (s.asked ? `asked ${fmt(s.asked.rate)}/s (${fmt(s.asked.requests)} requests), ` : "") +
+        `sent ${fmt(s.achieved_rate)}/s` +
+        (typeof s.achieved_pct === "number" ? ` (${fmt(s.achieved_pct, 2)}% of asked)` : "") +
+        `, done ${fmt(s.done_per_s)}/s`,
     ],
     [
       "requests",
@@ -248,6 +253,7 @@ export function capacityModel(r: CapacityReport, url: string, command: string): 
     mode: "report",
     runs: [],
     header: `<table class="summary"><tbody>${head}</tbody></table>${steps}`,
+    cards: capacityCardsHtml([{ label: url, capacity: r }]),
     capacity: r,
   };
 }

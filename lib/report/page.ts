@@ -39,8 +39,10 @@ export interface PageModel {
   /** `report`: static; `live`: a run's dashboard (updates from `events`); `serve`: `/stats`. */
   mode: "report" | "live" | "serve";
   runs: PageRun[];
-  /** The header: the summary table's HTML (`headerHtml` of `html.ts`). */
+  /** The header: the summary table's HTML (`headerHtml` of `html.ts`), under the charts. */
   header: string;
+  /** The key figures, a row of cards above the charts (`cards.ts`); a live run's come at its end. */
+  cards?: string;
   /** Live mode: the server-sent events URL; control endpoints sit beside it. */
   events?: string;
   /** Live mode: the page shows the run-time controls (the run's API answers them). */
@@ -117,7 +119,11 @@ export function pageScript(page: PageName, assets: PageAssets): string {
  * ```
  */
 export function renderPage(model: PageModel, assets: PageAssets): string {
-  const { header, ...data } = model;
+  const { header, cards, ...data } = model;
+  // A report's table goes under its charts (the cards above them say what matters); a live page's
+  // line, and serve's few polled ones, stay above (a run's page moves its table under at its end).
+  const summary = `<section id="summary">${header}</section>`;
+  const above = model.mode === "report" ? "" : summary;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -127,9 +133,9 @@ export function renderPage(model: PageModel, assets: PageAssets): string {
 <style>${assets.pageCss}</style>
 </head><body data-mode="${model.mode}">
 <header><h1>${escapeHtml(model.title)}</h1><div id="controls"></div></header>
-<section id="summary">${header}</section>
-<main id="charts"></main>
-<section id="decisions"></section>
+<section id="cards">${cards ?? ""}</section>
+${above}<main id="charts"></main>
+${above ? "" : summary}<section id="decisions"></section>
 <footer>tpsdemo · <a href="https://github.com/leeoniya/uPlot">uPlot</a> (MIT) ·
 drag on a chart to zoom, double-click to reset</footer>
 <script id="tpsdemo-data" type="application/json">${scriptJson(data)}</script>

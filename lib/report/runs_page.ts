@@ -8,6 +8,7 @@
  * @module
  */
 
+import { capacityCardsHtml, runCardsHtml } from "./cards.ts";
 import { capacityModel, curvesOf, headerHtml } from "./html.ts";
 import type { CapacityRecord } from "./inputs.ts";
 import { namesTableHtml } from "./names_table.ts";
@@ -86,6 +87,23 @@ export function runsModel(runs: RunView[], searches: NamedSearch[]): PageModel {
     header += `<h2>${searches.length > 1 ? swatch(colorOf(i)) : ""}capacity search: ` +
       `${escapeHtml(s.name)}</h2>${model.header}`;
   }
+  // A row of cards per run and per search, each named when the page has several rows.
+  const named = runs.length + searches.length > 1;
+  const cards = runCardsHtml(
+    runs.map((v, i) => ({
+      label: v.name,
+      summary: v.summary,
+      ...(several ? { color: colorOf(i) } : {}),
+    })),
+    named,
+  ) + capacityCardsHtml(
+    searches.map((s, i) => ({
+      label: runs.length > 0 ? `capacity search: ${s.name}` : s.name,
+      capacity: s.capacity,
+      ...(searches.length > 1 ? { color: colorOf(i) } : {}),
+    })),
+    named,
+  );
   const parts = [
     runs.length === 1 ? runs[0]!.summary.url : runs.length > 1 ? `${runs.length} runs` : "",
     searches.length === 1 && runs.length === 0
@@ -99,6 +117,7 @@ export function runsModel(runs: RunView[], searches: NamedSearch[]): PageModel {
     mode: "report",
     runs: pageRuns,
     header,
+    cards,
     ...(capacities.length > 0 ? { capacities } : {}),
   };
 }

@@ -29,7 +29,11 @@ function startLive() {
   });
   events.addEventListener("summary", (e) => {
     const m = JSON.parse(e.data);
-    document.getElementById("summary").innerHTML = m.header;
+    // The end: the key figures above the charts, the summary table under them, as on the report.
+    document.getElementById("cards").innerHTML = m.cards ?? "";
+    const summary = document.getElementById("summary");
+    summary.innerHTML = m.header;
+    document.getElementById("charts").after(summary);
     if (m.curves) run.curves = m.curves;
     if (m.columns) run.columns = m.columns;
     // The report's columns have each target's latency, when the run has several.
