@@ -6,6 +6,7 @@ import {
 } from "../lib/client/http/connection.ts";
 import { FetchConnection, openConnection } from "../lib/client/http/fetch.ts";
 import { newResult } from "../lib/client/record/result.ts";
+import { connIo } from "../lib/client/http/io.ts";
 
 const fresh = () => newResult(0, 0, 0);
 
@@ -144,6 +145,26 @@ Deno.test("raw client: failures come back as data with a kind", async () => {
   assertEquals((await slow.send(fresh())).error, "timeout");
   slow.close();
   silent.close();
+});
+
+Deno.test("connIo: this runtime's own read and write ops are found (the cheap path)", async () => {
+  // A runtime upgrade that moves them makes the client fall back to Deno.Conn's methods:
+  // correct but about 840 B and 1.3 µs a request dearer, so it should fail here, not silently.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+  const server = await listener.accept();
+  const io = connIo(client);
+  assertEquals(io.direct, true);
+  assertEquals(await io.write(new TextEncoder().encode("ping")), 4);
+  const buf = new Uint8Array(16);
+  assertEquals(await server.read(buf), 4);
+  await server.write(new TextEncoder().encode("pong"));
+  assertEquals(await io.read(buf), 4);
+  assertEquals(new TextDecoder().decode(buf.subarray(0, 4)), "pong");
+  server.close();
+  assertEquals(await io.read(buf), 0);
+  client.close();
+  listener.close();
 });
 
 Deno.test("raw client: abort ends the request in flight as cancelled", async () => {

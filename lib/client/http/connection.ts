@@ -9,6 +9,7 @@
 
 import { ConnectionClosed, ResponseParser } from "./parser.ts";
 import { dial, type DialSpec, type TlsSettings } from "./dial.ts";
+import { type ConnIo, connIo } from "./io.ts";
 import { classifyError, encodeRequest, message, type RequestSpec } from "./wire.ts";
 
 export { classifyError, encodeRequest, message, type RequestSpec };
@@ -110,6 +111,8 @@ export class RawHttpConnection implements HttpConnection {
   #timeoutMs: number;
   #now: () => number;
   #conn: Deno.TcpConn | Deno.TlsConn | undefined;
+  /** The open connection's reads and writes. */
+  #io: ConnIo | undefined;
   /** Phases of a connection opened ahead (by `connect`), told with its first request. */
   #opened: { connectMs: number; tlsMs: number } | undefined;
   /** Requests sent on this connection, and how many it may carry. */
@@ -149,7 +152,10 @@ export class RawHttpConnection implements HttpConnection {
       // Opened before the first tick, while the process starts: counted, not timed (its phases
       // would be the start-up's, not the target's).
       if (this.#conn) d.conn.close();
-      else [this.#conn, this.#opened] = [d.conn, { connectMs: NaN, tlsMs: NaN }];
+      else {
+        [this.#conn, this.#opened] = [d.conn, { connectMs: NaN, tlsMs: NaN }];
+        this.#io = connIo(d.conn);
+      }
     } catch { /* the first send reports it */ }
   }
 
@@ -187,8 +193,9 @@ export class RawHttpConnection implements HttpConnection {
               throw new Error(this.#why);
             }
             [this.#conn, this.#opened] = [d.conn, d];
+            this.#io = connIo(d.conn);
           }
-          const conn = this.#conn;
+          const io = this.#io!;
           if (this.#opened) {
             // A fresh connection: its phases are this request's; its time is not service time.
             into.newConnection = true;
@@ -200,20 +207,20 @@ export class RawHttpConnection implements HttpConnection {
           }
           const w = this.#writer;
           const request = w ? w.bytes(into as { seq: number; target: number }) : this.#request;
-          let written = await conn.write(request);
+          let written = await io.write(request);
           while (written < request.length) {
-            written += await conn.write(request.subarray(written));
+            written += await io.write(request.subarray(written));
           }
           const target = into.target ?? 0;
           const keep = w ? w.keepsBody(target) : false;
           this.#parser.reset(w ? w.method(target) === "HEAD" : this.#head, keep);
           let first = true;
           for (;;) {
-            const n = await conn.read(this.#buf);
+            const n = await io.read(this.#buf);
             if (first) (into.ttfbMs = this.#now() - sentAt, first = false);
-            const res = n === null ? this.#parser.end() : this.#parser.feed(this.#buf, n);
+            const res = n === 0 ? this.#parser.end() : this.#parser.feed(this.#buf, n);
             if (res) {
-              if (!res.keepAlive || n === null || ++this.#uses >= this.#maxUses) this.#drop();
+              if (!res.keepAlive || n === 0 || ++this.#uses >= this.#maxUses) this.#drop();
               if (keep) into.body = this.#parser.body;
               return outcome(into, sentAt, this.#now(), res.status, res.wireBytes);
             }
@@ -247,6 +254,7 @@ export class RawHttpConnection implements HttpConnection {
   #drop(): void {
     const c = this.#conn;
     this.#conn = undefined;
+    this.#io = undefined;
     this.#opened = undefined;
     try {
       c?.close();

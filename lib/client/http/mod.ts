@@ -10,3 +10,4 @@ export * from "./parser.ts";
 export * from "./fetch.ts";
 export * from "./watchdog.ts";
 export * from "./dial.ts";
+export * from "./io.ts";
