@@ -70,27 +70,62 @@ export function spawn(
   }).spawn();
 }
 
+/** A client's CPU seconds at a time, s since it was spawned. */
+export interface CpuSample {
+  t: number;
+  cpu: number;
+}
+
 /**
  * Runs a client command pinned to `cpus` to its end; its CPU seconds are sampled from /proc
- * until it exits (the last sample before the exit is the total).
+ * every 20 ms until it exits (the last sample before the exit is the total).
  */
 export async function measureClient(
   cmd: string,
   args: string[],
   cpus: string,
   env?: Record<string, string>,
-): Promise<{ cpu: number; stdout: string; stderr: string; code: number }> {
+): Promise<
+  { cpu: number; samples: CpuSample[]; stdout: string; stderr: string; code: number }
+> {
+  const spawned = performance.now();
   const child = spawn(cmd, args, { cpus, stderr: "piped", ...(env ? { env } : {}) });
   let cpu = 0;
+  const samples: CpuSample[] = [];
   const sampler = setInterval(() => {
     try {
       cpu = cpuSeconds(child.pid);
+      samples.push({ t: (performance.now() - spawned) / 1000, cpu });
     } catch { /* exited */ }
   }, 20);
   const out = await child.output();
   clearInterval(sampler);
   const dec = new TextDecoder();
-  return { cpu, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr), code: out.code };
+  return {
+    cpu,
+    samples,
+    stdout: dec.decode(out.stdout),
+    stderr: dec.decode(out.stderr),
+    code: out.code,
+  };
+}
+
+/**
+ * The share of a core a client used between `from` and `to` s after its spawn (its steady
+ * state: past its start-up, before its end), in percent; NaN without samples there.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const s = [{ t: 1, cpu: 0.5 }, { t: 2, cpu: 0.6 }, { t: 4, cpu: 0.8 }, { t: 5, cpu: 1.2 }];
+ * assert.equal(steadyPct(s, 2, 4).toFixed(1), "10.0");
+ * ```
+ */
+export function steadyPct(samples: CpuSample[], from: number, to: number): number {
+  const inside = samples.filter((x) => x.t >= from && x.t <= to);
+  const a = inside[0], b = inside.at(-1);
+  if (!a || !b || b.t <= a.t) return NaN;
+  return (100 * (b.cpu - a.cpu)) / (b.t - a.t);
 }
 
 /**
@@ -101,7 +136,7 @@ export function measureRun(
   url: string,
   args: string[],
   cpus: string,
-): Promise<{ cpu: number; stdout: string; stderr: string; code: number }> {
+): ReturnType<typeof measureClient> {
   return measureClient(Deno.execPath(), [
     ...DENO_RUN,
     MAIN,

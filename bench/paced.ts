@@ -11,10 +11,12 @@
 
 import {
   BARE,
+  type CpuSample,
   DENO_RUN,
   measureClient,
   measureRun,
   startServer,
+  steadyPct,
   table,
   which,
   writeResult,
@@ -80,6 +82,8 @@ interface Row extends Record<string, unknown> {
   client: string;
   rate: number;
   cpu_s: number;
+  /** Share of a core from 2 s after the spawn to 0.5 s before the planned end (no start-up). */
+  steady_pct: number;
   achieved: number;
   lateness_p50_us?: number;
   lateness_p99_us?: number;
@@ -108,6 +112,7 @@ async function tpsdemo(
     client: `tpsdemo ${precision}`,
     rate,
     cpu_s: r.cpu,
+    steady_pct: steady(r.samples, seconds),
     achieved: s.requests.sent / s.duration_s,
     lateness_p50_us: s.send_lateness_us.p50,
     lateness_p99_us: s.send_lateness_us.p99,
@@ -127,7 +132,13 @@ async function autocannon(url: string, rate: number, seconds: number): Promise<R
     url,
   ], CLIENT_CPU);
   const s = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
-  return { client: "autocannon", rate, cpu_s: r.cpu, achieved: s.requests.total / s.duration };
+  return {
+    client: "autocannon",
+    rate,
+    cpu_s: r.cpu,
+    steady_pct: steady(r.samples, seconds),
+    achieved: s.requests.total / s.duration,
+  };
 }
 
 async function hey(url: string, rate: number, seconds: number): Promise<Row> {
@@ -146,7 +157,21 @@ async function hey(url: string, rate: number, seconds: number): Promise<Row> {
     (n, m) => n + Number(m[1]),
     0,
   );
-  return { client: "hey", rate, cpu_s: r.cpu, achieved: codes / total };
+  return {
+    client: "hey",
+    rate,
+    cpu_s: r.cpu,
+    steady_pct: steady(r.samples, seconds),
+    achieved: codes / total,
+  };
+}
+
+/**
+ * The steady state's share of a core: every client starts within 1 s of its spawn, so the window
+ * from 2 s to 0.5 s before the planned end holds load only (start-up and exit left out).
+ */
+function steady(samples: CpuSample[], seconds: number): number {
+  return Math.round(10 * steadyPct(samples, 2, seconds - 0.5)) / 10;
 }
 
 /** Runs the benchmark; returns its rows. */
