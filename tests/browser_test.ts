@@ -88,7 +88,7 @@ function assertRunCards(row: CardRow, s: Json, page: string) {
   assertOk(c.sent![1].startsWith(`${en(s.requests.sent)} requests, `), `${page}: ${c.sent}`);
   assertEquals(c.done![0], `${en(s.done_per_s)}/s`, page);
   assertEquals(c.errors![0], String(s.errors), page);
-  assertOk(c.latency![0].endsWith(" ms"), `${page}: ${c.latency}`);
+  assertOk(c.latency![0].endsWith("\u00a0ms"), `${page}: ${c.latency}`);
   assertEquals(c.verdict![0], s.bottleneck.advice.slice(0, s.bottleneck.advice.indexOf(": ")));
 }
 

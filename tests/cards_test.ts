@@ -58,7 +58,7 @@ Deno.test("cards: a run's figures are its summary's: asked, sent, done, latency,
     done: ["done", "97.8/s", "801 CPU jobs done"],
     latency: [
       "corrected p50 / p99",
-      "21.3 / 127 ms",
+      "21.3 / 127\u00a0ms",
       "from the scheduled time (coordinated omission corrected)",
     ],
     errors: ["errors", "12", "1.21% of sent"],
@@ -79,7 +79,7 @@ Deno.test("cards: virtual users show service time, labelled, and the VUs they we
   assertEquals(cards.sent, ["sent", "99/s", "990 requests"]);
   assertEquals(cards.latency, [
     "service time p50 / p99",
-    "3.21 / 26.8 ms",
+    "3.21 / 26.8\u00a0ms",
     "not corrected: virtual users have no schedule",
   ]);
   assertEquals(cards.thresholds, undefined);

@@ -90,13 +90,13 @@ export function runCards(s: Summary): string[] {
   const l = closed ? s.latency_ms : s.corrected_latency_ms;
   const latency = card(
     closed ? "service time p50 / p99" : "corrected p50 / p99",
-    answered ? `${ms(l.p50)} / ${ms(l.p99)} ms` : "–",
+    answered ? `${ms(l.p50)} / ${ms(l.p99)}\u00a0ms` : "–",
     !answered
       ? "no response"
       : closed
       ? "not corrected: virtual users have no schedule"
       : "from the scheduled time (coordinated omission corrected)",
-    { key: "latency", wide: true },
+    { key: "latency" },
   );
   const share = a.sent > 0 ? (100 * s.errors) / a.sent : 0;
   const errors = card(

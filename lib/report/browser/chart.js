@@ -64,17 +64,25 @@ function showTip(u, spec, series, tip) {
   tip.style.right = right ? "" : "4px";
 }
 
+/** The y axis's width: room for its longest label (8,000,000 µs) beside the unit's. */
+const yAxisSize = (_u, values) =>
+  Math.max(60, 30 + 7 * Math.max(0, ...(values ?? []).map((v) => String(v ?? "").length)));
+
 /**
  * uPlot's options for a chart: its series, its axes (percentiles, or seconds or xLabel; `log`,
  * which of them are logarithmic).
  */
 function chartOptions(spec, series, width, tip, log) {
   const logScale = { distr: 3, log: 10 };
-  // A log axis's grid and ticks at 1, 2 and 5 of each decade (uPlot's has all nine).
-  const f125 = {
-    filter: (_u, splits) => splits.map((v) => /^[125]e/.test(v.toExponential()) ? v : null),
+  // A log axis's labels, grid and ticks at 1, 2 and 5 of each decade where a decade has room for
+  // them, else at 1 (uPlot's grid has all nine).
+  const filter = (u, splits, axis) => {
+    const key = u.axes[axis].scale;
+    const decade = Math.abs(u.valToPos(10, key) - u.valToPos(1, key));
+    const re = decade >= 70 ? /^[125]e/ : /^1e/;
+    return splits.map((v) => re.test(v.toExponential()) ? v : null);
   };
-  const logAxis = { grid: f125, ticks: { ...f125, size: 10 } };
+  const logAxis = { filter, grid: { filter }, ticks: { filter, size: 10 } };
   const opts = {
     width,
     height: 240,
@@ -87,7 +95,7 @@ function chartOptions(spec, series, width, tip, log) {
           values: (_u, splits) => splits.map(fmtPercentile),
         }
         : { label: spec.xLabel ?? "seconds", ...(log.x ? logAxis : {}) },
-      { label: spec.unit, size: 60, ...(log.y ? logAxis : {}) },
+      { label: spec.unit, size: yAxisSize, ...(log.y ? logAxis : {}) },
     ],
     // Each series' marker and name, no values: they show in the tip while the cursor is over.
     legend: { live: false },
