@@ -24,8 +24,8 @@ export interface BrowserTab {
   waitForMessage(match: RegExp, ms: number): Promise<string>;
   /** Evaluates an expression in the page; returns its value. */
   evaluate<T>(expression: string): Promise<T>;
-  /** A PNG of the whole page. */
-  screenshot(): Promise<Uint8Array>;
+  /** A PNG of the whole page (`viewport`: of what the window shows). */
+  screenshot(options?: { viewport?: boolean }): Promise<Uint8Array>;
 }
 
 /** A launched Chromium. */
@@ -186,10 +186,10 @@ export async function launchBrowser(): Promise<Browser> {
           }, sessionId);
           return r.result.value;
         },
-        async screenshot() {
+        async screenshot(options = {}) {
           const r = await send<{ data: string }>("Page.captureScreenshot", {
             format: "png",
-            captureBeyondViewport: true,
+            captureBeyondViewport: !options.viewport,
           }, sessionId);
           return Uint8Array.from(atob(r.data), (c) => c.charCodeAt(0));
         },
