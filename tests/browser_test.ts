@@ -3,7 +3,7 @@
  * run and an overlay of two), the live dashboard of a run (`run --dashboard`, steered from the
  * page), `serve`'s `GET /dashboard`, and the capacity report. Each page must draw every chart with data (it logs "tpsdemo: N charts
  * drawn" and sets `data-charts`) and log no error. With `TPSDEMO_SCREENSHOTS=DIR` it also writes
- * a PNG of each page there (`deno task screenshots` refreshes the ones in docs/).
+ * a PNG of each page there, of its short runs (the README's pictures are `deno task screenshots`').
  *
  * @module
  */
