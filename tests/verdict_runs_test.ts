@@ -281,6 +281,27 @@ const CASES: Case[] = [
     check: (s) =>
       assertEquals([s.requests.sent, s.asked?.requests, s.achieved_pct], [120, 120, 100]),
   },
+  {
+    // The plan is a promise on the clock: a pacer held back by a full queue does not stretch it.
+    name: "stages past the target's capacity: the plan ends on time, short of what it asked",
+    cfg: {
+      rate: 100,
+      durationMs: undefined,
+      stages: parseStages("0s:10,10s:100"),
+      consumers: 4,
+      queueSize: 8,
+    },
+    deps: (clock) => ({ connect: queueingTarget(clock, 30) }),
+    stages: "0s:10,10s:100",
+    stage: "target",
+    flag: "--rate",
+    advice: /^the target/,
+    check: (s) => {
+      assertOk(s.duration_s <= 10.5, `the plan took ${s.duration_s} s`);
+      assertEquals(s.asked?.requests, 550);
+      assertOk(s.achieved_pct! < 80, `achieved ${s.achieved_pct}%`);
+    },
+  },
 ];
 
 for (const c of CASES) {

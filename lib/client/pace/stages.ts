@@ -179,9 +179,14 @@ export class StagedSchedule implements TickSchedule {
     return 0;
   }
 
-  /** Whether the plan asks for no more ticks. */
+  /**
+   * Whether the plan asks for no more ticks: all taken, or its clock is past its end. A plan is
+   * a promise on the clock: a pacer held back (a full queue) does not stretch it, and the ticks
+   * it could not release in time are asked for but never sent.
+   */
   get done(): boolean {
-    return this.nextDue() === Infinity && this.#pausedAt === undefined;
+    if (this.#pausedAt !== undefined) return false;
+    return this.nextDue() === Infinity || this.planTime(this.#lastNow) >= this.plan.durationMs;
   }
 
   /** When the next tick is due (ms; Infinity while paused or past the plan's end). */
@@ -200,6 +205,7 @@ export class StagedSchedule implements TickSchedule {
 
   /** Releases the next tick at `now` (call when `wait(now)` is 0). */
   take(now: number): Tick {
+    this.#lastNow = now;
     const due = this.nextDue();
     return { seq: this.#seq++, scheduledAt: due <= now ? due : now, skipped: 0 };
   }
