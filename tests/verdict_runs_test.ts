@@ -294,8 +294,8 @@ const CASES: Case[] = [
     deps: (clock) => ({ connect: queueingTarget(clock, 30) }),
     stages: "0s:10,10s:100",
     stage: "target",
-    flag: "--rate",
-    advice: /^the target/,
+    flag: "--stages",
+    advice: /^the target: .*lower the plan's rates \(--stages\)$/,
     check: (s) => {
       assertOk(s.duration_s <= 10.5, `the plan took ${s.duration_s} s`);
       assertEquals(s.asked?.requests, 550);

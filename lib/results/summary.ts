@@ -241,6 +241,7 @@ export function bottleneckOf(s: Summary): Bottleneck | undefined {
     consumersFixed: c.consumers_fixed,
     ...(c.max_consumers !== undefined ? { maxConsumers: c.max_consumers } : {}),
     ...(c.vus !== undefined ? { vus: { peak: c.vus, plan: c.stages !== undefined } } : {}),
+    ...(c.vus === undefined && c.stages !== undefined ? { ratePlan: true } : {}),
     workers: c.workers,
     workTimeMs: c.work_time_ms,
     workKind: c.work_kind,

@@ -16,7 +16,15 @@
 
 import type { Bottleneck } from "./records.ts";
 import { classifyFailures, requestAdvice } from "./failures.ts";
-import { byDesign, pct, queueing, r1, unreachable, type VerdictInput } from "./verdict_parts.ts";
+import {
+  byDesign,
+  lowerRate,
+  pct,
+  queueing,
+  r1,
+  unreachable,
+  type VerdictInput,
+} from "./verdict_parts.ts";
 
 export { unreachable, type VerdictInput } from "./verdict_parts.ts";
 
@@ -107,11 +115,11 @@ export function verdict(m: VerdictInput): Bottleneck {
   if (share(f.overload) > 0.01) {
     return {
       stage: "target",
-      flag: m.vus ? (m.vus.plan ? "--stages" : "--vus") : "--rate",
+      flag: m.vus ? (m.vus.plan ? "--stages" : "--vus") : lowerRate(m).flag,
       figure: `${pct(share(f.overload))} of requests failed (${f.overloadDetail})`,
       advice: `the target: ${pct(share(f.overload))} of requests failed ` +
         `(${f.overloadDetail})${stopNote}; ` +
-        (m.vus ? "fewer virtual users" : "lower --rate, or let --adaptive find what it sustains"),
+        (m.vus ? "fewer virtual users" : lowerRate(m).advice),
     };
   }
   if (share(f.check) > 0.01) {
@@ -138,7 +146,7 @@ export function verdict(m: VerdictInput): Bottleneck {
   if (adaptive && m.adaptiveRate! < 0.95 * ceiling) {
     return {
       stage: "target",
-      flag: "--rate",
+      flag: lowerRate(m).flag,
       figure: `--adaptive settled at ${r1(m.adaptiveRate!)}/s of ${r1(ceiling)}/s`,
       advice: `the target: it sustains about ${r1(m.adaptiveRate!)}/s ` +
         `(--adaptive settled there, below ${r1(ceiling)}/s)`,
@@ -150,14 +158,14 @@ export function verdict(m: VerdictInput): Bottleneck {
     const answered = tail.answered / tail.seconds;
     return {
       stage: "target",
-      flag: "--rate",
+      flag: lowerRate(m).flag,
       figure: `answered ${r1(answered)}/s of ${r1(tail.sent / tail.seconds)}/s sent; latency ` +
         `${q.from} ms → ${q.to} ms`,
       advice:
         `the target: it answered ${r1(answered)}/s of the ${
           r1(tail.sent / tail.seconds)
         }/s sent in the run's second half, its latency climbing from ${q.from} ms to ${q.to} ms ` +
-        "as requests queued at it; lower --rate, or let --adaptive find what it sustains",
+        `as requests queued at it; ${lowerRate(m).advice}`,
     };
   }
   if (m.workTimeMs > 0 && (jobCapacity < 0.95 * rate || m.donePerS < 0.9 * m.sentRate)) {
@@ -181,12 +189,12 @@ export function verdict(m: VerdictInput): Bottleneck {
     if (q) {
       return {
         stage: "target",
-        flag: "--rate",
+        flag: lowerRate(m).flag,
         figure: `${m.consumers} consumers kept busy; latency ${q.from} ms → ${q.to} ms`,
         advice: `the target: ${m.consumers} consumers stayed busy while its latency climbed ` +
           `from ${q.from} ms to ${q.to} ms (a queue at the target): it serves about ` +
           `${r1(m.sentRate)}/s, and more --consumers would lengthen its queue, not raise the ` +
-          "rate; lower --rate, or let --adaptive find what it sustains",
+          `rate; ${lowerRate(m).advice}`,
       };
     }
     const atCeiling = !m.consumersFixed && m.maxConsumers !== undefined &&

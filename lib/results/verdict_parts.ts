@@ -31,6 +31,8 @@ export interface VerdictInput {
   maxConsumers?: number;
   /** Virtual users (the closed model): `--vus N`, or the most a plan (`plan`) had. */
   vus?: { peak: number; plan: boolean };
+  /** Whether the rate came from a plan (`--stages` in requests/s): `--rate` does not set it. */
+  ratePlan?: boolean;
   workers: number;
   workTimeMs: number;
   workKind: "cpu" | "sleep";
@@ -87,4 +89,20 @@ export function byDesign(m: VerdictInput, vus: { peak: number; plan: boolean }):
     advice: `the virtual users, by design (a closed model): ${who} at ${l} ms a request make ` +
       `${r1(m.sentRate)}/s`,
   };
+}
+
+/**
+ * The flag that lowers the rate, and the advice in words: a rate plan's stages, or `--rate`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(lowerRate({ ratePlan: true }).flag, "--stages");
+ * assert.equal(lowerRate({}).flag, "--rate");
+ * ```
+ */
+export function lowerRate(m: Pick<VerdictInput, "ratePlan">): { flag: string; advice: string } {
+  return m.ratePlan
+    ? { flag: "--stages", advice: "lower the plan's rates (--stages)" }
+    : { flag: "--rate", advice: "lower --rate, or let --adaptive find what it sustains" };
 }
