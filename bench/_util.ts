@@ -16,6 +16,8 @@ export const DENO_RUN = [
   "--allow-env",
   "--allow-sys",
   "--unstable-net",
+  // As `deno task tpsdemo` and the compiled binary run (deno.json).
+  "--v8-flags=--max-semi-space-size=4",
 ];
 /** The program, and the bare-server fixture the benchmarks measure against. */
 export const MAIN = new URL("../main.ts", import.meta.url).pathname;
