@@ -28,6 +28,9 @@ import {
 
 export { unreachable, type VerdictInput } from "./verdict_parts.ts";
 
+/** Send lateness p99 past which a run that met its rate on average was still late, µs. */
+const LATE_US = 100_000;
+
 /**
  * The verdict on a run.
  *
@@ -143,7 +146,22 @@ export function verdict(m: VerdictInput): Bottleneck {
   const ceiling = m.ceiling ?? m.askedRate;
   const tail = m.evidence?.tail;
   const busy = tail ? tail.busy_pct >= 90 || tail.queue >= 1 : false;
+  const littles = m.latencyMeanMs > 0 ? m.consumers / (m.latencyMeanMs / 1000) : Infinity;
   if (adaptive && m.adaptiveRate! < 0.95 * ceiling) {
+    // A limit inside the client caps what --adaptive can find: the CPU jobs at their capacity,
+    // or fixed consumers whose Little's-law ceiling is where it settled. Name it, not the target.
+    if (m.workTimeMs > 0 && m.donePerS >= 0.85 * jobCapacity) return jobs();
+    if (m.consumersFixed && littles <= 1.3 * m.adaptiveRate!) {
+      return {
+        stage: "consumers",
+        flag: "--consumers",
+        figure: `${m.consumers} consumers at ${r1(m.latencyMeanMs)} ms a request carry at most ` +
+          `${r1(littles)}/s (Little's law)`,
+        advice: `the consumers: --adaptive settled at ${r1(m.adaptiveRate!)}/s, where ` +
+          `${m.consumers} consumers at ${r1(m.latencyMeanMs)} ms a request carry at most ` +
+          `${r1(littles)}/s; raise --consumers (or leave it unset) to see the target's limit`,
+      };
+    }
     return {
       stage: "target",
       flag: lowerRate(m).flag,
@@ -173,7 +191,6 @@ export function verdict(m: VerdictInput): Bottleneck {
   }
   const short = !m.closedLoop && m.sentRate < 0.95 * m.askedRate &&
     (!adaptive || m.sendLatenessP99Us > 10_000);
-  const littles = m.latencyMeanMs > 0 ? m.consumers / (m.latencyMeanMs / 1000) : Infinity;
   if (m.vus && m.latencyMeanMs > 0) return byDesign(m, m.vus);
   if (m.closedLoop && m.latencyMeanMs > 0) {
     return {
@@ -225,6 +242,22 @@ export function verdict(m: VerdictInput): Bottleneck {
         `asked, with its consumers idle (send lateness p99 ${
           r1(m.sendLatenessP99Us / 1000)
         } ms); give it a core (--precision coarse spends least), or split the load in shards`,
+    };
+  }
+  // The rate met on average, but late: the sends bunched to catch up, and the corrected
+  // latency carries the client's own lateness.
+  if (!m.closedLoop && !m.vus && m.sendLatenessP99Us > LATE_US) {
+    const allBusy = (m.evidence?.tail.busy_pct ?? 0) >= 90;
+    return {
+      stage: allBusy ? "consumers" : "client",
+      flag: allBusy ? "--consumers" : "--precision",
+      figure: `send lateness p99 ${r1(m.sendLatenessP99Us / 1000)} ms`,
+      advice: `the client itself: it sent ${r1(m.sentRate)}/s of the ${r1(m.askedRate)}/s ` +
+        `asked, but late (send lateness p99 ${r1(m.sendLatenessP99Us / 1000)} ms: its sends ` +
+        "bunched to catch up, and the corrected latency carries that); " +
+        (allBusy
+          ? `its ${m.consumers} consumers were all busy: raise --consumers`
+          : "give it a core (--precision coarse spends least), or split the load in shards"),
     };
   }
   const errors = failed === 0
