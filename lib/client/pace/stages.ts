@@ -179,11 +179,7 @@ export class StagedSchedule implements TickSchedule {
     return 0;
   }
 
-  /**
-   * Whether the plan asks for no more ticks: all taken, or its clock is past its end. A plan is
-   * a promise on the clock: a pacer held back (a full queue) does not stretch it, and the ticks
-   * it could not release in time are asked for but never sent.
-   */
+  /** All ticks taken, or the plan's clock past its end: a late pacer does not stretch a plan. */
   get done(): boolean {
     if (this.#pausedAt !== undefined) return false;
     return this.nextDue() === Infinity || this.planTime(this.#lastNow) >= this.plan.durationMs;
