@@ -455,7 +455,7 @@ Deno.test("browser: the capacity report draws its charts by rate", async () => {
   }
 });
 
-Deno.test("browser: the report of a run of VUs draws the VUs beside the rate, and the mean", async () => {
+Deno.test("browser: a run of VUs draws the VUs beside the rate, alone and overlaid", async () => {
   const dir = await Deno.makeTempDir();
   const browser = await launchBrowser();
   try {
@@ -491,6 +491,31 @@ Deno.test("browser: the report of a run of VUs draws the VUs beside the rate, an
     assertOk(header.includes("closed: VUs 0s:2vu,1s:2vu,1s:6vu, at most 6 VUs"), header);
     assertOk(header.includes("not corrected for coordinated omission"), header);
     assertNoErrors(tab, "report of VUs");
+    // Overlaid with a rate run: each run's series on the chart of the same kind, not position.
+    const rate = await results(dir, "rate", ["--rate", "100"]);
+    const both = `${dir}/both.html`;
+    assertEquals((await runCli(["report", file, rate, "--html", both])).code, 0);
+    const two = await browser.newTab(1300, 900);
+    await two.open(`file://${both}`);
+    await two.waitForMessage(/tpsdemo: \d+ charts drawn/, 10_000);
+    const shown = await legends(two);
+    assertEquals(shown["chart-vus"], ["VUs · vus.ndjson"]);
+    assertEquals(shown["chart-latency"], [
+      "p50 · vus.ndjson",
+      "p99 · vus.ndjson",
+      "mean · vus.ndjson",
+      "corrected p50 · rate.ndjson",
+      "corrected p99 · rate.ndjson",
+      "service p99 · rate.ndjson",
+    ]);
+    assertOk(shown["chart-controller"]!.includes("target rate · rate.ndjson"));
+    assertOk(shown["chart-lateness"]!.every((l) => l.endsWith("· rate.ndjson")));
+    const caption = await two.evaluate<string>(
+      "document.querySelector('#chart-rate figcaption').textContent",
+    );
+    assertEquals(caption, "Rate: target, sent and done per second");
+    assertNoErrors(two, "report of VUs and a rate run");
+    await shot(two, "report-vus-and-rate");
   } finally {
     await browser.close();
     await Deno.remove(dir, { recursive: true });

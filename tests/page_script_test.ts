@@ -17,7 +17,14 @@ import { capacitySpecs, chartSpecs, decisionLists } from "../lib/report/specs.ts
 import type { StatsSnapshot } from "../server/shared_state.ts";
 
 const PAGES: PageName[] = ["report", "live", "serve", "capacity"];
-const ENGINE = ["chartTables", "hasData", "fmtPercentile", "percentileSplits", "logAxes"];
+const ENGINE = [
+  "chartTables",
+  "chartIds",
+  "hasData",
+  "fmtPercentile",
+  "percentileSplits",
+  "logAxes",
+];
 const CALLS: Record<PageName, string[]> = {
   report: ["chartSpecs", "decisionLists", "capacitySpecs"],
   live: ["appendRow", "emptyColumns", "eventText", "chartSpecs", "decisionLists"],

@@ -9,6 +9,7 @@
 
 import { assertEquals, assertOk } from "./_assert.ts";
 import {
+  chartIds,
   type ChartSpec,
   chartTables,
   fmtPercentile,
@@ -180,6 +181,72 @@ Deno.test("specs: no target rate is drawn where a run has none (virtual users, c
   const paused = chartSpecs(run(columns(row(1, 100), row(2, 0))), false);
   assertEquals(names(paused[0]!), ["target", "sent/s", "done/s", "run-time command"]);
   assertEquals(names(paused[5]!), ["target rate", "controller decision"]);
+});
+
+Deno.test("specs: no pacer lateness and no corrected latency without a schedule", () => {
+  const vus = chartSpecs(run(columns(row(1, 0, { vus: 2, mean: 3 }))), false);
+  const loop = chartSpecs(run(columns(row(1, 0), row(2, 0))), false);
+  for (const specs of [vus, loop]) {
+    assertEquals(specs.find((s) => s.id === "lateness"), undefined);
+    const latency = specs.find((s) => s.id === "latency")!;
+    assertOk(latency.series.every(([label]) => !label.startsWith("corrected")), latency.title);
+    assertOk(latency.title.includes("not corrected"), latency.title);
+  }
+  const paced = chartSpecs(run(columns(row(1, 100))), false);
+  assertEquals(paced.at(-1)!.id, "lateness");
+});
+
+Deno.test("specs: overlaid, a run without a target rate does not title the chart for all", () => {
+  const vu = run(columns(row(1, 0, { vus: 2, mean: 3 }), row(2, 0, { vus: 4, mean: 5 })));
+  const rate = run(columns(row(1, 100), row(2, 200)));
+  const [first] = chartSpecs(vu, true, false, [vu, rate]);
+  assertEquals(first!.title, "Rate: target, sent and done per second");
+  // Alone, a run of VUs still says why it has no target.
+  assertOk(chartSpecs(vu, true, false, [vu])[0]!.title.includes("no target rate"));
+});
+
+Deno.test("tables: overlaid runs of different kinds are matched chart by chart by id", () => {
+  const vu = run(columns(row(1, 0, { vus: 2, mean: 3 }), row(2, 0, { vus: 4, mean: 5 })));
+  const rate = run(columns(row(1, 100), row(2, 200)));
+  const specs = [
+    chartSpecs(vu, true, false, [vu, rate]),
+    chartSpecs(rate, true, false, [vu, rate]),
+  ];
+  const ids = chartIds(specs);
+  assertEquals(ids, [
+    "rate",
+    "vus",
+    "latency",
+    "distribution",
+    "status",
+    "queue",
+    "controller",
+    "lateness",
+  ]);
+  const labels = (id: string) => chartTables(specs, id, ["vu", "rate"]).series.map((s) => s.label);
+  assertEquals(labels("vus"), ["VUs · vu"]);
+  assertEquals(labels("latency"), [
+    "p50 · vu",
+    "p99 · vu",
+    "mean · vu",
+    "corrected p50 · rate",
+    "corrected p99 · rate",
+    "service p99 · rate",
+  ]);
+  assertEquals(labels("controller"), [
+    "controller decision · vu",
+    "target rate · rate",
+    "controller decision · rate",
+  ]);
+  assertEquals(labels("lateness"), [
+    "pacer p50 · rate",
+    "pacer p99 · rate",
+    "send p50 · rate",
+    "send p99 · rate",
+  ]);
+  // Each series keeps its run's values: the rate run's target is its own.
+  const { tables } = chartTables(specs, "rate", ["vu", "rate"]);
+  assertEquals(tables[1]![1], [100, 200]);
 });
 
 const step = (rate: number, p99: number, pass: boolean): CapacityStep => ({

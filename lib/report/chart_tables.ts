@@ -54,8 +54,10 @@ export interface SeriesOptions {
 }
 
 /**
- * The tables of chart `index` for every run (each table: x, then a column per series; uPlot.join
- * aligns them on one x), and the options of its series. A series' colour is its position in the
+ * The tables of a chart for every run (each table: x, then a column per series; uPlot.join
+ * aligns them on one x), and the options of its series. The chart is `chart`: its id (a run
+ * without a chart of that id adds no series: runs of different kinds have different charts), or
+ * its position in each run's list (every run must have it). A series' colour is its position in the
  * run's chart, its dash the run's; with `runColors` (separate runs), the colour is the run's and
  * the dash the series'. A series' style may set its colour and dash slots (a run's own colours
  * and dashes still win). With several runs, labels end in the run's label.
@@ -79,7 +81,7 @@ export interface SeriesOptions {
  */
 export function chartTables(
   specsByRun: ChartSpec[][],
-  index: number,
+  chart: number | string,
   runLabels: string[],
   runColors?: string[],
 ): { tables: (number | null)[][][]; series: SeriesOptions[] } {
@@ -87,8 +89,9 @@ export function chartTables(
   const dashes = [[], [8, 4], [2, 3], [10, 3, 2, 3]];
   const tables: (number | null)[][][] = [], series: SeriesOptions[] = [];
   specsByRun.forEach((specs, ri) => {
-    const spec = specs[index];
-    if (!spec) throw new RangeError(`run ${ri} has no chart ${index}`);
+    const spec = typeof chart === "string" ? specs.find((s) => s.id === chart) : specs[chart];
+    if (!spec && typeof chart === "string") return;
+    if (!spec) throw new RangeError(`run ${ri} has no chart ${chart}`);
     let nth = 0;
     const parts = [spec, ...(spec.extra ? [spec.extra] : [])];
     for (const part of parts) {
@@ -112,6 +115,33 @@ export function chartTables(
     }
   });
   return { tables, series };
+}
+
+/**
+ * The ids of the charts of every run, each once, in the order the runs list them: a chart only
+ * some runs have (a run of virtual users has one of its VUs) comes after the chart before it in
+ * the run that has it, so runs of different kinds are matched chart by chart by id, not position.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const of = (...ids: string[]) => ids.map((id) => ({ id }) as ChartSpec);
+ * assert.deepEqual(chartIds([of("rate", "latency"), of("rate", "vus", "latency")]), [
+ *   "rate", "vus", "latency",
+ * ]);
+ * ```
+ */
+export function chartIds(specsByRun: ChartSpec[][]): string[] {
+  const ids: string[] = [];
+  for (const specs of specsByRun) {
+    let at = 0;
+    for (const { id } of specs) {
+      const i = ids.indexOf(id);
+      if (i >= 0) at = i + 1;
+      else ids.splice(at++, 0, id);
+    }
+  }
+  return ids;
 }
 
 /**

@@ -12,7 +12,14 @@
  */
 
 import type { PageAssets, PageName } from "./assets.ts";
-import { chartTables, fmtPercentile, hasData, logAxes, percentileSplits } from "./chart_tables.ts";
+import {
+  chartIds,
+  chartTables,
+  fmtPercentile,
+  hasData,
+  logAxes,
+  percentileSplits,
+} from "./chart_tables.ts";
 import { appendRow, emptyColumns, eventText } from "./series.ts";
 import { appendStats, emptyServeColumns, serveSpecs, serveSummaryHtml } from "./serve_view.ts";
 import {
@@ -65,7 +72,7 @@ type Inlined = (...args: any[]) => unknown;
 
 /** The TypeScript each page's scripts call, by page; the chart engine's goes on every page. */
 const FUNCTIONS: Record<PageName | "chart", Inlined[]> = {
-  chart: [chartTables, hasData, fmtPercentile, percentileSplits, logAxes],
+  chart: [chartTables, chartIds, hasData, fmtPercentile, percentileSplits, logAxes],
   report: [chartSpecs, decisionLists, capacitySpecs],
   live: [appendRow, emptyColumns, eventText, chartSpecs, decisionLists],
   serve: [emptyServeColumns, appendStats, serveSpecs, serveSummaryHtml],

@@ -8,34 +8,17 @@
  * @module
  */
 
-import type { ChartSeries, ChartSpec } from "./chart_tables.ts";
+import type { ChartSpec } from "./chart_tables.ts";
 import type { PercentileCurve } from "../histogram.ts";
 import type { Columns } from "./series.ts";
+
+export { type CapacityCharts, capacitySpecs, type CapacityStep } from "./capacity_specs.ts";
 
 /** A run as its charts need it. */
 export interface ChartRun {
   columns: Columns;
   /** Corrected latency and service time as HDR percentile curves. */
   curves: { corrected: PercentileCurve; latency: PercentileCurve };
-}
-
-/** A capacity step as the page draws it (`lib/capacity/search.ts`'s StepRow). */
-export interface CapacityStep {
-  rate: number;
-  achieved: number;
-  goodput: number;
-  p50_ms: number;
-  p99_ms: number;
-  in_flight: number;
-  littles_law: number;
-  pass: boolean;
-}
-
-/** A capacity search as its charts need it: the steps, the max rate found, and the knee. */
-export interface CapacityCharts {
-  steps: CapacityStep[];
-  max_rate: number | null;
-  knee_rate: number | null;
 }
 
 /**
@@ -45,7 +28,9 @@ export interface CapacityCharts {
  * only when several runs are overlaid; no series for a run without names). With `several` runs
  * overlaid the latency chart keeps three series of each, so the overlay stays readable. A command
  * or decision is a point on the target at the first interval that ends at or after it. A run with
- * no target rate (virtual users, closed loop) draws none: no line at 0, and no controller.
+ * no target rate (virtual users, closed loop) draws none: no line at 0, no controller and no pacer
+ * lateness; its latency is service time only (no schedule: nothing to correct from). `others`:
+ * the runs overlaid with it, so titles hold for all (a target rate where another run has one).
  *
  * @example
  * ```ts
@@ -64,7 +49,12 @@ export interface CapacityCharts {
  * ]);
  * ```
  */
-export function chartSpecs(run: ChartRun, several: boolean, names = false): ChartSpec[] {
+export function chartSpecs(
+  run: ChartRun,
+  several: boolean,
+  names = false,
+  others: ChartRun[] = [],
+): ChartSpec[] {
   const c = run.columns;
   // A marker at the first point at or after each decision or command.
   const markers = (list: { t: number }[], values: number[]) =>
@@ -72,21 +62,27 @@ export function chartSpecs(run: ChartRun, several: boolean, names = false): Char
       list.some((d) => d.t > (i > 0 ? c.t[i - 1]! : -Infinity) && d.t <= t) ? values[i]! : null
     );
   // Virtual users (a closed model): no schedule, so no corrected latency; the mean beside.
-  const vus = (c.vus ?? []).length > 0;
+  const isVus = (x: Columns) => (x.vus ?? []).length > 0;
+  const vus = isVus(c);
   // A target rate is drawn only where there is one: not for VUs, nor in closed loop (rate 0).
-  const paced = !vus && c.target.some((r) => r > 0);
+  const isPaced = (x: Columns) => !isVus(x) && x.target.some((r) => r > 0);
+  const paced = isPaced(c);
+  const anyPaced = paced || others.some((o) => isPaced(o.columns));
+  const why = vus ? "virtual users" : "closed loop";
   const decisions = markers(c.decisions, c.target);
   // A command's marker sits on the target rate, or on the rate sent where there is none.
   const commands = markers(c.events ?? [], paced ? c.target : c.sent);
   const target = (label: string): ChartSpec["series"] => paced ? [[label, c.target]] : [];
-  const unpaced = paced ? "" : ` (no target rate: ${vus ? "virtual users set it" : "closed loop"})`;
-  const latency: [string, number[]][] = vus
+  const unpaced = anyPaced
+    ? ""
+    : ` (no target rate: ${vus ? "virtual users set it" : "closed loop"})`;
+  const latency: [string, number[]][] = !paced
     ? [
       ["p50", c.lat[0]!],
       ...(several ? [] : [["p90", c.lat[1]!]] as [string, number[]][]),
       ["p99", c.lat[2]!],
       ...(several ? [] : [["max", c.lat[3]!]] as [string, number[]][]),
-      ["mean", c.mean ?? []],
+      ...(vus ? [["mean", c.mean ?? []]] as [string, number[]][] : []),
     ]
     : several
     ? [["corrected p50", c.cor[0]!], ["corrected p99", c.cor[2]!], ["service p99", c.lat[2]!]]
@@ -118,7 +114,7 @@ export function chartSpecs(run: ChartRun, several: boolean, names = false): Char
   return [
     {
       id: "rate",
-      title: `Rate: ${paced ? "target, " : ""}sent and done per second${unpaced}`,
+      title: `Rate: ${anyPaced ? "target, " : ""}sent and done per second${unpaced}`,
       unit: "/s",
       x: c.t,
       series: [
@@ -139,10 +135,11 @@ export function chartSpecs(run: ChartRun, several: boolean, names = false): Char
       : []),
     {
       id: "latency",
-      title: vus
-        ? "Latency over time (ms): service time and its mean, not corrected for coordinated " +
-          "omission (virtual users have no schedule)"
-        : "Latency over time (ms): corrected from the schedule, and service time",
+      title: paced || anyPaced
+        ? "Latency over time (ms): corrected from the schedule, and service time" +
+          (paced ? "" : ` (${why}: service time only, no schedule)`)
+        : `Latency over time (ms): service time${vus ? " and its mean" : ""}, not corrected ` +
+          `for coordinated omission (${why}: no schedule)`,
       unit: "ms",
       x: c.t,
       series: latency,
@@ -153,8 +150,8 @@ export function chartSpecs(run: ChartRun, several: boolean, names = false): Char
       title: "Latency distribution (ms) by percentile",
       unit: "ms",
       percentile: true,
-      // Virtual users have no schedule to correct from: their service time only.
-      ...(vus
+      // Virtual users and a closed loop have no schedule to correct from: service time only.
+      ...(!paced
         ? { x: run.curves.latency.p.map(xlog), series: [["service", run.curves.latency.ms]] }
         : {
           x: run.curves.corrected.p.map(xlog),
@@ -189,79 +186,23 @@ export function chartSpecs(run: ChartRun, several: boolean, names = false): Char
       x: c.t,
       series: [...target("target rate"), ["controller decision", decisions, true]],
     },
-    {
-      id: "lateness",
-      title: "Pacer and send lateness (µs)",
-      unit: "µs",
-      x: c.t,
-      series: [
-        ["pacer p50", c.pacer[0]!],
-        ["pacer p99", c.pacer[1]!],
-        ["send p50", c.send[0]!],
-        ["send p99", c.send[1]!],
-      ],
-    },
-  ];
-}
-
-/**
- * A capacity search's charts by rate asked (the steps sorted by rate): goodput, with the max rate
- * found and the knee as points; corrected latency; Little's law.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * const step = (rate: number) => ({
- *   rate, achieved: rate, goodput: rate, p50_ms: 1, p99_ms: 2, in_flight: 1, littles_law: 1,
- *   pass: true,
- * });
- * const specs = capacitySpecs({ steps: [step(200), step(100)], max_rate: 200, knee_rate: null });
- * const goodput = specs[0]!;
- * assert.deepEqual(goodput.x, [100, 200]);
- * assert.deepEqual(goodput.series[3], ["max rate", [null, 200], true]);
- * ```
- */
-export function capacitySpecs(cap: CapacityCharts, several = false): ChartSpec[] {
-  const steps = [...cap.steps].sort((a, b) => a.rate - b.rate);
-  const x = steps.map((s) => s.rate);
-  const col = (k: Exclude<keyof CapacityStep, "pass">) => steps.map((s) => s[k]);
-  const at = (rate: number | null, values: number[]) =>
-    steps.map((s, i) => s.rate === rate ? values[i]! : null);
-  return [
-    {
-      id: "cap-goodput",
-      title: `Goodput by rate asked (the max found${several ? "" : ", and the knee,"} marked)`,
-      unit: "/s",
-      xLabel: "rate asked, /s",
-      x,
-      log: true,
-      series: [
-        // Overlaid, each search's goodput and max only (its card has the knee): the rates asked
-        // and achieved, one over the other for each, would hide them.
-        ...(several ? [] : [["rate asked", x], ["achieved", col("achieved")]] as ChartSeries[]),
-        ["goodput", col("goodput")],
-        ["max rate", at(cap.max_rate, col("goodput")), true],
-        ...(several ? [] : [["knee", at(cap.knee_rate, col("goodput")), true]] as ChartSeries[]),
-      ],
-    },
-    {
-      id: "cap-latency",
-      title: "Corrected latency by rate asked (ms)",
-      unit: "ms",
-      xLabel: "rate asked, /s",
-      x,
-      log: true,
-      series: [["p50", col("p50_ms")], ["p99", col("p99_ms")]],
-    },
-    {
-      id: "cap-littles",
-      title: "Little's law: requests in flight, measured and rate × latency",
-      unit: "",
-      xLabel: "rate asked, /s",
-      x,
-      log: true,
-      series: [["in flight", col("in_flight")], ["rate × latency", col("littles_law")]],
-    },
+    // No pacer without a schedule (virtual users, closed loop): no lateness to draw.
+    ...(paced
+      ? [
+        {
+          id: "lateness",
+          title: "Pacer and send lateness (µs)",
+          unit: "µs",
+          x: c.t,
+          series: [
+            ["pacer p50", c.pacer[0]!],
+            ["pacer p99", c.pacer[1]!],
+            ["send p50", c.send[0]!],
+            ["send p99", c.send[1]!],
+          ],
+        },
+      ] as ChartSpec[]
+      : []),
   ];
 }
 

@@ -4,7 +4,7 @@
 // sized to the window, and shows the lists under them. It sets data-charts on <body> to the
 // number of charts drawn with data, data-draws to the number of drawings, and data-errors when a
 // script error happens.
-/* global uPlot, chartTables, hasData, fmtPercentile, percentileSplits, logAxes */
+/* global uPlot, chartTables, chartIds, hasData, fmtPercentile, percentileSplits, logAxes */
 
 const data = JSON.parse(document.getElementById("tpsdemo-data").textContent);
 const body = document.body;
@@ -106,18 +106,21 @@ function chartOptions(spec, series, width, tip, log) {
 }
 
 /**
- * Draws each run's charts (one list of specs per run, overlaid chart by chart, the runs named by
- * `labels` and coloured by `colors` when given): a chart whose series are unchanged gets the new
- * data; one whose series changed is drawn again. `data-charts` on <body> counts the page's
+ * Draws each run's charts (one list of specs per run, overlaid chart by chart of the same id, the
+ * runs named by `labels` and coloured by `colors` when given): a chart whose series are unchanged
+ * gets the new data; one whose series changed is drawn again. `data-charts` on <body> counts the page's
  * charts with data (a page may call it for several sets of charts: runs, capacity searches).
  */
 // deno-lint-ignore no-unused-vars -- the page's own script calls it
 function draw(specsByRun, labels = runLabels, colors = runColors) {
-  specsByRun[0].forEach((spec, index) => {
-    const { tables, series } = chartTables(specsByRun, index, labels, colors);
+  // Charts are matched across runs by id: a run without a chart (no VUs) adds no series to it.
+  chartIds(specsByRun).forEach((id) => {
+    const specs = specsByRun.map((list) => list.find((s) => s.id === id)).filter((s) => s);
+    const spec = specs[0];
+    const { tables, series } = chartTables(specsByRun, id, labels, colors);
     const aligned = tables.length === 1 ? tables[0] : uPlot.join(tables);
     const withData = hasData(aligned);
-    const log = logAxes(specsByRun.map((specs) => specs[index]));
+    const log = logAxes(specs);
     const signature = [...series.map((s) => s.label), log.x, log.y].join("|");
     let entry = charts.get(spec.id);
     if (entry && entry.signature !== signature) {
