@@ -150,6 +150,9 @@ export class ConsumerSet {
     if (needed <= this.conns.length || (f.queued === 0 && f.inFlight < this.conns.length)) {
       return undefined;
     }
+    // A backlog of CPU jobs holds the consumers (backpressure): the jobs are the limit then,
+    // and more consumers would not help.
+    if ((f.snap.jobs_queued ?? 0) > 0) return undefined;
     if (this.#noticed) return undefined;
     this.#noticed = true;
     return `--consumers ${this.conns.length} cannot reach ${Math.round(f.rate)}/s at ` +
