@@ -1,5 +1,5 @@
 import { assertEquals, assertOk } from "./_assert.ts";
-import { ConsumerSet } from "../lib/client/dispatch/consumer_set.ts";
+import { ConsumerSet } from "../lib/client/dispatch/mod.ts";
 import type { IntervalSnapshot } from "../lib/results/records.ts";
 import type { Result } from "../lib/client/record/mod.ts";
 
