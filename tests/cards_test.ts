@@ -9,7 +9,8 @@
 import { assertEquals, assertOk } from "./_assert.ts";
 import { capacityReport } from "../lib/capacity/report.ts";
 import { capacityCardsHtml, runCards, runCardsHtml } from "../lib/report/cards.ts";
-import { readResults, type Summary } from "../lib/results/mod.ts";
+import { headerHtml } from "../lib/report/html.ts";
+import { readResults, type Summary, summaryTable } from "../lib/results/mod.ts";
 
 const fixture = await Deno.readTextFile(new URL("./fixtures/results.ndjson", import.meta.url));
 const base = readResults(fixture, "fixture").summaries[0]!;
@@ -97,6 +98,24 @@ Deno.test("cards: virtual users show service time, labelled, and the VUs they we
     runCards(none).find((c) => c.includes('data-card="latency"'))?.includes(">–<"),
     true,
   );
+});
+
+Deno.test("cards, header and summary: a closed loop's latency is not corrected", () => {
+  const s = known({ asked: null, achieved_pct: null, target_rate: 0, thresholds: undefined });
+  assertEquals(cardsOf(runCardsHtml([{ label: "a", summary: s }])).latency, [
+    "service time p50 / p99",
+    "3.21 / 26.8\u00a0ms",
+    "not corrected: a closed loop has no schedule",
+  ]);
+  const header = headerHtml([{ label: "a", summary: s }]);
+  assertOk(header.includes("closed loop (no target rate), sent 99/s"), header);
+  assertOk(!header.includes("target 0/s"), header);
+  assertOk(header.includes("not corrected for coordinated omission (a closed loop has"), header);
+  const table = summaryTable(s);
+  assertOk(/corrected +none: not corrected for coordinated omission \(a closed loop/.test(table));
+  assertOk(!table.includes("(from the scheduled time)"), table);
+  // A paced run's summary still gives its corrected latency.
+  assertOk(summaryTable(known()).includes("(from the scheduled time)"));
 });
 
 Deno.test("cards: several runs, a row each, named and in the run's colour", () => {

@@ -9,7 +9,7 @@
  */
 
 import type { CapacityReport } from "../capacity/report.ts";
-import type { Summary } from "../results/mod.ts";
+import { type Summary, uncorrected } from "../results/mod.ts";
 
 /** A run's row of cards: its name, its summary, and its colour on the charts (separate runs). */
 export interface CardRun {
@@ -86,7 +86,9 @@ export function runCards(s: Summary): string[] {
     a.jobs.submitted > 0 ? `${num(a.jobs.done, 0)} CPU jobs done` : "responses",
   );
   const answered = s.latency_ms.max > 0;
-  const closed = vus !== undefined;
+  // Virtual users and a closed loop have no schedule: their latency is not corrected.
+  const why = uncorrected(s);
+  const closed = why !== null;
   const l = closed ? s.latency_ms : s.corrected_latency_ms;
   const latency = card(
     closed ? "service time p50 / p99" : "corrected p50 / p99",
@@ -94,7 +96,8 @@ export function runCards(s: Summary): string[] {
     !answered
       ? "no response"
       : closed
-      ? "not corrected: virtual users have no schedule"
+      ? `not corrected: ${why === "closed loop" ? "a closed loop has" : "virtual users have"} ` +
+        "no schedule"
       : "from the scheduled time (coordinated omission corrected)",
     { key: "latency" },
   );

@@ -8,9 +8,10 @@
  */
 
 import type { CapacityReport } from "../capacity/report.ts";
-import type { Summary } from "../results/mod.ts";
+import { type Summary, uncorrected } from "../results/mod.ts";
 import { decodeHistogram, percentileCurve } from "../histogram.ts";
 import type { Merged, Results } from "../results/mod.ts";
+
 import { capacityCardsHtml, runCardsHtml } from "./cards.ts";
 import { namesTableHtml } from "./names_table.ts";
 import { escapeHtml, type PageModel, type PageRun } from "./page.ts";
@@ -99,6 +100,8 @@ export function headerHtml(runs: { label: string; summary: Summary }[]): string 
         (s.config?.vus !== undefined
           ? `closed: ${s.config.stages ? `VUs ${escapeHtml(s.config.stages)}, at most ` : ""}` +
             `${s.config.vus} VUs, `
+          : uncorrected(s) === "closed loop"
+          ? "closed loop (no target rate), "
           : `target ${fmt(s.target_rate)}/s${s.adaptive ? ` (adaptive ${s.adaptive})` : ""}, `) +
         (s.asked ? `asked ${fmt(s.asked.rate)}/s (${fmt(s.asked.requests)} requests), ` : "") +
         `sent ${fmt(s.achieved_rate)}/s` +
@@ -132,8 +135,10 @@ export function headerHtml(runs: { label: string; summary: Summary }[]): string 
     [
       "latency (corrected)",
       (s) =>
-        s.config?.vus !== undefined
-          ? "not corrected for coordinated omission (virtual users have no schedule)"
+        uncorrected(s) !== null
+          ? "not corrected for coordinated omission " +
+            `(${uncorrected(s) === "closed loop" ? "a closed loop has" : "virtual users have"} ` +
+            "no schedule)"
           : latency(s.corrected_latency_ms),
     ],
     ["service time", (s) => latency(s.latency_ms)],

@@ -14,6 +14,24 @@ function fmtPhase(p: { p50: number; p99: number; max: number }): string {
   return p.max > 0 ? `p50 ${fmtUs(p.p50)} p99 ${fmtUs(p.p99)}` : "-";
 }
 
+/**
+ * Why a run's latency is not corrected for coordinated omission, or null when it is: a run of
+ * virtual users, or a closed loop (`--rate 0`: no `asked`), has no schedule to correct from.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { Summary } from "./records.ts";
+ * assert.equal(uncorrected({ asked: null, target_rate: 0 } as Summary), "closed loop");
+ * assert.equal(uncorrected({ asked: { requests: 10, rate: 5 }, target_rate: 0 } as Summary), null);
+ * ```
+ */
+export function uncorrected(s: Summary): "virtual users" | "closed loop" | null {
+  if (s.config?.vus !== undefined) return "virtual users";
+  // Older results carry no `asked`: a target rate of 0 was the closed loop.
+  return s.asked === null || (s.asked === undefined && s.target_rate === 0) ? "closed loop" : null;
+}
+
 /** The rate row: what was sent of what was asked, and how the rate was set. */
 function rateRow(s: Summary): string {
   const vus = s.config?.vus;
@@ -21,7 +39,7 @@ function rateRow(s: Summary): string {
     const model = s.config?.stages ? `VUs ${s.config.stages}, at most ${vus}` : `${vus} VUs`;
     return `${s.achieved_rate}/s sent (closed: ${model})`;
   }
-  if (s.target_rate === 0) {
+  if (uncorrected(s) === "closed loop") {
     return `${s.achieved_rate}/s sent (closed loop: as fast as the consumers go)`;
   }
   const mode = s.adaptive
@@ -35,10 +53,17 @@ function rateRow(s: Summary): string {
 
 /**
  * The latency rows: service time and corrected; with virtual users, the mean beside the
- * percentiles, and no corrected row (a closed model has no schedule to correct from).
+ * percentiles; no corrected figures for them nor a closed loop (no schedule to correct from).
  */
 function latencyRows(s: Summary, pct: (p: Percentiles) => string): [string, string][] {
-  if (s.config?.vus === undefined) {
+  const why = uncorrected(s);
+  if (why === "closed loop") {
+    return [
+      ["latency", pct(s.latency_ms)],
+      ["corrected", "none: not corrected for coordinated omission (a closed loop has no schedule)"],
+    ];
+  }
+  if (why === null) {
     return [
       ["latency", pct(s.latency_ms)],
       ["corrected", `${pct(s.corrected_latency_ms)}  (from the scheduled time)`],
