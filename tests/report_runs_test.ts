@@ -162,11 +162,49 @@ Deno.test("runs table: a column per run with its own rate and verdict", () => {
   ]);
   const line = (label: string) => table.split("\n").find((l) => l.startsWith(`  ${label} `))!;
   assertOk(/^ {2}\s+slow\.ndjson\s+fast\.ndjson$/m.test(table), table);
-  assertOk(/49\.5\/s of 50\/s \(99%\)\s+200\.1\/s of 200\/s/.test(line("rate")), line("rate"));
+  assertOk(
+    /49\.5\/s sent of 50\/s \(99%\)\s+200\.1\/s sent of 200\/s/.test(line("rate")),
+    line("rate"),
+  );
   assertOk(/FAIL \(27\.4ms\)\s+pass \(8ms\)/.test(line("p99<10ms")), table);
   assertOk(line("bottleneck").includes("none: the target rate was met"), table);
   // Every line fits a terminal of two runs.
   assertOk(table.split("\n").every((l) => l.length <= 100), table);
+});
+
+Deno.test("runs table: the share is of the rate asked, and it says so", () => {
+  // A plan ending at 600/s that asked 394/s on average, and sent it all.
+  const plan = part("plan.ndjson", { id: "1", rate: 600 });
+  Object.assign(plan.summary, {
+    achieved_rate: 394,
+    achieved_pct: 100,
+    asked: { requests: 2364, rate: 394 },
+  });
+  const table = runsTable([{ name: "plan", summary: plan.summary }, {
+    name: "same",
+    summary: plan.summary,
+  }]);
+  const rate = table.split("\n").find((l) => l.startsWith("  rate "))!;
+  assertOk(/^ {2}rate +394\/s sent of 394\/s asked \(100%\) +394/.test(rate), rate);
+});
+
+Deno.test("runs table: no corrected latency for virtual users nor a closed loop", () => {
+  const vus = part("vus.ndjson", { id: "1", rate: 0 });
+  Object.assign(vus.summary, { asked: null, config: { ...vus.summary.config, vus: 6 } });
+  const loop = part("loop.ndjson", { id: "2", rate: 0 });
+  Object.assign(loop.summary, { asked: null });
+  const paced = part("paced.ndjson", { id: "3" });
+  const table = runsTable([
+    { name: "vus", summary: vus.summary },
+    { name: "loop", summary: loop.summary },
+    { name: "paced", summary: paced.summary },
+  ]);
+  const line = (label: string) => table.split("\n").find((l) => l.startsWith(`  ${label} `))!;
+  assertEquals((line("corrected p50").match(/none: not corrected/g) ?? []).length, 2, table);
+  assertOk(/ms$/.test(line("corrected p50")), line("corrected p50"));
+  assertOk(/^ {2}corrected p99 +- +- +[\d.]+ms$/.test(line("corrected p99")), table);
+  assertOk(line("rate").includes("sent (virtual users)"), line("rate"));
+  assertOk(!/ 0\/s/.test(line("rate")), line("rate"));
 });
 
 const step = (rate: number, pass: boolean) => ({

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Summary } from "../results/mod.ts";
+import { type Summary, uncorrected } from "../results/mod.ts";
 
 /** Widest a column grows; longer text wraps. */
 const COLUMN = 36;
@@ -32,12 +32,26 @@ function wrap(text: string, width: number): string[] {
   return lines;
 }
 
+/**
+ * Sent of asked, and the share: the asked rate is the one the share is of (the plan's mean, not
+ * its last rate); older results without `asked` say their target rate.
+ */
 function rate(s: Summary): string {
-  if (s.target_rate === 0) return `${s.achieved_rate}/s (closed loop)`;
+  const why = uncorrected(s);
+  if (why !== null) return `${s.achieved_rate}/s sent (${why})`;
+  const of = s.asked ? `${s.asked.rate}/s asked` : `${s.target_rate}/s`;
   const pct = s.achieved_pct ?? (s.achieved_rate / s.target_rate) * 100;
-  return `${s.achieved_rate}/s of ${s.target_rate}/s (${Math.round(pct * 10) / 10}%)` +
+  return `${s.achieved_rate}/s sent of ${of} (${Math.round(pct * 10) / 10}%)` +
     (s.adaptive ? `, adaptive ${s.adaptive}, final ${s.final_rate}/s` : "");
 }
+
+/** A corrected percentile, or where there is no schedule, that there is none (the first row). */
+const corrected = (k: "p50" | "p90" | "p99" | "max") => (s: Summary) =>
+  uncorrected(s) === null
+    ? ms(s.corrected_latency_ms[k])
+    : k === "p50"
+    ? "none: not corrected for coordinated omission"
+    : "-";
 
 function errors(s: Summary): string {
   if (s.errors === 0) return "none";
@@ -60,10 +74,10 @@ function rows(runs: { name: string; summary: Summary }[]): [string, (s: Summary)
       "status",
       (s) => Object.entries(s.status).map(([k, v]) => `${k}: ${v}`).join(", ") || "none",
     ],
-    ["corrected p50", (s) => ms(s.corrected_latency_ms.p50)],
-    ["corrected p90", (s) => ms(s.corrected_latency_ms.p90)],
-    ["corrected p99", (s) => ms(s.corrected_latency_ms.p99)],
-    ["corrected max", (s) => ms(s.corrected_latency_ms.max)],
+    ["corrected p50", corrected("p50")],
+    ["corrected p90", corrected("p90")],
+    ["corrected p99", corrected("p99")],
+    ["corrected max", corrected("max")],
     ["service p50", (s) => ms(s.latency_ms.p50)],
     ["service p99", (s) => ms(s.latency_ms.p99)],
     ["send late p99", (s) => us(s.send_lateness_us.p99)],
@@ -72,8 +86,8 @@ function rows(runs: { name: string; summary: Summary }[]): [string, (s: Summary)
       (s) =>
         s.pacer
           ? `${s.pacer.precision}, ${s.pacer.batched_pct}% batched, ${s.pacer.cpu_pct}% of a core`
-          : s.target_rate === 0
-          ? "none (closed loop)"
+          : uncorrected(s) !== null
+          ? `none (${uncorrected(s)})`
           : "-",
     ],
   ];
@@ -128,7 +142,7 @@ function nameRows(runs: { summary: Summary }[]): [string, (s: Summary) => string
  * const text = await Deno.readTextFile(new URL("../../tests/fixtures/results.ndjson", import.meta.url));
  * const summary = readResults(text, "a").summaries[0]!;
  * const table = runsTable([{ name: "a", summary }, { name: "b", summary }]);
- * assert.match(table, /^ {2}rate +200\.1\/s of 200\/s \(100\.1%\) +200\.1\/s of 200\/s/m);
+ * assert.match(table, /^ {2}rate +200\.1\/s sent of 200\/s \(100\.1%\)/m);
  * assert.match(table, /^ {2}bottleneck +none: the target rate was met/m);
  * ```
  */
