@@ -14,6 +14,7 @@ import { dashboardApp, LiveFeed } from "../lib/report/dashboard.ts";
 import { reportModel } from "../lib/report/html.ts";
 import { type IntervalRecord, mergeResults, readResults } from "../lib/results/mod.ts";
 import { appendRow, columnsOf, emptyColumns, rowOf } from "../lib/report/series.ts";
+import { chartSpecs } from "../lib/report/specs.ts";
 
 const FIXTURE = await Deno.readTextFile(new URL("./fixtures/results.ndjson", import.meta.url));
 const results = readResults(FIXTURE, "fixture");
@@ -75,6 +76,45 @@ Deno.test("series: the short intervals at the end (stop, drain) join the one bef
   assertEquals(cols.t, [1, 2.05]);
   // (100 × 1 s + 50 × 0.02 s + 0 × 0.03 s) / 1.05 s
   assertEquals(cols.sent, [100, Math.round((101 / 1.05) * 10) / 10]);
+});
+
+Deno.test("series: the drain is no point; a plan held to its stop keeps its target", () => {
+  const cols = columnsOf([
+    record(1),
+    record(2),
+    // At the stop the plan's rate is 0: it asked 100/s over the interval.
+    record(3, { rate: 0, asked_per_s: 100 }),
+    record(3.36, {
+      interval_s: 0.36,
+      drain: true,
+      rate: 0,
+      asked_per_s: 0,
+      api_per_s: 0,
+      done_per_s: 50,
+      status: { "200": 16, "503": 2 },
+      error_kinds: { timeout: 2 },
+      latency_ms: { p50: 1, p90: 2, p99: 3, max: 9 },
+    }),
+  ]);
+  assertEquals(cols.t, [1, 2, 3]);
+  assertEquals(cols.target, [100, 100, 100]);
+  assertEquals(cols.sent, [100, 100, 100]);
+  // The drain's 18 responses and 2 timeouts count at the last point, over its second.
+  assertEquals(cols.done, [100, 100, 118]);
+  assertEquals(cols.status["200"], [100, 100, 116]);
+  assertEquals(cols.status["503"], [0, 0, 2]);
+  assertEquals(cols.kinds.timeout, [0, 0, 2]);
+  assertEquals(cols.lat[3], [4, 4, 9]);
+});
+
+Deno.test("series: failed response checks are an error series beside the status codes", () => {
+  const accounting = { check_failed: 20 } as IntervalRecord["accounting"];
+  const cols = columnsOf([record(1, { accounting }), record(2)]);
+  assertEquals(cols.kinds["check failed"], [20, 0]);
+  const none = { p: [], ms: [] };
+  const status = chartSpecs({ columns: cols, curves: { corrected: none, latency: none } }, false)
+    .find((c) => c.id === "status")!;
+  assertEquals(status.series.map((x) => x[0]), ["HTTP 200", "check failed"]);
 });
 
 Deno.test("series: a status code first seen late is zero before, in per-second units", () => {

@@ -11,9 +11,10 @@
 
 import { decodeHistogram, type Histogram, newHistogram, percentilesMs } from "../histogram.ts";
 import type { ControlEvent, IntervalRecord } from "../results/mod.ts";
+import { eventText } from "./event_text.ts";
 import { type NameColumn, nameColumnsOf } from "./name_series.ts";
 
-export type { IntervalRecord };
+export { eventText, type IntervalRecord };
 
 /** One interval as the charts draw it. */
 export interface Row {
@@ -105,7 +106,11 @@ export function rowOf(r: IntervalRecord): Row {
     inFlight: r.in_flight,
     consumers: r.consumers,
     status: r.status,
-    kinds: r.error_kinds as Record<string, number>,
+    // Failed response checks are errors as the cards count them: a series of their own.
+    kinds: {
+      ...r.error_kinds as Record<string, number>,
+      ...(r.accounting?.check_failed ? { "check failed": r.accounting.check_failed } : {}),
+    },
     pacer: [pacer.p50, pacer.p99],
     send: [send.p50, send.p99],
     ...(r.adaptive ? { decision: r.adaptive } : {}),
@@ -148,21 +153,24 @@ export function columnsOf(
 ): Columns {
   const cols = emptyColumns();
   cols.events = events.map((e) => ({ t: e.t, text: eventText(e) }));
-  // A run ends with short intervals (up to the stop, then the drain until in-flight requests
-  // end): fractions of a second whose rates would spike. They join the interval before them.
+  // The drain after the stop is no point: its rates, over a fraction of a second, are no rates
+  // per second. Its counts join the last point (lastRow).
+  const drains = records.filter((r) => r.drain);
+  records = records.filter((r) => !r.drain);
+  // A short interval up to the stop (its rates would spike) joins the one before it.
   const groups = records.map((r) => [r]);
   const full = Math.max(0, ...records.map((r) => r.interval_s));
   const secs = (g: IntervalRecord[]) => g.reduce((a, r) => a + r.interval_s, 0);
   while (groups.length > 1 && secs(groups.at(-1)!) < 0.5 * full) {
-    const last = groups.pop()!;
-    groups.at(-1)!.push(...last);
+    groups.at(-2)!.push(...groups.pop()!);
   }
   const per = Math.max(1, Math.ceil(groups.length / maxPoints));
   const buckets: IntervalRecord[][] = [];
   for (let i = 0; i < groups.length; i += per) {
     const bucket = groups.slice(i, i + per).flat();
     buckets.push(bucket);
-    appendRow(cols, bucket.length === 1 ? rowOf(bucket[0]!) : mergeRows(bucket));
+    const row = bucket.length === 1 ? rowOf(bucket[0]!) : mergeRows(bucket);
+    appendRow(cols, i + per >= groups.length ? lastRow(row, bucket.at(-1)!, drains) : row);
     for (const r of bucket) {
       // A decision is listed when it changes; a long run keeps its last MAX_DECISIONS.
       if (r.adaptive && r.adaptive !== cols.decisions.at(-1)?.text) {
@@ -170,9 +178,7 @@ export function columnsOf(
       }
     }
   }
-  if (cols.decisions.length > MAX_DECISIONS) {
-    cols.decisions.splice(0, cols.decisions.length - MAX_DECISIONS);
-  }
+  cols.decisions.splice(0, Math.max(0, cols.decisions.length - MAX_DECISIONS));
   const names = nameColumnsOf(buckets);
   if (names) cols.names = names;
   return cols;
@@ -230,6 +236,24 @@ export function appendRow(c: Columns, row: Row): void {
   perSecond(c.kinds, row.kinds);
 }
 
+/**
+ * The last point: its rate at the stop is 0 (the plan ended), so its target is what it asked over
+ * the interval; the drain's done, codes and errors count in it, its slowest response in the max.
+ */
+function lastRow(row: Row, last: IntervalRecord, drains: IntervalRecord[]): Row {
+  const out = { ...row, status: { ...row.status }, kinds: { ...row.kinds } };
+  if (out.target === 0 && (last.asked_per_s ?? 0) > 0) out.target = last.asked_per_s!;
+  out.lat = [...out.lat], out.cor = [...out.cor];
+  for (const d of drains.map(rowOf)) {
+    out.done = Math.round((out.done + (d.done * d.secs) / out.secs) * 10) / 10;
+    for (const k of ["status", "kinds"] as const) {
+      for (const [c, v] of Object.entries(d[k])) out[k][c] = (out[k][c] ?? 0) + v;
+    }
+    [out.lat[3], out.cor[3]] = [Math.max(out.lat[3], d.lat[3]), Math.max(out.cor[3], d.cor[3])];
+  }
+  return out;
+}
+
 function mergeRows(bucket: IntervalRecord[]): Row {
   const rows = bucket.map(rowOf);
   const secs = rows.reduce((a, r) => a + r.secs, 0);
@@ -272,26 +296,4 @@ function mergeRows(bucket: IntervalRecord[]): Row {
     send: worst("send"),
     ...(last.vus !== undefined ? { vus: last.vus, mean: Math.round(mean * 1000) / 1000 } : {}),
   };
-}
-
-/**
- * A command's change in words, for the charts' markers.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(eventText({ t: 1, event: "rate", rate: 110, source: "key" }), "rate → 110/s (key)");
- * ```
- */
-export function eventText(
-  e: Pick<ControlEvent, "t" | "event" | "rate" | "scale" | "source">,
-): string {
-  const what = e.event === "rate"
-    ? `rate → ${e.rate}/s`
-    : e.event === "resume"
-    ? `resume at ${e.rate}/s`
-    : e.event;
-  return `${what}${e.scale !== undefined ? ` (stages ×${e.scale})` : ""}${
-    e.source ? ` (${e.source})` : ""
-  }`;
 }
