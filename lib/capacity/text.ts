@@ -60,9 +60,7 @@ export function capacityTable(r: CapacityReport): string {
       : []),
     `  max rate        ${r.answer}`,
     `  saturation      ${r.saturation_goodput}/s of goodput at most`,
-    `  knee            ${
-      r.knee_rate === null ? "none seen" : `${r.knee_rate}/s (p50 1.5x the lowest step's)`
-    }`,
+    `  knee            ${kneeText(r)}`,
     `  recommended     ${
       r.recommended_rate !== null
         ? `${r.recommended_rate}/s (the operating point)`
@@ -83,4 +81,36 @@ export function capacityTable(r: CapacityReport): string {
     ]),
   ];
   return lines.join("\n");
+}
+
+/**
+ * Where latency started to climb, with what was measured there: the step's p50 against the
+ * lowest step's, or its goodput when that fell short first.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const step = (rate: number, p50_ms: number, goodput: number) => ({ rate, p50_ms, goodput });
+ * const r = { knee_rate: 325, steps: [step(200, 22.3, 200), step(325, 178, 320)] };
+ * assert.equal(kneeText(r as never), "325/s (p50 178 ms, 8x the lowest step's 22.3 ms)");
+ * ```
+ */
+export function kneeText(
+  r: Pick<CapacityReport, "knee_rate"> & {
+    steps: { rate: number; p50_ms: number; goodput: number }[];
+  },
+): string {
+  if (r.knee_rate === null) return "none seen";
+  const sorted = [...r.steps].sort((a, b) => a.rate - b.rate);
+  const base = sorted[0]?.p50_ms ?? 0;
+  const at = sorted.find((s) => s.rate === r.knee_rate);
+  if (!at) return `${r.knee_rate}/s`;
+  if (base > 0 && at.p50_ms > 1.5 * base) {
+    const x = at.p50_ms / base;
+    return `${r.knee_rate}/s (p50 ${at.p50_ms} ms, ${
+      x >= 10 ? Math.round(x) : x.toFixed(1).replace(/\.0$/, "")
+    }x ` +
+      `the lowest step's ${base} ms)`;
+  }
+  return `${r.knee_rate}/s (goodput ${at.goodput}/s, under 95% of it)`;
 }
