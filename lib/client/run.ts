@@ -216,7 +216,7 @@ export async function startRun(config: RunConfig, deps: RunDeps = {}): Promise<R
     },
     killed: life.killed,
     drainMs: now() - stoppedAt,
-    finalRate: closedLoop ? 0 : steering.rate,
+    finalRate: closedLoop ? 0 : steering.finalRate,
     consumers: consumers.size,
     adaptive: controller ? config.adaptive : false,
     stoppedBy: life.reason ?? "requests",

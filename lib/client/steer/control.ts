@@ -128,6 +128,14 @@ export class Steering {
     return this.#rate;
   }
 
+  /** The rate at the run's end: an ended plan's at its last moment (not the 0 past its end). */
+  get finalRate(): number {
+    const p = this.#plan;
+    if (!p || this.#o.controller || !this.planEnded) return this.rate;
+    const now = this.#o.now();
+    return p.rateAt(now - (p.planTime(now) - p.plan.durationMs) - 1e-6);
+  }
+
   /** The ceiling a controller may not pass now: the plan's rate, or the steered ceiling. */
   get ceiling(): number {
     return this.#plan ? this.#plan.rateAt(this.#o.now()) : this.#ceiling;
