@@ -209,7 +209,7 @@ export async function runCommand(args: string[]): Promise<number> {
       kill: kill.signal,
       intervalHistograms: gates.windowed || outputs.wantsRecords,
       onInterval(snap, extra) {
-        say(statsLine(snap, config.rate === 0));
+        say(statsLine(snap, config.rate === 0, config.intervalMs / 1000));
         outputs.interval(snap, extra);
         const failing = gates.interval(snap, extra.histograms?.corrected_latency_us);
         if (failing.length > 0 && !stop.signal.aborted) {

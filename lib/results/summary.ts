@@ -69,7 +69,8 @@ export function fmtUs(us: number): string {
 }
 
 /**
- * The human stats line, the source demo's fields first.
+ * The human stats line, the source demo's fields first; a last interval under half of `intervalS`
+ * (a plan that ended past a whole second) in counts.
  *
  * @example
  * ```ts
@@ -78,9 +79,12 @@ export function fmtUs(us: number): string {
  * const live = { scheduled: 0, sent: 0, queued: 0, inFlight: 0, jobsSubmitted: 0, jobsRunning: 0, jobsQueued: null, rate: 60 };
  * const snap = new Recorder(0).takeInterval(1000, live);
  * assert.equal(statsLine(snap), "[stats] api/s: 0 | done/s: 0 | queue: 0 | p50 - p99 - | err 0 | rate 60.0");
+ * // A last interval of 6 ms: counts, not a per-second rate from 6 ms.
+ * const sliver = { ...snap, interval_s: 0.006, api_per_s: 166.7 };
+ * assert.equal(statsLine(sliver), "[stats] last 6.0ms: sent 1 | done 0 | queue: 0 | p50 - p99 - | err 0");
  * ```
  */
-export function statsLine(s: IntervalSnapshot, closedLoop = false): string {
+export function statsLine(s: IntervalSnapshot, closedLoop = false, intervalS = 1): string {
   // The interval's rate: what it asked for on average (a plan moves within it), else the rate now;
   // with virtual users, how many were active.
   const rate = s.vus !== undefined
@@ -97,6 +101,12 @@ export function statsLine(s: IntervalSnapshot, closedLoop = false): string {
     const done = Math.round(s.done_per_s * s.interval_s);
     return `[drain] ${fmtUs(s.interval_s * 1e6)} after the stop: done ${done} | ` +
       `${jobs}p50 ${p50} p99 ${p99} | err ${s.errors} | in flight ${s.accounting.in_flight}`;
+  }
+  if (s.interval_s < 0.5 * intervalS) {
+    // A sliver before the stop (a plan's end past the last whole second): counts, not rates.
+    const n = (perS: number) => Math.round(perS * s.interval_s);
+    return `[stats] last ${fmtUs(s.interval_s * 1e6)}: sent ${n(s.api_per_s)} | done ` +
+      `${n(s.done_per_s)} | queue: ${s.queue} | ${jobs}p50 ${p50} p99 ${p99} | err ${s.errors}`;
   }
   return `[stats] api/s: ${Math.round(s.api_per_s)} | done/s: ${Math.round(s.done_per_s)} | ` +
     `queue: ${s.queue} | ${jobs}p50 ${p50} p99 ${p99} | err ${s.errors} | ${rate}`;
