@@ -110,8 +110,7 @@ export class RawHttpConnection implements HttpConnection {
   #dial: DialSpec;
   #timeoutMs: number;
   #now: () => number;
-  #conn: Deno.TcpConn | Deno.TlsConn | undefined;
-  /** The open connection's reads and writes. */
+  /** The open connection: its reads, writes and close. */
   #io: ConnIo | undefined;
   /** Phases of a connection opened ahead (by `connect`), told with its first request. */
   #opened: { connectMs: number; tlsMs: number } | undefined;
@@ -146,16 +145,13 @@ export class RawHttpConnection implements HttpConnection {
   }
 
   async connect(): Promise<void> {
-    if (this.#conn || this.#maxUses === 1) return; // no keep-alive: each request connects
+    if (this.#io || this.#maxUses === 1) return; // no keep-alive: each request connects
     try {
       const d = await dial(this.#dial, this.#now);
       // Opened before the first tick, while the process starts: counted, not timed (its phases
       // would be the start-up's, not the target's).
-      if (this.#conn) d.conn.close();
-      else {
-        [this.#conn, this.#opened] = [d.conn, { connectMs: NaN, tlsMs: NaN }];
-        this.#io = connIo(d.conn);
-      }
+      if (this.#io) d.conn.close();
+      else [this.#io, this.#opened] = [connIo(d.conn), { connectMs: NaN, tlsMs: NaN }];
     } catch { /* the first send reports it */ }
   }
 
@@ -183,19 +179,18 @@ export class RawHttpConnection implements HttpConnection {
     }
     try {
       for (let attempt = 0;; attempt++) {
-        const reused = this.#conn !== undefined && this.#opened === undefined;
+        const reused = this.#io !== undefined && this.#opened === undefined;
         let sentAt = started;
         try {
-          if (!this.#conn) {
+          if (!this.#io) {
             const d = await dial(this.#dial, this.#now);
             if (this.#why) {
               d.conn.close(); // aborted or timed out while connecting
               throw new Error(this.#why);
             }
-            [this.#conn, this.#opened] = [d.conn, d];
-            this.#io = connIo(d.conn);
+            [this.#io, this.#opened] = [connIo(d.conn), d];
           }
-          const io = this.#io!;
+          const io = this.#io;
           if (this.#opened) {
             // A fresh connection: its phases are this request's; its time is not service time.
             into.newConnection = true;
@@ -252,8 +247,7 @@ export class RawHttpConnection implements HttpConnection {
   }
 
   #drop(): void {
-    const c = this.#conn;
-    this.#conn = undefined;
+    const c = this.#io;
     this.#io = undefined;
     this.#opened = undefined;
     try {

@@ -38,6 +38,8 @@ export interface ConnIo {
   read(buf: Uint8Array): Promise<number>;
   /** Writes (some of) `bytes`; resolves with how many were written. */
   write(bytes: Uint8Array): Promise<number>;
+  /** Closes the connection. */
+  close(): void;
   /** Whether the runtime's ops are used (false: the public `Deno.Conn` methods). */
   readonly direct: boolean;
 }
@@ -58,7 +60,7 @@ export interface ConnIo {
  * assert.equal(await server.read(buf), 2);
  * server.close();
  * assert.equal(await io.read(buf), 0); // the end of the stream
- * client.close();
+ * io.close();
  * listener.close();
  * ```
  */
@@ -69,12 +71,14 @@ export function connIo(conn: Deno.Conn): ConnIo {
     return {
       read: (buf) => ops.read(rid, buf),
       write: (bytes) => ops.write(rid, bytes),
+      close: () => conn.close(),
       direct: true,
     };
   }
   return {
     read: async (buf) => (await conn.read(buf)) ?? 0,
     write: (bytes) => conn.write(bytes),
+    close: () => conn.close(),
     direct: false,
   };
 }
