@@ -119,6 +119,11 @@ export function answerText(
   return `${r.max_rate}/s meets every objective` + (hi === null ? " (the highest tried)" : failed);
 }
 
+/** The knee: the first step whose p50 passes this multiple of the lowest step's… */
+export const KNEE_P50 = 1.5;
+/** …or whose goodput falls under this share of its rate. */
+export const KNEE_GOODPUT = 0.95;
+
 /**
  * The report of a search, finished or not.
  *
@@ -140,7 +145,7 @@ export function answerText(
 export function capacityReport(rows: StepRow[], o: ReportOptions): CapacityReport {
   const steps = [...rows].sort((a, b) => a.rate - b.rate);
   const base = steps[0]?.p50_ms ?? 0;
-  const knee = steps.find((s) => s.p50_ms > 1.5 * base || s.goodput < 0.95 * s.rate);
+  const knee = steps.find((s) => s.p50_ms > KNEE_P50 * base || s.goodput < KNEE_GOODPUT * s.rate);
   // The client was a limit where it used a core, or, in a step that met the objectives (below the
   // target's saturation), where its sends ran late (p99 over 10 ms). Past saturation, late sends
   // are the target's backlog: every consumer waits on it.

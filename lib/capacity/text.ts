@@ -6,7 +6,7 @@
  */
 
 import type { StepRow } from "../results/mod.ts";
-import type { CapacityReport } from "./report.ts";
+import { type CapacityReport, KNEE_GOODPUT, KNEE_P50 } from "./report.ts";
 
 const pad = (v: unknown, n: number) => String(v).padStart(n);
 
@@ -105,12 +105,10 @@ export function kneeText(
   const base = sorted[0]?.p50_ms ?? 0;
   const at = sorted.find((s) => s.rate === r.knee_rate);
   if (!at) return `${r.knee_rate}/s`;
-  if (base > 0 && at.p50_ms > 1.5 * base) {
+  if (base > 0 && at.p50_ms > KNEE_P50 * base) {
     const x = at.p50_ms / base;
-    return `${r.knee_rate}/s (p50 ${at.p50_ms} ms, ${
-      x >= 10 ? Math.round(x) : x.toFixed(1).replace(/\.0$/, "")
-    }x ` +
-      `the lowest step's ${base} ms)`;
+    const times = x >= 10 ? String(Math.round(x)) : x.toFixed(1).replace(/\.0$/, "");
+    return `${r.knee_rate}/s (p50 ${at.p50_ms} ms, ${times}x the lowest step's ${base} ms)`;
   }
-  return `${r.knee_rate}/s (goodput ${at.goodput}/s, under 95% of it)`;
+  return `${r.knee_rate}/s (goodput ${at.goodput}/s, under ${KNEE_GOODPUT * 100}% of it)`;
 }

@@ -147,6 +147,8 @@ export function verdict(m: VerdictInput): Bottleneck {
   const tail = m.evidence?.tail;
   const busy = tail ? tail.busy_pct >= 90 || tail.queue >= 1 : false;
   const littles = m.latencyMeanMs > 0 ? m.consumers / (m.latencyMeanMs / 1000) : Infinity;
+  const littlesFigure = `${m.consumers} consumers at ${r1(m.latencyMeanMs)} ms a request carry ` +
+    `at most ${r1(littles)}/s (Little's law)`;
   if (adaptive && m.adaptiveRate! < 0.95 * ceiling) {
     // A limit inside the client caps what --adaptive can find: the CPU jobs at their capacity,
     // or fixed consumers whose Little's-law ceiling is where it settled. Name it, not the target.
@@ -155,8 +157,7 @@ export function verdict(m: VerdictInput): Bottleneck {
       return {
         stage: "consumers",
         flag: "--consumers",
-        figure: `${m.consumers} consumers at ${r1(m.latencyMeanMs)} ms a request carry at most ` +
-          `${r1(littles)}/s (Little's law)`,
+        figure: littlesFigure,
         advice: `the consumers: --adaptive settled at ${r1(m.adaptiveRate!)}/s, where ` +
           `${m.consumers} consumers at ${r1(m.latencyMeanMs)} ms a request carry at most ` +
           `${r1(littles)}/s; raise --consumers (or leave it unset) to see the target's limit`,
@@ -196,8 +197,7 @@ export function verdict(m: VerdictInput): Bottleneck {
     return {
       stage: "consumers",
       flag: "--consumers",
-      figure: `${m.consumers} consumers at ${r1(m.latencyMeanMs)} ms a request carry at most ` +
-        `${r1(littles)}/s (Little's law)`,
+      figure: littlesFigure,
       advice: `the consumers, by design in closed loop: ${m.consumers} at ` +
         `${r1(m.latencyMeanMs)} ms a request make ${r1(m.sentRate)}/s`,
     };
@@ -219,8 +219,7 @@ export function verdict(m: VerdictInput): Bottleneck {
     return {
       stage: "consumers",
       ...(m.consumersFixed || atCeiling ? { flag: "--consumers" } : {}),
-      figure: `${m.consumers} consumers at ${r1(m.latencyMeanMs)} ms a request carry at most ` +
-        `${r1(littles)}/s (Little's law)`,
+      figure: littlesFigure,
       advice: `the consumers: ${m.consumers} at ${r1(m.latencyMeanMs)} ms a request carry at ` +
         `most ${r1(littles)}/s, below ${r1(m.askedRate)}/s; ` +
         (m.consumersFixed
