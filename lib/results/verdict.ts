@@ -220,8 +220,11 @@ export function verdict(m: VerdictInput): Bottleneck {
       stage: "consumers",
       ...(m.consumersFixed || atCeiling ? { flag: "--consumers" } : {}),
       figure: littlesFigure,
-      advice: `the consumers: ${m.consumers} at ${r1(m.latencyMeanMs)} ms a request carry at ` +
-        `most ${r1(littles)}/s, below ${r1(m.askedRate)}/s; ` +
+      // The mean latency can understate the end of a ramp: say "below" only when it is.
+      advice: `the consumers: ${m.consumers} at ${r1(m.latencyMeanMs)} ms a request ` +
+        (littles < m.askedRate
+          ? `carry at most ${r1(littles)}/s, below ${r1(m.askedRate)}/s; `
+          : `(the run's mean) carry ${r1(littles)}/s, yet they stayed busy with ticks waiting; `) +
         (m.consumersFixed
           ? "raise --consumers (or leave it unset)"
           : atCeiling
