@@ -114,8 +114,10 @@ Deno.test("cards, header and summary: a closed loop's latency is not corrected",
   const table = summaryTable(s);
   assertOk(/corrected +none: not corrected for coordinated omission \(a closed loop/.test(table));
   assertOk(!table.includes("(from the scheduled time)"), table);
-  // A paced run's summary still gives its corrected latency.
+  assertOk(/pacer lateness +none \(closed loop: no pacer\)/.test(table), table);
+  // A paced run's summary still gives its corrected latency and its pacer's lateness.
   assertOk(summaryTable(known()).includes("(from the scheduled time)"));
+  assertOk(/pacer lateness +p50/.test(summaryTable(known())));
 });
 
 Deno.test("cards: several runs, a row each, named and in the run's colour", () => {

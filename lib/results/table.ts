@@ -142,7 +142,10 @@ export function summaryTable(s: Summary): string {
         `; first byte ${fmtPhase(s.phases.ttfb_us)}`,
       ] as [string, string]]
       : []),
-    ["pacer lateness", us(s.pacer_lateness_us)],
+    [
+      "pacer lateness",
+      uncorrected(s) ? `none (${uncorrected(s)}: no pacer)` : us(s.pacer_lateness_us),
+    ],
     [
       "send lateness",
       us(s.send_lateness_us) +
