@@ -93,7 +93,9 @@ Deno.test("k8s: the Indexed Job's shards, run as written, merge into one run at 
     const o = JSON.parse(one.stdout.trim().split("\n").at(-1)!);
     assertEquals(m.target_rate, o.target_rate, "the shards' rates add up to the full rate");
     assertOk(
-      Math.abs(m.requests.scheduled - o.requests.scheduled) <= shards + 1,
+      // Each shard's own window may take one boundary tick more or less at its start and at its
+      // stop (its slots are every Nth of the full rate's): at most 2 a shard.
+      Math.abs(m.requests.scheduled - o.requests.scheduled) <= 2 * shards,
       `scheduled ${m.requests.scheduled} vs ${o.requests.scheduled}`,
     );
     assertEquals(m.requests.sent, m.requests.ok, "every request answered");
